@@ -6,6 +6,7 @@ The core raises; only ``cli.py`` prints and exits. Every error a user can cause 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -102,3 +103,12 @@ class RunInterrupted(YamlperfError):
     """The user pressed Ctrl-C; what was measured so far has been kept."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+def suggest(word: str, choices: list[str]) -> str:
+    """A "did you mean" for a misspelt or shortened name, or "" when nothing is close."""
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if not match:
+        lowered = word.lower()
+        match = [c for c in choices if lowered and (c.startswith(lowered) or lowered.startswith(c))][:1]
+    return f"did you mean {match[0]!r}?" if match else ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import cache
 from importlib import resources
@@ -10,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from .errors import Problem
+from .errors import Problem, suggest
 from .source import Document, KeyPath, format_path
 
 _TYPE_NAMES = {
@@ -35,15 +34,6 @@ def schema_problems(document: Document) -> list[Problem]:
     for error in scenario_validator().iter_errors(document.data):
         problems.extend(_explain(document, error))
     return problems
-
-
-def suggest(word: str, choices: list[str]) -> str:
-    """A "did you mean" for a misspelt or shortened name, or "" when nothing is close."""
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if not match:
-        lowered = word.lower()
-        match = [c for c in choices if lowered and (c.startswith(lowered) or lowered.startswith(c))][:1]
-    return f"did you mean {match[0]!r}?" if match else ""
 
 
 def describe_value(value: Any) -> str:

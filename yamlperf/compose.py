@@ -1,0 +1,150 @@
+"""Composing a scenario document: ``extends:`` a base file and ``--set`` overrides.
+
+Both keep every value's location, so an error still points at the file (or the command-line
+option) the value came from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Location, ScenarioError
+from .source import Document, KeyPath, read_document
+
+MAX_EXTENDS_DEPTH = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A ``--set key.path=value`` from the command line (the value is read as YAML)."""
+
+    path: str
+    value: Any
+    origin: str
+
+    @classmethod
+    def parse(cls, text: str) -> Override:
+        key, sep, raw = text.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError.single(Location(f"--set {text}"), "expected KEY.PATH=VALUE",
+                                       hint="e.g. --set load.iterations=20")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        return cls(key.strip(), value, f"--set {text}")
+
+
+def compose_document(path: Path, display: str, chain: tuple[Path, ...] = ()) -> Document:
+    """Read ``path`` and, if it ``extends:`` a base, merge it over the base (recursively)."""
+    document = read_document(path, display)
+    base_name = document.data.get("extends")
+    if not isinstance(base_name, str):
+        return document
+    base_path = (path.parent / base_name).resolve()
+    if base_path in chain or base_path == path.resolve():
+        raise ScenarioError([document.problem(("extends",), "`extends` forms a cycle",
+                                              hint="a file may not extend itself, directly or indirectly")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError([document.problem(("extends",), "too many levels of `extends`")])
+    if not base_path.is_file():
+        raise ScenarioError([document.problem(
+            ("extends",), f"base scenario {base_name!r} not found (looked at {base_path})",
+            hint="the path is relative to this file")])
+    base_display = os.path.relpath(base_path) if not Path(display).is_absolute() else str(base_path)
+    base = compose_document(base_path, base_display, (*chain, path.resolve()))
+    return merge_documents(base, document)
+
+
+def merge_documents(base: Document, child: Document) -> Document:
+    """Mappings merge key by key, anything else in ``child`` replaces, ``null`` removes a key."""
+    merger = _Merger(child, dict(base.key_locations), dict(base.value_locations))
+    data = merger.merge(base.data, child.data, ())
+    data.pop("extends", None)
+    return Document(child.file, data, merger.keys, merger.values, {**base.sources, **child.sources})
+
+
+@dataclass
+class _Merger:
+    child: Document
+    keys: dict[KeyPath, Location]
+    values: dict[KeyPath, Location]
+
+    def merge(self, base: Any, child: Any, path: KeyPath) -> Any:
+        if not (isinstance(base, dict) and isinstance(child, dict)):
+            _drop_below(path, self.keys, self.values)
+            _copy_below(path, self.child, self.keys, self.values)
+            return child
+        merged = dict(base)
+        for key, value in child.items():
+            sub = (*path, key)
+            if value is None and key in merged:
+                merged.pop(key)
+                _drop_below(sub, self.keys, self.values)
+                continue
+            if key in base:
+                merged[key] = self.merge(base[key], value, sub)
+            else:
+                merged[key] = value
+                _copy_below(sub, self.child, self.keys, self.values)
+            if sub in self.child.key_locations:
+                self.keys[sub] = self.child.key_locations[sub]
+        return merged
+
+
+def _drop_below(path: KeyPath, keys: dict, values: dict) -> None:
+    for table in (keys, values):
+        for known in [p for p in table if p[: len(path)] == path]:
+            del table[known]
+
+
+def _copy_below(path: KeyPath, doc: Document, keys: dict, values: dict) -> None:
+    for source, table in ((doc.key_locations, keys), (doc.value_locations, values)):
+        table.update({p: loc for p, loc in source.items() if p[: len(path)] == path})
+
+
+def apply_overrides(document: Document, overrides: Sequence[Override]) -> Document:
+    """Set each ``--set`` value in a copy of the data; its errors point at the command line."""
+    if not overrides:
+        return document
+    data = _deep_copy(document.data)
+    values = dict(document.value_locations)
+    keys = dict(document.key_locations)
+    for override in overrides:
+        parts: list[str | int] = [int(p) if p.isdigit() else p for p in override.path.split(".")]
+        node = data
+        for index, part in enumerate(parts[:-1]):
+            nxt = node[part] if _has(node, part) else None
+            if not isinstance(nxt, dict | list):
+                nxt = {}
+                node[part] = nxt
+            node = nxt
+            keys.setdefault(tuple(parts[: index + 1]), Location(override.origin))
+        last = parts[-1]
+        if isinstance(node, list) and isinstance(last, int) and last >= len(node):
+            raise ScenarioError.single(Location(override.origin), f"no item {last} in {override.path}")
+        node[last] = override.value
+        target = tuple(parts)
+        _drop_below(target, keys, values)
+        values[target] = keys[target] = Location(override.origin)
+    return Document(document.file, data, keys, values, document.sources)
+
+
+def _has(node: Any, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and part < len(node)
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value

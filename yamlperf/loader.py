@@ -1,0 +1,271 @@
+"""From a scenario file to a validated ``Scenario``: extends, overrides, schema, semantic checks.
+
+All problems of a file are collected and raised together as one ``ScenarioError``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .compose import Override, apply_overrides, compose_document
+from .errors import Location, Problem, ScenarioError
+from .scenario import (
+    DEFAULT_FORMATS,
+    DEFAULT_OUTPUT_DIR,
+    DEFAULT_SIZES,
+    Auth,
+    AuthType,
+    Capture,
+    CountSpec,
+    Dataset,
+    Endpoint,
+    Expectation,
+    Feed,
+    Load,
+    Login,
+    Output,
+    Scenario,
+    Server,
+    Target,
+    Threshold,
+    build_request,
+    optional_duration,
+    parse_status,
+    problems_in_names,
+)
+from .source import Document, KeyPath, format_path
+from .templating import RUN_NAMES, check_template, is_template
+from .thresholds import RULE_SHAPE, RuleError, parse_rule
+from .units import parse_duration
+from .validation import schema_problems
+
+NOT_TEMPLATED = frozenset({"name", "description", "extends", "thresholds", "output", "feed"})
+"""Top-level keys whose strings are never rendered, so ``{{`` in them is plain text."""
+
+
+def load_scenario(
+    path: str | Path, overrides: Sequence[Override] = (), environ: Mapping[str, str] | None = None,
+) -> Scenario:
+    document = compose_document(Path(path), str(path))
+    document = apply_overrides(document, overrides)
+    return build_scenario(document, Path(path).resolve().parent, os.environ if environ is None else environ)
+
+
+def build_scenario(document: Document, base_dir: Path, environ: Mapping[str, str]) -> Scenario:
+    problems = schema_problems(document)
+    data = document.data
+    endpoints = [e for e in _list(data.get("endpoints")) if isinstance(e, dict)]
+    problems.extend(problems_in_names(endpoints, document.problem))
+    problems.extend(_template_problems(document, endpoints, environ))
+    thresholds = _thresholds(document, problems)
+    problems.extend(_size_problems(document, endpoints))
+    feed = _feed(document, base_dir, problems)
+    if problems:
+        raise ScenarioError(problems)
+    return Scenario(
+        name=data.get("name") or Path(document.file).stem,
+        source=document.file,
+        description=data.get("description", ""),
+        target=_target(data["target"], base_dir),
+        auth=_auth(data.get("auth")),
+        dataset=_dataset(data.get("dataset")),
+        load=_load(data.get("load", {})),
+        endpoints=tuple(_endpoint(e) for e in data["endpoints"]),
+        thresholds=thresholds,
+        output=_output(data.get("output", {})),
+        variables=dict(data.get("variables", {})),
+        feed=feed,
+        raw=data,
+    )
+
+
+def _target(data: Mapping[str, Any], base_dir: Path) -> Target:
+    server = data.get("server")
+    return Target(
+        base_url=str(data["base_url"]).rstrip("/"),
+        headers=tuple((str(k), str(v)) for k, v in data.get("headers", {}).items()),
+        timeout=parse_duration(data.get("timeout", "30s")),
+        verify_tls=bool(data.get("verify_tls", True)),
+        server=_server(server, base_dir) if server else None,
+    )
+
+
+def _server(data: Mapping[str, Any], base_dir: Path) -> Server:
+    command = data["command"]
+    if isinstance(command, str):
+        command = shlex.split(command)
+    return Server(
+        command=tuple(str(c) for c in command),
+        ready_url=data.get("ready_url", "/"),
+        start_timeout=parse_duration(data.get("start_timeout", "30s")),
+        stop_timeout=parse_duration(data.get("stop_timeout", "10s")),
+        env=tuple((str(k), str(v)) for k, v in data.get("env", {}).items()),
+        cwd=(base_dir / data["cwd"]) if data.get("cwd") else None,
+        reuse_existing=bool(data.get("reuse_existing", True)),
+    )
+
+
+def _auth(data: Mapping[str, Any] | None) -> Auth:
+    if not data:
+        return Auth()
+    login = data.get("login")
+    return Auth(
+        type=AuthType(data["type"]),
+        username=data.get("username"),
+        password=data.get("password"),
+        token=data.get("token"),
+        header=data.get("header", "Authorization"),
+        scheme=data.get("scheme", "Bearer"),
+        login=Login(build_request(login, "POST"), login.get("token_path", "access_token")) if login else None,
+        relogin_on=parse_status(data.get("relogin_on", [401])),
+    )
+
+
+def _dataset(data: Mapping[str, Any] | None) -> Dataset | None:
+    if not data:
+        return None
+    count = data.get("count")
+    return Dataset(
+        create=build_request(data["create"], "POST"),
+        sizes=tuple(sorted(data.get("sizes", DEFAULT_SIZES))),
+        id_path=str(data.get("id_path", "id")),
+        delete=build_request(data["delete"], "DELETE") if data.get("delete") else None,
+        count=CountSpec(build_request(count), count.get("count_path", "total")) if count else None,
+        cleanup=bool(data.get("cleanup", True)),
+    )
+
+
+def _load(data: Mapping[str, Any]) -> Load:
+    concurrency = data.get("concurrency", 1)
+    return Load(
+        iterations=int(data.get("iterations", 10)),
+        concurrency=tuple(concurrency) if isinstance(concurrency, list) else (int(concurrency),),
+        max_workers=int(data.get("max_workers", 5)),
+        warmup=int(data.get("warmup", 0)),
+        think_time=parse_duration(data.get("think_time", 0)),
+        timeout=optional_duration(data.get("timeout")),
+        max_duration=optional_duration(data.get("max_duration")),
+    )
+
+
+def _endpoint(data: Mapping[str, Any]) -> Endpoint:
+    expect = data.get("expect", {})
+    return Endpoint(
+        name=data["name"],
+        request=build_request(data),
+        expect=Expectation(
+            status=parse_status(expect.get("status", "2xx")),
+            json=tuple(expect.get("json", {}).items()),
+            contains=expect.get("contains"),
+            not_contains=expect.get("not_contains"),
+            headers=tuple((str(k), str(v)) for k, v in expect.get("header", {}).items()),
+        ),
+        captures=tuple(Capture(name, *next(iter(spec.items())))
+                       for name, spec in data.get("capture", {}).items()),
+        iterations=data.get("iterations"),
+        sizes=tuple(data["sizes"]) if data.get("sizes") else None,
+    )
+
+
+def _output(data: Mapping[str, Any]) -> Output:
+    formats = tuple(data.get("formats", DEFAULT_FORMATS))
+    if "json" not in formats:
+        formats = ("json", *formats)
+    directory = Path(data.get("directory", DEFAULT_OUTPUT_DIR))
+    return Output(directory, formats, bool(data.get("log_scale", False)))
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _thresholds(document: Document, problems: list[Problem]) -> tuple[Threshold, ...]:
+    built = []
+    for index, item in enumerate(_list(document.data.get("thresholds"))):
+        spec = {"rules": item} if isinstance(item, str) else item
+        if not isinstance(spec, dict):
+            continue
+        texts = spec.get("rules") if isinstance(spec.get("rules"), list) else [spec.get("rules")]
+        rules = []
+        for rule_index, text in enumerate(texts):
+            where: KeyPath = ("thresholds", index) if isinstance(item, str) else (
+                ("thresholds", index, "rules", rule_index) if isinstance(spec["rules"], list)
+                else ("thresholds", index, "rules"))
+            if not isinstance(text, str) or not RULE_SHAPE.match(text):
+                continue
+            try:
+                rules.append(parse_rule(text))
+            except RuleError as exc:
+                problems.append(document.problem(where, str(exc), hint=exc.hint))
+        built.append(Threshold(
+            rules=tuple(rules),
+            endpoints=tuple(_as_list(spec.get("endpoints"))),
+            sizes=tuple(_as_list(spec.get("sizes"))),
+            concurrency=tuple(_as_list(spec.get("concurrency"))),
+            location=document.location(("thresholds", index)),
+        ))
+    return tuple(built)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _size_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[Problem]:
+    dataset = document.data.get("dataset")
+    sizes = set(_list(dataset.get("sizes", list(DEFAULT_SIZES)))) if isinstance(dataset, dict) else set()
+    problems = []
+    for index, endpoint in enumerate(endpoints):
+        for size_index, size in enumerate(_list(endpoint.get("sizes"))):
+            if size not in sizes:
+                problems.append(document.problem(
+                    ("endpoints", index, "sizes", size_index), f"size {size} is not one of the dataset sizes",
+                    hint=f"dataset.sizes are {sorted(sizes)}" if sizes else "add a `dataset:` with `sizes:`"))
+    return problems
+
+
+def _feed(document: Document, base_dir: Path, problems: list[Problem]) -> Feed | None:
+    spec = document.data.get("feed")
+    if not isinstance(spec, dict) or not isinstance(spec.get("file"), str):
+        return None
+    location = document.location(("feed", "file"))
+    origin_dir = Path(location.file).resolve().parent if Path(location.file).exists() else base_dir
+    path = origin_dir / spec["file"]
+    if not path.is_file():
+        problems.append(document.problem(("feed", "file"), f"CSV file {spec['file']!r} not found",
+                                         hint=f"the path is relative to the scenario file ({path})"))
+    return Feed(path, spec.get("mode", "sequential"), spec.get("delimiter", ","))
+
+
+def _template_problems(
+    document: Document, endpoints: list[dict[str, Any]], environ: Mapping[str, str]
+) -> list[Problem]:
+    captures = {name for e in endpoints if isinstance(e.get("capture"), dict) for name in e["capture"]}
+    known = RUN_NAMES | captures
+    problems = []
+    for path, text in _strings(document.data, ()):
+        if not is_template(text) or path[0] in NOT_TEMPLATED:
+            continue
+        for issue in check_template(text, known, environ):
+            loc = document.location(path)
+            if issue.line_offset and loc.line:
+                loc = Location(loc.file, loc.line + issue.line_offset + 1, 1)
+            problems.append(Problem(loc, issue.message, key_path=format_path(path), hint=issue.hint,
+                                    source_line=document.source_line(loc)))
+    return problems
+
+
+def _strings(value: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [item for k, v in value.items() for item in _strings(v, (*path, k))]
+    if isinstance(value, list):
+        return [item for i, v in enumerate(value) for item in _strings(v, (*path, i))]
+    return []

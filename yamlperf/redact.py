@@ -1,0 +1,83 @@
+"""The one place that masks secrets, used by everything that writes or prints.
+
+Two nets: keys whose names say "secret" (password, token, Authorization...) are masked wherever
+they appear in a structure, and the actual secret values met at run time (a rendered password, a
+token from a login) are registered and scrubbed from any text, such as ``--debug`` output.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+MASK = "***"
+_SECRET_KEY = re.compile(
+    r"pass(word|wd|phrase)?|secret|token|api[-_]?key|auth(orization)?$|cookie|credential|session[-_]?id"
+    r"|private[-_]?key|signature",
+    re.IGNORECASE,
+)
+_NOT_SECRET_KEYS = frozenset({"token_path", "auth", "type", "header", "scheme", "relogin_on", "login",
+                              "max_tokens", "tokens"})
+_MIN_SECRET_LENGTH = 4
+
+
+def is_secret_key(key: str) -> bool:
+    return key.lower() not in _NOT_SECRET_KEYS and bool(_SECRET_KEY.search(key))
+
+
+class SecretRegistry:
+    """Secret values seen during a run; ``scrub`` replaces each occurrence in a text by ``***``."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, value: str | None) -> None:
+        if not value or len(value) < _MIN_SECRET_LENGTH:
+            return
+        with self._lock:
+            if value not in self._values:
+                self._values.add(value)
+                ordered = sorted(self._values, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+
+    def scrub(self, text: str) -> str:
+        pattern = self._pattern
+        return pattern.sub(MASK, text) if pattern else text
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values
+
+
+def redact(value: Any, secrets: SecretRegistry | None = None) -> Any:
+    """A copy of ``value`` with secret-named keys masked and known secret values scrubbed.
+
+    A template such as ``{{ env.API_TOKEN }}`` is not a secret itself and is kept, so the
+    results show where a secret came from without showing it.
+    """
+    if isinstance(value, Mapping):
+        return {k: _redact_entry(str(k), v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, secrets) for v in value]
+    if isinstance(value, str) and secrets is not None:
+        return secrets.scrub(value)
+    return value
+
+
+def _redact_entry(key: str, value: Any, secrets: SecretRegistry | None) -> Any:
+    if is_secret_key(key) and isinstance(value, str | int | float) and not isinstance(value, bool):
+        return value if _is_reference(value) else MASK
+    return redact(value, secrets)
+
+
+def _is_reference(value: Any) -> bool:
+    """A pure reference like ``{{ env.API_TOKEN }}`` or ``{{ password }}`` carries no secret."""
+    return isinstance(value, str) and bool(re.fullmatch(r"\s*\{\{[^{}]*\}\}\s*", value))
+
+
+def redact_headers(headers: Mapping[str, str], secrets: SecretRegistry | None = None) -> dict[str, str]:
+    scrub = secrets.scrub if secrets else str
+    return {k: (MASK if is_secret_key(k) else scrub(v)) for k, v in headers.items()}

@@ -1,0 +1,301 @@
+"""The output model: what a run measured, and its versioned JSON form written atomically.
+
+Times are seconds in memory and milliseconds in JSON (``*_ms``), where people read them.
+Rendering, comparison and thresholds work from this model only, so a saved run can be
+re-rendered without running it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+FORMAT_VERSION = 1
+LATENCY_FIELDS = ("min", "mean", "median", "p90", "p95", "p99", "max", "stdev")
+FAILURE_CATEGORIES = (
+    "http_4xx", "http_5xx", "timeout", "refused", "reset", "bad_body", "expectation_failed", "other",
+)
+"""Why a request failed. A status outside the expectation is ``http_4xx``/``http_5xx`` (or
+``expectation_failed`` for a 1xx-3xx); the exact codes are in ``status_codes``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Response-time statistics of one cell, in seconds."""
+
+    min: float
+    mean: float
+    median: float
+    p90: float
+    p95: float
+    p99: float
+    max: float
+    stdev: float
+
+    def get(self, name: str) -> float:
+        return float(getattr(self, name))
+
+
+@dataclass(frozen=True, slots=True)
+class CellStats:
+    """Everything measured for one cell: one endpoint at one dataset size and concurrency."""
+
+    endpoint: str
+    method: str
+    path: str
+    size: int | None
+    concurrency: int
+    requests: int
+    successes: int
+    latency: Latency | None
+    throughput: float
+    wall_time: float
+    bytes_received: int = 0
+    failures: Mapping[str, int] = field(default_factory=dict)
+    status_codes: Mapping[str, int] = field(default_factory=dict)
+    percentile_method: str = "exact"
+    histogram: str = ""
+    samples: tuple[float, ...] = ()
+    truncated: bool = False
+    server_timing: Mapping[str, float] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, int | None, int]:
+        return (self.endpoint, self.size, self.concurrency)
+
+    @property
+    def failed(self) -> int:
+        return self.requests - self.successes
+
+    @property
+    def success_rate(self) -> float:
+        return self.successes / self.requests if self.requests else 0.0
+
+    @property
+    def error_rate(self) -> float:
+        return 1.0 - self.success_rate if self.requests else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SeedStep:
+    """Growing the dataset to ``size``: how many records were there, created, failed, and how fast."""
+
+    size: int
+    existing: int
+    created: int
+    failed: int
+    wall_time: float
+    latency: Latency | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdOutcome:
+    """One rule checked against one cell (or one endpoint, for growth rules)."""
+
+    rule: str
+    endpoint: str
+    size: int | None
+    concurrency: int | None
+    value: float | None
+    limit: float
+    passed: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunMeta:
+    yamlperf_version: str
+    python: str
+    platform: str
+    started_at: str
+    finished_at: str
+    duration_s: float
+    scenario_file: str = ""
+    scenario_sha256: str = ""
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    command: str = ""
+    hostname: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """One run: the scenario as run (secrets redacted), its cells and seeding, and whether it finished."""
+
+    name: str
+    meta: RunMeta
+    scenario: Mapping[str, Any]
+    cells: tuple[CellStats, ...]
+    seeding: tuple[SeedStep, ...] = ()
+    thresholds: tuple[ThresholdOutcome, ...] = ()
+    complete: bool = True
+    stop_reason: str | None = None
+    description: str = ""
+    target: str = ""
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """Endpoint names in the order the scenario lists them."""
+        return tuple(dict.fromkeys(c.endpoint for c in self.cells))
+
+    @property
+    def sizes(self) -> tuple[int | None, ...]:
+        return tuple(sorted({c.size for c in self.cells}, key=lambda s: -1 if s is None else s))
+
+    @property
+    def concurrency_levels(self) -> tuple[int, ...]:
+        return tuple(sorted({c.concurrency for c in self.cells}))
+
+    def cell(self, endpoint: str, size: int | None, concurrency: int) -> CellStats | None:
+        return next((c for c in self.cells if c.key == (endpoint, size, concurrency)), None)
+
+    @property
+    def thresholds_passed(self) -> bool:
+        return all(t.passed for t in self.thresholds)
+
+    def with_thresholds(self, outcomes: tuple[ThresholdOutcome, ...]) -> RunResult:
+        return replace(self, thresholds=outcomes)
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1e3, 6)
+
+
+def _s(millis: float | None) -> float | None:
+    return None if millis is None else millis / 1e3
+
+
+def latency_to_json(latency: Latency | None) -> dict[str, float] | None:
+    if latency is None:
+        return None
+    return {name: _ms(getattr(latency, name)) for name in LATENCY_FIELDS}  # type: ignore[misc]
+
+
+def latency_from_json(data: Mapping[str, float] | None) -> Latency | None:
+    if data is None:
+        return None
+    return Latency(**{name: float(data[name]) / 1e3 for name in LATENCY_FIELDS})
+
+
+def cell_to_json(cell: CellStats) -> dict[str, Any]:
+    return {
+        "endpoint": cell.endpoint, "method": cell.method, "path": cell.path, "size": cell.size,
+        "concurrency": cell.concurrency, "requests": cell.requests, "successes": cell.successes,
+        "success_rate": round(cell.success_rate, 6), "latency_ms": latency_to_json(cell.latency),
+        "throughput_rps": round(cell.throughput, 3), "wall_time_s": round(cell.wall_time, 6),
+        "bytes_received": cell.bytes_received, "failures": dict(cell.failures),
+        "status_codes": dict(cell.status_codes), "percentile_method": cell.percentile_method,
+        "histogram": cell.histogram, "samples_ms": [_ms(s) for s in cell.samples],
+        "truncated": cell.truncated, "server_timing_ms": dict(cell.server_timing),
+        "errors": list(cell.errors),
+    }
+
+
+def cell_from_json(data: Mapping[str, Any]) -> CellStats:
+    return CellStats(
+        endpoint=data["endpoint"], method=data["method"], path=data["path"], size=data["size"],
+        concurrency=data["concurrency"], requests=data["requests"], successes=data["successes"],
+        latency=latency_from_json(data.get("latency_ms")), throughput=data["throughput_rps"],
+        wall_time=data["wall_time_s"], bytes_received=data.get("bytes_received", 0),
+        failures=dict(data.get("failures", {})), status_codes=dict(data.get("status_codes", {})),
+        percentile_method=data.get("percentile_method", "exact"), histogram=data.get("histogram", ""),
+        samples=tuple(v / 1e3 for v in data.get("samples_ms", ())), truncated=data.get("truncated", False),
+        server_timing=dict(data.get("server_timing_ms", {})), errors=tuple(data.get("errors", ())),
+    )
+
+
+def to_json(result: RunResult) -> dict[str, Any]:
+    meta = result.meta
+    return {
+        "format_version": result.format_version,
+        "name": result.name,
+        "description": result.description,
+        "target": result.target,
+        "complete": result.complete,
+        "stop_reason": result.stop_reason,
+        "meta": {name: getattr(meta, name) for name in RunMeta.__dataclass_fields__},
+        "scenario": result.scenario,
+        "seeding": [
+            {"size": s.size, "existing": s.existing, "created": s.created, "failed": s.failed,
+             "wall_time_s": round(s.wall_time, 6), "latency_ms": latency_to_json(s.latency)}
+            for s in result.seeding
+        ],
+        "cells": [cell_to_json(c) for c in result.cells],
+        "thresholds": [
+            {"rule": t.rule, "endpoint": t.endpoint, "size": t.size, "concurrency": t.concurrency,
+             "value": t.value, "limit": t.limit, "passed": t.passed, "message": t.message}
+            for t in result.thresholds
+        ],
+    }
+
+
+def from_json(data: Mapping[str, Any]) -> RunResult:
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ValueError(f"results format version {version!r} is not supported (expected {FORMAT_VERSION})")
+    return RunResult(
+        name=data["name"],
+        description=data.get("description", ""),
+        target=data.get("target", ""),
+        complete=data.get("complete", True),
+        stop_reason=data.get("stop_reason"),
+        meta=RunMeta(**data["meta"]),
+        scenario=data.get("scenario", {}),
+        seeding=tuple(
+            SeedStep(s["size"], s["existing"], s["created"], s["failed"], s["wall_time_s"],
+                     latency_from_json(s.get("latency_ms")))
+            for s in data.get("seeding", ())
+        ),
+        cells=tuple(cell_from_json(c) for c in data["cells"]),
+        thresholds=tuple(ThresholdOutcome(**t) for t in data.get("thresholds", ())),
+    )
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_results(result: RunResult, path: Path) -> Path:
+    write_atomic(path, json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def load_results(path: Path) -> RunResult:
+    """Read ``results.json`` (or the run folder holding it); a bad file is a located error."""
+    if path.is_dir():
+        path = path / "results.json"
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the results file: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}; "
+                         "is this a results.json written by `yamlperf run`?") from None
+    try:
+        return from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UsageError(f"{path}: not a yamlperf results file ({exc}); "
+                         "give a results.json or a run folder written by `yamlperf run`") from None

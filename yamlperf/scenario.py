@@ -1,0 +1,280 @@
+"""The input model: a validated scenario as typed, frozen data, built from a located Document.
+
+Strings keep their template text; the engine compiles them (see ``templating``). Everything a
+user can get wrong is checked here or by the schema, so a Scenario that exists can be run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from .errors import Location, Problem
+from .thresholds import Rule
+from .units import parse_duration
+
+DEFAULT_SIZES = (10, 50, 100, 200, 500)
+DEFAULT_FORMATS = ("json", "html", "png")
+DEFAULT_OUTPUT_DIR = "performance_results/scale_tests"
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+class BodyKind(Enum):
+    NONE = "none"
+    JSON = "json"
+    RAW = "raw"
+    FORM = "form"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """An HTTP request template: strings may hold ``{{ }}`` and are rendered per request."""
+
+    method: str
+    path: str
+    query: Pairs = ()
+    headers: Pairs = ()
+    body_kind: BodyKind = BodyKind.NONE
+    body: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusMatcher:
+    """Accepted status codes: exact codes and whole classes (``2`` for ``2xx``)."""
+
+    codes: frozenset[int] = frozenset()
+    classes: frozenset[int] = frozenset({2})
+
+    def accepts(self, status: int) -> bool:
+        return status in self.codes or status // 100 in self.classes
+
+    def describe(self) -> str:
+        parts = [str(c) for c in sorted(self.codes)] + [f"{c}xx" for c in sorted(self.classes)]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    command: tuple[str, ...]
+    ready_url: str = "/"
+    start_timeout: float = 30.0
+    stop_timeout: float = 10.0
+    env: Pairs = ()
+    cwd: Path | None = None
+    reuse_existing: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    base_url: str
+    headers: Pairs = ()
+    timeout: float = 30.0
+    verify_tls: bool = True
+    server: Server | None = None
+
+
+class AuthType(Enum):
+    NONE = "none"
+    BASIC = "basic"
+    BEARER = "bearer"
+    LOGIN = "login"
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    request: RequestSpec
+    token_path: str = "access_token"
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    """How to authenticate; ``username``, ``password`` and ``token`` are template text, never logged."""
+
+    type: AuthType = AuthType.NONE
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    header: str = "Authorization"
+    scheme: str = "Bearer"
+    login: Login | None = None
+    relogin_on: StatusMatcher = StatusMatcher(frozenset({401}), frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class CountSpec:
+    request: RequestSpec
+    count_path: str = "total"
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    create: RequestSpec
+    sizes: tuple[int, ...] = DEFAULT_SIZES
+    id_path: str = "id"
+    delete: RequestSpec | None = None
+    count: CountSpec | None = None
+    cleanup: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    iterations: int = 10
+    concurrency: tuple[int, ...] = (1,)
+    max_workers: int = 5
+    warmup: int = 0
+    think_time: float = 0.0
+    timeout: float | None = None
+    max_duration: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    status: StatusMatcher = StatusMatcher()
+    json: tuple[tuple[str, Any], ...] = ()
+    contains: str | None = None
+    not_contains: str | None = None
+    headers: Pairs = ()
+
+    @property
+    def reads_body(self) -> bool:
+        return bool(self.json or self.contains is not None or self.not_contains is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """Keep a value of the answer as a variable: ``source`` is ``json`` or ``header``."""
+
+    name: str
+    source: str
+    expression: str
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    name: str
+    request: RequestSpec
+    expect: Expectation = Expectation()
+    captures: tuple[Capture, ...] = ()
+    iterations: int | None = None
+    sizes: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """Rules that apply to the cells whose endpoint, size and concurrency match."""
+
+    rules: tuple[Rule, ...]
+    endpoints: tuple[str, ...] = ()
+    sizes: tuple[int, ...] = ()
+    concurrency: tuple[int, ...] = ()
+    location: Location = Location("")
+
+    def applies_to(self, endpoint: str, size: int | None, concurrency: int) -> bool:
+        return ((not self.endpoints or any(fnmatch.fnmatchcase(endpoint, g) for g in self.endpoints))
+                and (not self.sizes or size in self.sizes)
+                and (not self.concurrency or concurrency in self.concurrency))
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    directory: Path = Path(DEFAULT_OUTPUT_DIR)
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    log_scale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    file: Path
+    mode: str = "sequential"
+    delimiter: str = ","
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A complete, validated test plan. ``raw`` is the merged YAML data as run (not yet redacted)."""
+
+    name: str
+    source: str
+    target: Target
+    endpoints: tuple[Endpoint, ...]
+    auth: Auth = Auth()
+    dataset: Dataset | None = None
+    load: Load = Load()
+    thresholds: tuple[Threshold, ...] = ()
+    output: Output = Output()
+    description: str = ""
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    feed: Feed | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def sizes(self) -> tuple[int | None, ...]:
+        """Dataset sizes in ascending order; ``(None,)`` when the plan seeds no data."""
+        return tuple(sorted(self.dataset.sizes)) if self.dataset else (None,)
+
+    def endpoint(self, name: str) -> Endpoint:
+        return next(e for e in self.endpoints if e.name == name)
+
+
+def build_request(data: Mapping[str, Any], default_method: str = "GET") -> RequestSpec:
+    if "json" in data:
+        kind, body = BodyKind.JSON, data["json"]
+    elif "body" in data:
+        kind, body = BodyKind.RAW, data["body"]
+    elif "form" in data:
+        kind, body = BodyKind.FORM, _pairs(data["form"])
+    else:
+        kind, body = BodyKind.NONE, None
+    return RequestSpec(
+        method=str(data.get("method", default_method)).upper(),
+        path=data["path"],
+        query=_pairs(data.get("query")),
+        headers=_pairs(data.get("headers")),
+        body_kind=kind,
+        body=body,
+    )
+
+
+def parse_status(value: Any) -> StatusMatcher:
+    items = value if isinstance(value, list) else [value]
+    codes = frozenset(int(v) for v in items if isinstance(v, int) or str(v).isdigit())
+    classes = frozenset(int(str(v)[0]) for v in items if isinstance(v, str) and v.endswith("xx"))
+    return StatusMatcher(codes, classes)
+
+
+def _pairs(mapping: Mapping[str, Any] | None) -> Pairs:
+    if not mapping:
+        return ()
+    return tuple((str(k), _scalar_text(v)) for k, v in mapping.items())
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def optional_duration(value: Any) -> float | None:
+    return None if value is None else parse_duration(value)
+
+
+def problems_in_names(endpoints: list[dict[str, Any]], problem: Any) -> list[Problem]:
+    """Duplicate endpoint names: results, charts and thresholds address endpoints by name."""
+    seen: dict[str, int] = {}
+    problems = []
+    for index, endpoint in enumerate(endpoints):
+        name = endpoint.get("name")
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            problems.append(problem(("endpoints", index, "name"),
+                                    f"endpoint name {name!r} is already used by endpoints[{seen[name]}]",
+                                    hint="give every endpoint its own name"))
+        else:
+            seen[name] = index
+    return problems

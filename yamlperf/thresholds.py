@@ -1,0 +1,125 @@
+"""Threshold rules: ``p95 < 300ms``, ``success_rate >= 99%``, ``rps > 200``, ``growth <= linear``.
+
+Parsing is here (a bad rule is a located validation error); evaluating rules against results is
+``yamlperf.verdicts``.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from .errors import suggest
+from .units import parse_duration
+
+
+class MetricKind(Enum):
+    TIME = "time"
+    RATE = "rate"
+    THROUGHPUT = "throughput"
+    GROWTH = "growth"
+
+
+TIME_METRICS = {"min": "min", "mean": "mean", "avg": "mean", "median": "median", "p50": "median",
+                "p90": "p90", "p95": "p95", "p99": "p99", "max": "max", "stdev": "stdev"}
+RATE_METRICS = {"success_rate": "success_rate", "error_rate": "error_rate"}
+THROUGHPUT_METRICS = {"rps": "throughput", "throughput": "throughput"}
+GROWTH_CLASSES = ("constant", "sublinear", "linear", "superlinear")
+"""Growth classes in increasing order of how fast response time grows with the dataset."""
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+    "!=": operator.ne,
+}
+RULE_SHAPE = re.compile(r"^\s*([A-Za-z_0-9]+)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A parsed rule; ``limit`` is seconds, a fraction (0.99), requests/s or a growth-class rank."""
+
+    text: str
+    metric: str
+    kind: MetricKind
+    op: str
+    limit: float
+
+    def passes(self, value: float) -> bool:
+        return OPERATORS[self.op](value, self.limit)
+
+    def format_limit(self) -> str:
+        return format_metric(self.kind, self.limit)
+
+
+def format_metric(kind: MetricKind, value: float) -> str:
+    if kind is MetricKind.TIME:
+        return f"{value * 1e3:.2f}ms"
+    if kind is MetricKind.RATE:
+        return f"{value * 100:.2f}%"
+    if kind is MetricKind.THROUGHPUT:
+        return f"{value:.1f} req/s"
+    return GROWTH_CLASSES[int(value)] if 0 <= value < len(GROWTH_CLASSES) else str(value)
+
+
+class RuleError(ValueError):
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def parse_rule(text: str) -> Rule:
+    match = RULE_SHAPE.match(text)
+    if not match:
+        raise RuleError(f"cannot read the rule {text!r}", "write `metric op value`, e.g. `p95 < 300ms`")
+    name, op, raw = match.group(1).lower(), match.group(2), match.group(3)
+    if name in TIME_METRICS:
+        return Rule(text, TIME_METRICS[name], MetricKind.TIME, op, _time_limit(raw))
+    if name in RATE_METRICS:
+        return Rule(text, RATE_METRICS[name], MetricKind.RATE, op, _rate_limit(raw))
+    if name in THROUGHPUT_METRICS:
+        return Rule(text, THROUGHPUT_METRICS[name], MetricKind.THROUGHPUT, op, _number(raw, "/s"))
+    if name == "growth":
+        return Rule(text, "growth", MetricKind.GROWTH, op, _growth_limit(raw, op))
+    known = sorted({*TIME_METRICS, *RATE_METRICS, *THROUGHPUT_METRICS, "growth"})
+    raise RuleError(f"unknown metric {name!r} in rule {text!r}",
+                    suggest(name, known) or f"use one of: {', '.join(known)}")
+
+
+def _time_limit(raw: str) -> float:
+    if re.fullmatch(r"[0-9.]+", raw):
+        raise RuleError(f"the time {raw!r} has no unit", f"write {raw}ms or {raw}s")
+    try:
+        return parse_duration(raw)
+    except ValueError:
+        raise RuleError(f"{raw!r} is not a time", "write e.g. 300ms, 1.5s") from None
+
+
+def _rate_limit(raw: str) -> float:
+    if not raw.endswith("%"):
+        raise RuleError(f"the rate {raw!r} needs a percent sign", f"write {raw}%")
+    value = _number(raw[:-1], "")
+    if not 0 <= value <= 100:
+        raise RuleError(f"the rate {raw!r} is outside 0-100%")
+    return value / 100
+
+
+def _number(raw: str, suffix: str) -> float:
+    text = raw.removesuffix(suffix).strip() if suffix else raw.strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise RuleError(f"{raw!r} is not a number") from None
+
+
+def _growth_limit(raw: str, op: str) -> float:
+    name = raw.lower().replace("-", "").replace("_", "")
+    if name not in GROWTH_CLASSES:
+        raise RuleError(f"unknown growth class {raw!r}",
+                        suggest(name, list(GROWTH_CLASSES)) or f"use one of: {', '.join(GROWTH_CLASSES)}")
+    if op not in ("<", "<=", "=="):
+        raise RuleError("a growth rule bounds growth from above",
+                        "use `growth <= linear` or `growth < superlinear`")
+    return float(GROWTH_CLASSES.index(name))
