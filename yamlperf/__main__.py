@@ -1,0 +1,5 @@
+"""``python -m yamlperf``: the same as the ``yamlperf`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,139 @@
+"""Commands that read scenarios without running them: validate, plan, schema, init."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from ..compose import Override
+from ..engine.matrix import Plan, expand
+from ..errors import ScenarioError, UsageError
+from ..loader import load_scenario
+from ..scenario import Scenario
+from ..textable import format_table
+from ..units import format_duration
+from ..validation import load_schema
+from .app import echo_error, handle_errors, main
+
+set_option = click.option(
+    "--set", "assignments", multiple=True, metavar="KEY.PATH=VALUE",
+    help="Override a value of the scenario, e.g. --set load.iterations=20 (repeatable).",
+)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
+@set_option
+@handle_errors
+def validate(files: tuple[Path, ...], assignments: tuple[str, ...]) -> None:
+    """Check scenario files; print every problem with file:line:column. Exit 0 or 2."""
+    overrides = [Override.parse(a) for a in assignments]
+    failed = 0
+    for path in files:
+        try:
+            scenario = load_scenario(path, overrides)
+        except ScenarioError as exc:
+            failed += 1
+            echo_error(exc.render())
+            continue
+        click.echo(f"{path}: ok ({len(scenario.endpoints)} endpoints, {len(expand(scenario).cells)} cells)")
+    if failed:
+        noun = "file has" if failed == 1 else "files have"
+        echo_error(f"{failed} {noun} problems")
+        raise SystemExit(2)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@set_option
+@click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON.")
+@handle_errors
+def plan(file: Path, assignments: tuple[str, ...], as_json: bool) -> None:
+    """Print the test matrix a run would execute and what it will cost."""
+    scenario = load_scenario(file, [Override.parse(a) for a in assignments])
+    matrix = expand(scenario)
+    if as_json:
+        click.echo(json.dumps(plan_json(scenario, matrix), indent=2))
+    else:
+        click.echo(format_plan(scenario, matrix))
+
+
+def plan_json(scenario: Scenario, matrix: Plan) -> dict[str, object]:
+    return {
+        "scenario": scenario.source, "name": scenario.name,
+        "cells": [{"size": c.size, "concurrency": c.concurrency, "endpoint": c.endpoint.name,
+                   "method": c.endpoint.request.method, "path": c.endpoint.request.path,
+                   "iterations": c.iterations, "warmup": c.warmup} for c in matrix.cells],
+        "measured_requests": matrix.measured_requests, "warmup_requests": matrix.warmup_requests,
+        "records_to_create": matrix.records_to_create, "total_requests": matrix.total_requests,
+        "thresholds": [r.text for t in scenario.thresholds for r in t.rules],
+    }
+
+
+def format_plan(scenario: Scenario, matrix: Plan) -> str:
+    lines = [f"{scenario.source}: {scenario.name}", *_describe(scenario), ""]
+    header = ("#", "size", "conc", "endpoint", "method", "path", "requests")
+    rows = [(str(c.index + 1), "-" if c.size is None else str(c.size), str(c.concurrency), c.endpoint.name,
+             c.endpoint.request.method, c.endpoint.request.path,
+             str(c.iterations) + (f" (+{c.warmup} warm-up)" if c.warmup else "")) for c in matrix.cells]
+    lines.append(format_table(header, rows, right={0, 1, 2}))
+    lines += ["", f"cells: {len(matrix.cells)}   measured requests: {matrix.measured_requests}   "
+              f"warm-up requests: {matrix.warmup_requests}   records to create: {matrix.records_to_create}   "
+              f"total requests: {matrix.total_requests}"]
+    rules = [(r.text, t) for t in scenario.thresholds for r in t.rules]
+    if rules:
+        lines.append("thresholds:")
+        for text, threshold in rules:
+            scope = []
+            if threshold.endpoints:
+                scope.append("endpoints " + ", ".join(threshold.endpoints))
+            if threshold.sizes:
+                scope.append("sizes " + ", ".join(map(str, threshold.sizes)))
+            if threshold.concurrency:
+                scope.append("concurrency " + ", ".join(map(str, threshold.concurrency)))
+            lines.append(f"  {text}" + (f"   ({'; '.join(scope)})" if scope else ""))
+    return "\n".join(lines)
+
+
+def _describe(scenario: Scenario) -> list[str]:
+    target = scenario.target
+    lines = [f"target: {target.base_url}"
+             + (f" (started by yamlperf: {' '.join(target.server.command)})" if target.server else "")]
+    auth = scenario.auth
+    login = f" ({auth.login.request.method} {auth.login.request.path})" if auth.login else ""
+    lines.append(f"auth: {auth.type.value}{login}")
+    if scenario.dataset:
+        dataset = scenario.dataset
+        cleanup = "deleted after the run" if dataset.cleanup and dataset.delete else "kept"
+        lines.append(f"dataset: sizes {', '.join(map(str, dataset.sizes))}; created with "
+                     f"{dataset.create.method} {dataset.create.path}; {cleanup}")
+    load = scenario.load
+    lines.append(f"load: {load.iterations} iterations per cell, concurrency "
+                 f"{', '.join(map(str, load.concurrency))}, warm-up {load.warmup}, think time "
+                 f"{format_duration(load.think_time)}")
+    lines.append(f"output: {scenario.output.directory} ({', '.join(scenario.output.formats)})")
+    return lines
+
+
+@main.command()
+@handle_errors
+def schema() -> None:
+    """Print the scenario JSON Schema (for editors and the YAML language server)."""
+    click.echo(json.dumps(load_schema(), indent=2))
+
+
+@main.command()
+@click.argument("path", required=False, default="yamlperf.yaml", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@handle_errors
+def init(path: Path, force: bool) -> None:
+    """Write a commented starter scenario that validates (default: yamlperf.yaml)."""
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; choose another name or pass --force to overwrite it")
+    text = resources.files("yamlperf").joinpath("starter.yaml").read_text("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}; next: yamlperf validate {path} && yamlperf plan {path}")
