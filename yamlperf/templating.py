@@ -216,6 +216,11 @@ def check_template(text: str, known_names: frozenset[str], environ: Mapping[str,
             issues.append(TemplateIssue(
                 f"environment variable {name} is not set",
                 f"export {name}=... before the run, or write `env.{name} | default('...')`", lineno - 1))
+    for node in tree.find_all(nodes.Getattr):
+        if node.attr.startswith("_"):
+            issues.append(TemplateIssue(
+                f"private attribute {node.attr!r} is not allowed in a template",
+                "templates run in a sandbox; use plain names and fields", node.lineno - 1))
     for node in tree.find_all(nodes.Filter):
         if node.name not in env.filters:
             issues.append(TemplateIssue(f"unknown filter {node.name!r}", "", node.lineno - 1))

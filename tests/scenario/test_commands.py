@@ -1,0 +1,102 @@
+"""validate, plan, init and --version as a user drives them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from yamlperf import __version__
+from yamlperf.cli import main
+
+SCENARIO = """\
+name: items
+target:
+  base_url: http://127.0.0.1:8000
+dataset:
+  sizes: [10, 50, 100]
+  create:
+    path: /items
+    json: {title: "Item {{ n }}"}
+  delete:
+    path: /items/{{ id }}
+load:
+  concurrency: [1, 4]
+  warmup: 2
+  iterations: 20
+endpoints:
+  - name: list
+    path: /items
+  - name: detail
+    path: /items/{{ id }}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "scale.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_a_misspelt_key_prints_one_line_with_a_suggestion_and_exits_2(tmp_path: Path) -> None:
+    path = write(tmp_path, SCENARIO.replace("  iterations: 20", "  iteratons: 20"))
+    result = subprocess.run([sys.executable, "-m", "yamlperf", "validate", path.name], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert first == "scale.yaml:14:3: load: unknown key 'iteratons' (did you mean 'iterations'?)"
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_accepts_good_files_and_reports_each_bad_one(tmp_path: Path) -> None:
+    good = write(tmp_path, SCENARIO, "good.yaml")
+    bad = write(tmp_path, SCENARIO.replace("sizes: [10, 50, 100]", "sizes: ten"), "bad.yaml")
+    result = CliRunner().invoke(main, ["validate", str(good), str(bad)])
+    assert result.exit_code == 2
+    assert f"{good}: ok (2 endpoints, 12 cells)" in result.output
+    assert f"{bad}:5:10: dataset.sizes: expected a list" in result.output
+
+
+def test_validate_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "nope.yaml: file not found" in result.output
+
+
+def test_plan_prints_the_matrix_and_its_cost(tmp_path: Path) -> None:
+    path = write(tmp_path, SCENARIO)
+    result = CliRunner().invoke(main, ["plan", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "cells: 12   measured requests: 240   warm-up requests: 24   records to create: 100" in result.output
+    rows = [line.split() for line in result.output.splitlines() if line.strip()[:2].strip().isdigit()]
+    assert [(r[1], r[2], r[3]) for r in rows[:4]] == [("10", "1", "list"), ("10", "1", "detail"),
+                                                       ("10", "4", "list"), ("10", "4", "detail")]
+
+
+def test_plan_applies_set_overrides_and_locates_their_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, SCENARIO)
+    result = CliRunner().invoke(main, ["plan", str(path), "--set", "load.iterations=5", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"measured_requests": 60' in result.output
+    bad = CliRunner().invoke(main, ["plan", str(path), "--set", "load.iterations=lots"])
+    assert bad.exit_code == 2
+    assert "--set load.iterations=lots: load.iterations: expected a whole number" in bad.output
+
+
+def test_init_writes_a_starter_that_validates_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "starter.yaml"
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(target)]).exit_code == 0
+    assert target.read_text().lstrip().startswith("#")
+    assert runner.invoke(main, ["validate", str(target)]).exit_code == 0
+    again = runner.invoke(main, ["init", str(target)])
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output

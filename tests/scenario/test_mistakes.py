@@ -1,0 +1,129 @@
+"""A table of mistakes users make in scenario files, each with the line, column and message reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from yamlperf.errors import ScenarioError
+from yamlperf.loader import load_scenario
+
+VALID = """\
+target:
+  base_url: http://127.0.0.1:8000
+dataset:
+  sizes: [10, 50]
+  create:
+    path: /items
+    json: {title: "Item {{ n }}"}
+load:
+  iterations: 5
+endpoints:
+  - name: list
+    path: /items
+"""
+
+# (id, file text, line, column, expected text in the message)
+CASES: list[tuple[str, str | bytes, int, int, str]] = [
+    ("misspelt key", VALID.replace("  iterations: 5", "  iteratons: 5"), 9, 3,
+     "load: unknown key 'iteratons' (did you mean 'iterations'?)"),
+    ("unknown top-level key", VALID + "reports: {}\n", 13, 1, "unknown key 'reports'"),
+    ("wrong type: string for integer", VALID.replace("iterations: 5", "iterations: five"), 9, 15,
+     "load.iterations: expected a whole number, found 'five'"),
+    ("wrong type: mapping for list", VALID.replace("sizes: [10, 50]", "sizes: {a: 1}"), 4, 10,
+     "dataset.sizes: expected a list, found a mapping"),
+    ("negative number", VALID.replace("iterations: 5", "iterations: -3"), 9, 15, "must be at least 1"),
+    ("missing required key", VALID.replace("  base_url: http://127.0.0.1:8000\n", "  timeout: 2s\n"),
+     1, 1, "target: missing required key 'base_url'"),
+    ("missing endpoints", VALID.split("endpoints:", maxsplit=1)[0], 1, 1, "missing required key 'endpoints'"),
+    ("endpoint without name", VALID.replace("  - name: list\n    path: /items", "  - path: /items"), 11, 5,
+     "endpoints[0]: missing required key 'name'"),
+    ("bad duration", VALID.replace("  base_url: http://127.0.0.1:8000", "  base_url: http://x\n  timeout: 2 secs"),
+     3, 12, "expected a duration such as 250ms, 2s, 1m"),
+    ("duplicate key", VALID.replace("load:\n", "load:\n  iterations: 3\n"), 10, 3, "duplicate key 'iterations'"),
+    ("bad enum with suggestion", VALID + "auth:\n  type: bearr\n  token: x\n", 14, 9,
+     "'bearr' is not allowed here (did you mean 'bearer'?)"),
+    ("bad method", VALID.replace("    path: /items\n", "    method: FETCH\n    path: /items\n", 1), 6, 13,
+     "'FETCH' is not allowed"),
+    ("unknown template variable", VALID.replace("Item {{ n }}", "Item {{ nn }}"), 7, 19,
+     "unknown template variable 'nn' (did you mean 'n'?)"),
+    ("template syntax error", VALID.replace("Item {{ n }}", "Item {{ n "), 7, 19, "template syntax error"),
+    ("unset environment variable", VALID + "auth:\n  type: bearer\n  token: '{{ env.YAMLPERF_TEST_UNSET }}'\n",
+     15, 10, "environment variable YAMLPERF_TEST_UNSET is not set"),
+    ("sandbox escape attempt", VALID.replace("Item {{ n }}", "{{ cycler.__init__.__globals__ }}"),
+     7, 19, "private attribute '__init__' is not allowed in a template"),
+    ("alias bomb", "a: &a [1,2]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+     "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+     "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n", 6, 1, "billion laughs"),
+    ("tab indentation", VALID.replace("  iterations: 5", "\titerations: 5"), 9, 1,
+     "a tab character is used for indentation"),
+    ("unclosed quote", VALID.replace('json: {title: "Item {{ n }}"}', 'json: {title: "Item {{ n }}}'), 7, 19,
+     "a quoted string starts here and is never closed"),
+    ("empty file", "", 1, 1, "the file is empty"),
+    ("only comments", "# nothing yet\n", 1, 1, "the file is empty"),
+    ("list at the root", "- target: x\n- endpoints: []\n", 1, 1, "the top level must be a mapping"),
+    ("scalar at the root", "hello\n", 1, 1, "the top level must be a mapping"),
+    ("binary file", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 0, 0, "this is a binary file"),
+    ("not UTF-8", VALID.encode().replace(b"/items\n", b"/it\xe9ms\n", 1), 6, 14, "is not valid UTF-8"),
+    ("two documents", VALID + "---\nname: other\n", 14, 1, "several YAML documents"),
+    ("colon in a plain value", VALID.replace("path: /items\n", "path: a: b\n", 1), 6, 12, "unexpected ':'"),
+    ("json and body together", VALID + "  - name: both\n    path: /x\n    json: {}\n    body: x\n", 13, 5,
+     "give only one of `json`, `body` and `form`"),
+    ("duplicate endpoint names", VALID + "  - name: list\n    path: /other\n", 13, 11,
+     "endpoint name 'list' is already used by endpoints[0]"),
+    ("threshold without unit", VALID + "thresholds:\n  - 'p95 < 300'\n", 14, 5, "the time '300' has no unit"),
+    ("threshold unknown metric", VALID + "thresholds:\n  - 'p96 < 300ms'\n", 14, 5,
+     "unknown metric 'p96' in rule 'p96 < 300ms' (did you mean"),
+    ("threshold unreadable", VALID + "thresholds:\n  - 'p95 300ms'\n", 14, 5, "expected a rule such as"),
+    ("growth rule with unknown class", VALID + "thresholds:\n  - 'growth <= linaer'\n", 14, 5,
+     "unknown growth class 'linaer' (did you mean 'linear'?)"),
+    ("rate without percent", VALID + "thresholds:\n  - 'success_rate >= 99'\n", 14, 5, "needs a percent sign"),
+    ("endpoint size not in dataset", VALID + "    sizes: [75]\n", 13, 13, "size 75 is not one of the dataset sizes"),
+    ("output format typo", VALID + "output:\n  formats: [json, pgn]\n", 14, 19, "'pgn' is not allowed here (did you mean 'png'?)"),
+    ("bad status class", VALID + "    expect: {status: 2x}\n", 13, 22, "expected a status code such as 200"),
+    ("concurrency list with a string", VALID.replace("iterations: 5", "iterations: 5\n  concurrency: [1, two]"),
+     10, 20, "load.concurrency[1]: expected a whole number, found 'two'"),
+    ("url without scheme", VALID.replace("http://127.0.0.1:8000", "127.0.0.1:8000"), 2, 13,
+     "expected an http:// or https:// URL"),
+    ("feed file missing", VALID + "feed:\n  file: users.csv\n", 14, 9, "CSV file 'users.csv' not found"),
+    ("key that is not a name", VALID + "[a, b]: 1\n", 13, 1, "a key must be a plain name"),
+    ("extends a missing file", "extends: nowhere.yaml\n" + VALID, 1, 10, "base scenario 'nowhere.yaml' not found"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "column", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_each_mistake_is_reported_at_its_place(
+    tmp_path: Path, text: str | bytes, line: int, column: int, expected: str
+) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, environ={})
+    where = f"{path}:{line}:{column}: " if line else f"{path}: "
+    headlines = [p.headline() for p in caught.value.problems]
+    assert any(h.startswith(where) and expected in h for h in headlines), headlines
+
+
+def test_there_are_at_least_25_distinct_mistakes() -> None:
+    assert len({c[0] for c in CASES}) >= 25
+
+
+def test_all_problems_of_a_file_are_reported_at_once(tmp_path: Path) -> None:
+    text = VALID.replace("iterations: 5", "iteratons: 5").replace("sizes: [10, 50]", "sizes: 10")
+    text += "thresholds:\n  - 'p95 < 300'\n"
+    path = tmp_path / "many.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, environ={})
+    lines = sorted(p.location.line for p in caught.value.problems)
+    assert lines == [4, 9, 14]
+
+
+def test_the_valid_base_loads(tmp_path: Path) -> None:
+    path = tmp_path / "ok.yaml"
+    path.write_text(VALID)
+    scenario = load_scenario(path, environ={})
+    assert [e.name for e in scenario.endpoints] == ["list"]
+    assert scenario.dataset is not None
+    assert scenario.dataset.sizes == (10, 50)

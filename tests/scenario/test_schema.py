@@ -1,0 +1,67 @@
+"""The JSON Schema is the one source of truth, complete enough for editors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from jsonschema import Draft202012Validator
+
+from yamlperf.cli import main
+from yamlperf.validation import load_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _properties(node: Any, path: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        for name, sub in node.get("properties", {}).items():
+            yield f"{path}/properties/{name}", sub
+        for key, value in node.items():
+            if key != "if":  # conditions select a branch; they declare no property of their own
+                yield from _properties(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _properties(value, f"{path}/{index}")
+
+
+def test_schema_is_valid_2020_12_with_an_id() -> None:
+    schema = load_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].endswith("scenario.schema.json")
+
+
+def test_every_property_has_a_description() -> None:
+    missing = [path for path, sub in _properties(load_schema()) if "description" not in sub]
+    assert missing == []
+
+
+def test_every_object_refuses_unknown_keys() -> None:
+    def objects(node: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                yield node
+            for value in node.values():
+                yield from objects(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from objects(value)
+
+    found = list(objects(load_schema()))
+    assert len(found) > 10
+    assert all(o.get("additionalProperties") is False for o in found)
+
+
+def test_the_package_reads_the_schema_that_schema_folder_shows() -> None:
+    shipped = json.loads((ROOT / "schema" / "scenario.schema.json").read_text())
+    assert load_schema() == shipped
+
+
+def test_schema_command_prints_it() -> None:
+    result = CliRunner().invoke(main, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == load_schema()
