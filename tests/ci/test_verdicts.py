@@ -1,0 +1,87 @@
+"""Thresholds judged against measured cells: which rule, which cell, the value and the limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from yamlperf.cli import main
+from yamlperf.verdicts import evaluate, format_verdicts
+
+from .builders import cell, result, scenario
+
+
+def test_met_and_unmet_latency_rules_name_cell_value_and_limit(tmp_path: Path) -> None:
+    plan = scenario(tmp_path, "dataset: {sizes: [500], create: {path: /x}}\n"
+                              "thresholds:\n  - {rules: 'p95 < 300ms', endpoints: search}\n"
+                              "  - 'median <= 50ms'\n")
+    run = result(cell("search", 500, median=0.412, spread=0.001), cell("list", 500, median=0.010))
+    outcomes = evaluate(plan, run)
+    p95 = [o for o in outcomes if o.rule == "p95 < 300ms"]
+    assert len(p95) == 1
+    assert not p95[0].passed
+    assert p95[0].message.startswith("p95 < 300ms failed for search @ 500 records x1: measured 41")
+    assert p95[0].message.endswith("limit 300.00ms")
+    median = {o.endpoint: o for o in outcomes if o.rule == "median <= 50ms"}
+    assert not median["search"].passed
+    assert median["list"].passed
+    assert median["list"].value is not None
+    assert median["list"].value < 0.05
+
+
+def test_rate_and_throughput_rules(tmp_path: Path) -> None:
+    plan = scenario(tmp_path, "thresholds: ['success_rate >= 99%', 'error_rate < 5%', 'rps > 1']\n")
+    run = result(cell("search", None, n=100, failures=3), cell("list", None, n=100))
+    outcomes = {(o.rule, o.endpoint): o for o in evaluate(plan, run)}
+    assert not outcomes["success_rate >= 99%", "search"].passed
+    assert "measured 97.00%, limit 99.00%" in outcomes["success_rate >= 99%", "search"].message
+    assert outcomes["error_rate < 5%", "search"].passed
+    assert outcomes["success_rate >= 99%", "list"].passed
+    assert outcomes["rps > 1", "list"].passed
+
+
+def test_a_cell_without_successes_fails_a_latency_rule_with_a_reason(tmp_path: Path) -> None:
+    plan = scenario(tmp_path, "thresholds: ['p95 < 300ms']\n")
+    (outcome,) = evaluate(plan, result(cell("search", None, n=10, failures=10)))
+    assert not outcome.passed
+    assert outcome.value is None
+    assert "no successful requests (10 sent, all failed)" in outcome.message
+
+
+def test_a_rule_matching_no_cell_is_reported_as_failed(tmp_path: Path) -> None:
+    plan = scenario(tmp_path, "thresholds:\n  - {rules: ['p95 < 1s'], endpoints: 'serach*', sizes: 50}\n")
+    (outcome,) = evaluate(plan, result(cell("search", 50)))
+    assert not outcome.passed
+    assert "matches no measured cell (endpoints serach*; sizes 50)" in outcome.message
+
+
+def test_scope_by_size_and_concurrency(tmp_path: Path) -> None:
+    plan = scenario(tmp_path, "dataset: {sizes: [10, 500], create: {path: /x}}\nload: {concurrency: [1, 4]}\n"
+                              "thresholds:\n  - {rules: 'p95 < 100ms', sizes: [500], concurrency: 4}\n")
+    run = result(*(cell(e, s, c, median=0.5 if s == 10 else 0.01)
+                   for e in ("search", "list") for s in (10, 500) for c in (1, 4)))
+    outcomes = evaluate(plan, run)
+    assert {(o.endpoint, o.size, o.concurrency) for o in outcomes} == {("search", 500, 4), ("list", 500, 4)}
+    assert all(o.passed for o in outcomes)
+
+
+def test_console_summary_counts_passes_and_spells_out_failures(tmp_path: Path) -> None:
+    plan = scenario(tmp_path, "thresholds: ['p95 < 300ms']\n")
+    text = format_verdicts(evaluate(plan, result(cell("search", None, median=0.5), cell("list", None))))
+    assert text.splitlines()[0] == "thresholds: 1 passed, 1 failed"
+    assert "  PASS  p95 < 300ms  (1 check)" in text
+    assert "  FAIL  p95 < 300ms failed for search x1: measured" in text
+    assert format_verdicts(()) == "thresholds: none defined"
+
+
+def test_an_invalid_rule_is_a_located_validation_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("target: {base_url: 'http://127.0.0.1:1'}\nendpoints:\n  - {name: a, path: /}\n"
+                    "thresholds:\n  - 'p95 < 300'\n  - 'p97 < 1s'\n", encoding="utf-8")
+    outcome = CliRunner().invoke(main, ["validate", str(path)])
+    assert outcome.exit_code == 2
+    assert f"{path}:5:5:" in outcome.output
+    assert "has no unit" in outcome.output
+    assert f"{path}:6:5:" in outcome.output
+    assert "unknown metric 'p97'" in outcome.output

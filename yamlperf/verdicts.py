@@ -1,0 +1,135 @@
+"""Thresholds checked against a finished run: one outcome per rule and cell (or endpoint, for growth).
+
+Rules are parsed and located by ``thresholds``/``loader``; this module only judges measured values.
+Every outcome carries a message a pipeline log can show on its own: which rule, which cell, the
+measured value and the limit. A rule that matches nothing fails, because a typo in an endpoint glob
+must not turn a gate into a silent pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+
+from .results import CellStats, RunResult, ThresholdOutcome
+from .scenario import Scenario, Threshold
+from .thresholds import GROWTH_CLASSES, MetricKind, Rule, format_metric
+
+MIN_GROWTH_POINTS = 3
+"""Dataset sizes with a measured median needed before a growth class means anything."""
+
+
+def cell_label(endpoint: str, size: int | None, concurrency: int | None) -> str:
+    """The same words the plan and the console use for a cell: ``search @ 500 records x4``."""
+    at = "" if size is None else f" @ {size} records"
+    conc = "" if concurrency is None else f" x{concurrency}"
+    return f"{endpoint}{at}{conc}"
+
+
+def evaluate(scenario: Scenario, result: RunResult) -> tuple[ThresholdOutcome, ...]:
+    """Every rule of every threshold, in the order the scenario lists them."""
+    outcomes: list[ThresholdOutcome] = []
+    for threshold in scenario.thresholds:
+        cells = [c for c in result.cells if threshold.applies_to(c.endpoint, c.size, c.concurrency)]
+        for rule in threshold.rules:
+            if not cells:
+                outcomes.append(_unmatched(rule, threshold))
+            elif rule.kind is MetricKind.GROWTH:
+                outcomes.extend(_growth_outcomes(rule, cells))
+            else:
+                outcomes.extend(_cell_outcome(rule, cell) for cell in cells)
+    return tuple(outcomes)
+
+
+def _cell_outcome(rule: Rule, cell: CellStats) -> ThresholdOutcome:
+    where = cell_label(cell.endpoint, cell.size, cell.concurrency)
+    value, missing = _measure(rule, cell)
+    if value is None:
+        message = f"{rule.text} failed for {where}: {missing}, limit {rule.format_limit()}"
+        return ThresholdOutcome(rule.text, cell.endpoint, cell.size, cell.concurrency, None, rule.limit,
+                                False, message)
+    passed = rule.passes(value)
+    message = (f"{rule.text} {'passed' if passed else 'failed'} for {where}: "
+               f"measured {format_metric(rule.kind, value)}, limit {rule.format_limit()}")
+    return ThresholdOutcome(rule.text, cell.endpoint, cell.size, cell.concurrency, value, rule.limit,
+                            passed, message)
+
+
+def _measure(rule: Rule, cell: CellStats) -> tuple[float | None, str]:
+    """The cell's value for the rule's metric, or None and why there is none."""
+    if cell.requests == 0:
+        return None, "no requests were measured"
+    if rule.kind is MetricKind.TIME:
+        if cell.latency is None or cell.successes == 0:
+            return None, f"no successful requests ({cell.requests} sent, all failed)"
+        return cell.latency.get(rule.metric), ""
+    if rule.kind is MetricKind.RATE:
+        return (cell.success_rate if rule.metric == "success_rate" else cell.error_rate), ""
+    return cell.throughput, ""
+
+
+def _growth_outcomes(rule: Rule, cells: Sequence[CellStats]) -> list[ThresholdOutcome]:
+    """One outcome per endpoint and concurrency level, from (size, median) across sizes."""
+    from .scaling import fit_growth
+
+    ordered = sorted(cells, key=lambda c: (c.endpoint, c.concurrency))
+    outcomes = []
+    for (endpoint, concurrency), group in groupby(ordered, key=lambda c: (c.endpoint, c.concurrency)):
+        points = sorted((c.size, c.latency.median) for c in group
+                        if c.size is not None and c.latency is not None and c.successes)
+        where = cell_label(endpoint, None, concurrency)
+        if len(points) < MIN_GROWTH_POINTS:
+            message = (f"{rule.text} failed for {where}: needs median times at {MIN_GROWTH_POINTS} or more "
+                       f"dataset sizes, measured at {len(points)}, limit {rule.format_limit()}")
+            outcomes.append(ThresholdOutcome(rule.text, endpoint, None, concurrency, None, rule.limit,
+                                             False, message))
+            continue
+        fit = fit_growth(points)
+        rank = float(GROWTH_CLASSES.index(fit.growth_class))
+        passed = rule.passes(rank)
+        message = (f"{rule.text} {'passed' if passed else 'failed'} for {where}: measured "
+                   f"{fit.growth_class} (exponent {fit.exponent:.2f}; {fit.explanation}), "
+                   f"limit {rule.format_limit()}")
+        outcomes.append(ThresholdOutcome(rule.text, endpoint, None, concurrency, rank, rule.limit,
+                                         passed, message))
+    return outcomes
+
+
+def _unmatched(rule: Rule, threshold: Threshold) -> ThresholdOutcome:
+    scope = describe_scope(threshold)
+    message = (f"{rule.text} failed: it matches no measured cell ({scope}); "
+               "check the endpoint names, sizes and concurrency levels it names")
+    return ThresholdOutcome(rule.text, ", ".join(threshold.endpoints) or "*", None, None, None, rule.limit,
+                            False, message)
+
+
+def describe_scope(threshold: Threshold) -> str:
+    """``endpoints search*; sizes 500`` or ``all cells``."""
+    parts = []
+    if threshold.endpoints:
+        parts.append("endpoints " + ", ".join(threshold.endpoints))
+    if threshold.sizes:
+        parts.append("sizes " + ", ".join(map(str, threshold.sizes)))
+    if threshold.concurrency:
+        parts.append("concurrency " + ", ".join(map(str, threshold.concurrency)))
+    return "; ".join(parts) or "all cells"
+
+
+def failed(outcomes: Sequence[ThresholdOutcome]) -> tuple[ThresholdOutcome, ...]:
+    return tuple(o for o in outcomes if not o.passed)
+
+
+def format_verdicts(outcomes: Sequence[ThresholdOutcome]) -> str:
+    """Console text for the end of a run: failures in full, passes counted per rule."""
+    if not outcomes:
+        return "thresholds: none defined"
+    bad = failed(outcomes)
+    lines = [f"thresholds: {len(outcomes) - len(bad)} passed, {len(bad)} failed"]
+    for rule in dict.fromkeys(o.rule for o in outcomes):
+        mine = [o for o in outcomes if o.rule == rule]
+        passed = sum(o.passed for o in mine)
+        if passed:
+            noun = "check" if passed == 1 else "checks"
+            lines.append(f"  PASS  {rule}  ({passed} {noun})")
+        lines.extend(f"  FAIL  {o.message}" for o in mine if not o.passed)
+    return "\n".join(lines)
