@@ -21,6 +21,7 @@ _SECRET_KEY = re.compile(
 _NOT_SECRET_KEYS = frozenset({"token_path", "auth", "type", "header", "scheme", "relogin_on", "login",
                               "max_tokens", "tokens"})
 _MIN_SECRET_LENGTH = 4
+_REFERENCE = re.compile(r"\s*\{\{\s*[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\s*\}\}\s*")
 
 
 def is_secret_key(key: str) -> bool:
@@ -74,8 +75,11 @@ def _redact_entry(key: str, value: Any, secrets: SecretRegistry | None) -> Any:
 
 
 def _is_reference(value: Any) -> bool:
-    """A pure reference like ``{{ env.API_TOKEN }}`` or ``{{ password }}`` carries no secret."""
-    return isinstance(value, str) and bool(re.fullmatch(r"\s*\{\{[^{}]*\}\}\s*", value))
+    """A bare reference like ``{{ env.API_TOKEN }}`` or ``{{ password }}`` carries no secret.
+
+    Anything more (a ``default('...')`` with a literal, text around it) may hold one and is masked.
+    """
+    return isinstance(value, str) and bool(_REFERENCE.fullmatch(value))
 
 
 def redact_headers(headers: Mapping[str, str], secrets: SecretRegistry | None = None) -> dict[str, str]:
