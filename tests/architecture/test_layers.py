@@ -1,0 +1,80 @@
+"""The import direction of ARCHITECTURE.md, read from the source with ``ast``."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "yamlperf"
+
+LAYER0 = {"errors", "redact", "units", "textable"}
+LAYER1 = {"source", "validation", "templating", "thresholds", "compose", "scenario", "loader"}
+LAYER2 = {"results", "scaling", "verdicts", "compare", "plandiff"}
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    module = _module_name(path)
+    package = module.rsplit(".", 1)[0] if path.name != "__init__.py" else module
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                prefix = ".".join(base)
+                target = f"{prefix}.{node.module}" if node.module else prefix
+                found.add(target)
+                if not node.module:
+                    found.update(f"{prefix}.{alias.name}" for alias in node.names)
+            elif node.module:
+                found.add(node.module)
+    return found
+
+
+def _sources() -> dict[str, set[str]]:
+    return {_module_name(p): _imports(p) for p in PACKAGE.rglob("*.py")}
+
+
+def _internal(imports: set[str]) -> set[str]:
+    return {i.removeprefix("yamlperf.") for i in imports if i.startswith("yamlperf.") or i == "yamlperf"}
+
+
+def test_only_the_cli_imports_click() -> None:
+    offenders = [m for m, imports in _sources().items()
+                 if "click" in {i.split(".")[0] for i in imports} and not m.startswith("yamlperf.cli")]
+    assert offenders == []
+
+
+def test_engine_and_render_do_not_import_each_other() -> None:
+    for module, imports in _sources().items():
+        internal = _internal(imports)
+        if module.startswith("yamlperf.engine"):
+            assert not any(i.startswith("render") for i in internal), module
+        if module.startswith("yamlperf.render"):
+            assert not any(i.startswith("engine") for i in internal), module
+
+
+def test_lower_layers_do_not_import_higher_ones() -> None:
+    higher_than = {
+        **{m: LAYER1 | LAYER2 | {"engine", "render", "cli", "demo"} for m in LAYER0},
+        **{m: LAYER2 | {"engine", "render", "cli", "demo"} for m in LAYER1},
+        **{m: {"engine", "render", "cli", "demo"} for m in LAYER2},
+    }
+    for module, imports in _sources().items():
+        short = module.removeprefix("yamlperf.")
+        if short not in higher_than:
+            continue
+        bad = {i for i in _internal(imports) if i.split(".")[0] in higher_than[short]}
+        assert not bad, f"{module} imports {bad}"
+
+
+def test_the_demo_target_stands_apart_from_the_tool() -> None:
+    for module, imports in _sources().items():
+        if module.startswith("yamlperf.demo"):
+            assert all(i.startswith("demo") for i in _internal(imports)), (module, _internal(imports))
