@@ -1,0 +1,47 @@
+"""RunResult -> CSV, one row per cell, shaped like Locust's stats CSV so spreadsheets and
+dashboards built for it need little change; pure.
+
+Times are milliseconds, the unit people read; every failure category gets its own column so a
+pivot table can chart why requests failed without parsing anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..results import FAILURE_CATEGORIES, CellStats, RunResult
+
+LATENCY_COLUMNS = {"median": "median_ms", "mean": "avg_ms", "min": "min_ms", "max": "max_ms",
+                   "p90": "p90_ms", "p95": "p95_ms", "p99": "p99_ms", "stdev": "stdev_ms"}
+COLUMNS = (
+    "endpoint", "method", "path", "size", "concurrency", "requests", "failures", "success_pct",
+    *LATENCY_COLUMNS.values(), "rps", "bytes", "avg_bytes", *(f"failures_{c}" for c in FAILURE_CATEGORIES),
+)
+
+
+def stats_csv(result: RunResult) -> str:
+    """The header row, then the cells in run order; a size of ``""`` means the plan seeds no data."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(cell_row(c) for c in result.cells)
+    return buffer.getvalue()
+
+
+def cell_row(cell: CellStats) -> dict[str, str | int]:
+    row: dict[str, str | int] = {
+        "endpoint": cell.endpoint, "method": cell.method, "path": cell.path,
+        "size": "" if cell.size is None else cell.size, "concurrency": cell.concurrency,
+        "requests": cell.requests, "failures": cell.failed,
+        "success_pct": f"{cell.success_rate * 100:.2f}",
+        "rps": f"{cell.throughput:.3f}", "bytes": cell.bytes_received,
+        "avg_bytes": f"{cell.bytes_received / cell.requests:.1f}" if cell.requests else "",
+    }
+    for name, column in LATENCY_COLUMNS.items():
+        row[column] = "" if cell.latency is None else f"{cell.latency.get(name) * 1e3:.3f}"
+    known = dict.fromkeys(FAILURE_CATEGORIES, 0)
+    for category, count in cell.failures.items():
+        known[category if category in known else "other"] += count
+    row.update({f"failures_{c}": n for c, n in known.items()})
+    return row
