@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from importlib import resources
 from pathlib import Path
 
 import click
 
-from ..compose import Override
+from ..compose import Override, apply_overrides, compose_document
 from ..engine.matrix import Plan, expand
 from ..errors import ScenarioError, UsageError
-from ..loader import load_scenario
+from ..gitrev import materialize
+from ..loader import build_scenario, load_scenario
+from ..plandiff import diff_plans, format_plan_diff, plan_diff_json
 from ..scenario import Scenario
 from ..textable import format_table
 from ..units import format_duration
@@ -47,18 +51,52 @@ def validate(files: tuple[Path, ...], assignments: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", required=False, type=click.Path(path_type=Path))
 @set_option
-@click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the matrix (or the diff) as JSON.")
+@click.option("--diff", "diff_files", nargs=2, type=click.Path(path_type=Path), metavar="OLD NEW",
+              help="Show what changing OLD into NEW does to the matrix, instead of one plan.")
+@click.option("--against", metavar="REV",
+              help="Show what FILE changes compared with FILE at git revision REV (e.g. main, HEAD~1).")
 @handle_errors
-def plan(file: Path, assignments: tuple[str, ...], as_json: bool) -> None:
-    """Print the test matrix a run would execute and what it will cost."""
-    scenario = load_scenario(file, [Override.parse(a) for a in assignments])
+def plan(*, file: Path | None, assignments: tuple[str, ...], as_json: bool,
+         diff_files: tuple[Path, Path] | None, against: str | None) -> None:
+    """Print the test matrix a run would execute and what it will cost.
+
+    \b
+    For review: yamlperf plan --diff OLD.yaml NEW.yaml
+                yamlperf plan FILE --against main
+    show cells added and removed, requests and records before and after, changed thresholds
+    and settings.
+    """
+    overrides = [Override.parse(a) for a in assignments]
+    if diff_files and (file or against):
+        raise UsageError("give either --diff OLD NEW or FILE [--against REV], not both")
+    if diff_files:
+        old_path, new_path = diff_files
+        _echo_diff(load_scenario(old_path, overrides), load_scenario(new_path, overrides),
+                   str(old_path), str(new_path), as_json)
+        return
+    if file is None:
+        raise UsageError("give a scenario FILE, or --diff OLD NEW")
+    scenario = load_scenario(file, overrides)
+    if against:
+        with tempfile.TemporaryDirectory(prefix="yamlperf-plan-") as folder:
+            copy, name = materialize(file, against, Path(folder))
+            document = apply_overrides(compose_document(copy, f"{against}:{name}"), overrides)
+            old = build_scenario(document, copy.parent, os.environ)
+        _echo_diff(old, scenario, f"{file} at {against}", str(file), as_json)
+        return
     matrix = expand(scenario)
     if as_json:
         click.echo(json.dumps(plan_json(scenario, matrix), indent=2))
     else:
         click.echo(format_plan(scenario, matrix))
+
+
+def _echo_diff(old: Scenario, new: Scenario, old_label: str, new_label: str, as_json: bool) -> None:
+    diff = diff_plans(old, expand(old), new, expand(new), old_label=old_label, new_label=new_label)
+    click.echo(json.dumps(plan_diff_json(diff), indent=2) if as_json else format_plan_diff(diff))
 
 
 def plan_json(scenario: Scenario, matrix: Plan) -> dict[str, object]:
