@@ -1,0 +1,117 @@
+"""The recorder and its summary: exact percentiles for small samples, merging equals recording once."""
+
+from __future__ import annotations
+
+import random
+import statistics
+
+import pytest
+
+from yamlperf.engine.stats import (
+    EXACT_METHOD,
+    HDR_METHOD,
+    CellInfo,
+    Recorder,
+    decode_histogram,
+    latency_of,
+    merge_all,
+    percentile,
+    summarize,
+)
+
+INFO = CellInfo("list", "GET", "/records", 10, 2)
+
+
+def test_percentiles_of_ten_samples_are_exact_by_hand() -> None:
+    samples_ms = [12, 3, 7, 15, 9, 4, 11, 6, 8, 20]
+    recorder = Recorder()
+    for ms in samples_ms:
+        recorder.record(ms / 1e3, "ok", 200)
+    latency, method = latency_of(recorder)
+    assert method == EXACT_METHOD
+    # sorted: 3 4 6 7 8 9 11 12 15 20; rank (n-1)*q, interpolated
+    assert latency is not None
+    assert latency.median * 1e3 == pytest.approx(8.5)          # between 8 and 9
+    assert latency.p90 * 1e3 == pytest.approx(15.5)            # 8.1 -> 15 + 0.1 * 5
+    assert latency.p95 * 1e3 == pytest.approx(17.75)           # 8.55 -> 15 + 0.55 * 5
+    assert latency.p99 * 1e3 == pytest.approx(19.55)           # 8.91 -> 15 + 0.91 * 5
+    assert latency.min * 1e3 == pytest.approx(3)
+    assert latency.max * 1e3 == pytest.approx(20)
+    assert latency.mean * 1e3 == pytest.approx(9.5)
+    assert latency.stdev * 1e3 == pytest.approx(statistics.pstdev(samples_ms))
+
+
+def test_percentile_matches_linear_interpolation_on_edges() -> None:
+    assert percentile([5.0], 0.99) == 5.0
+    assert percentile([1.0, 2.0], 0.5) == 1.5
+
+
+def _record_many(recorder: Recorder, values: list[float]) -> None:
+    for k, value in enumerate(values):
+        category = "ok" if k % 7 else "http_5xx"
+        recorder.record(value, category, 200 if category == "ok" else 500, 100)
+
+
+def test_merge_equals_recording_everything_in_one() -> None:
+    rng = random.Random(3)
+    values = [rng.lognormvariate(-5, 0.5) for _ in range(3000)]
+    single = Recorder()
+    _record_many(single, values)
+    parts = [Recorder(seed=k) for k in range(3)]
+    for k, part in enumerate(parts):
+        _record_many(part, values[k * 1000:(k + 1) * 1000])
+    merged = merge_all(parts)
+    one, many = summarize(single, INFO, 1.0), summarize(merged, INFO, 1.0)
+    assert many.requests == one.requests == 3000
+    assert many.successes == one.successes
+    assert many.failures == one.failures
+    assert many.status_codes == one.status_codes
+    assert many.bytes_received == one.bytes_received
+    assert many.latency is not None
+    assert one.latency is not None
+    for name in ("min", "median", "p90", "p95", "p99", "max"):
+        assert many.latency.get(name) == one.latency.get(name), name
+    assert many.latency.mean == pytest.approx(one.latency.mean)
+    assert many.latency.stdev == pytest.approx(one.latency.stdev)
+    assert sorted(merged.samples) == sorted(single.samples)
+    assert decode_histogram(many.histogram).get_total_count() == single.count
+    assert decode_histogram(many.histogram).get_value_at_percentile(99) == \
+        decode_histogram(one.histogram).get_value_at_percentile(99)
+
+
+def test_beyond_the_cap_percentiles_come_from_the_histogram() -> None:
+    rng = random.Random(5)
+    values = [rng.uniform(0.001, 0.1) for _ in range(5000)]
+    recorder = Recorder(sample_cap=500)
+    for value in values:
+        recorder.record(value, "ok", 200)
+    stats = summarize(recorder, INFO, 2.0)
+    assert stats.percentile_method == HDR_METHOD
+    assert len(recorder.samples) == 500
+    assert len(stats.samples) == 500
+    exact = sorted(values)
+    assert stats.latency is not None
+    assert stats.latency.p95 == pytest.approx(percentile(exact, 0.95), rel=0.01)
+    assert stats.latency.mean == pytest.approx(statistics.fmean(values))
+    assert stats.throughput == pytest.approx(2500)
+
+
+def test_samples_in_results_are_bounded() -> None:
+    recorder = Recorder()
+    for k in range(2500):
+        recorder.record(0.001 + k * 1e-6, "ok", 200)
+    stats = summarize(recorder, INFO, 1.0)
+    assert len(stats.samples) == 1000
+    assert stats.percentile_method == EXACT_METHOD
+
+
+def test_failures_without_an_answer_count_but_have_no_latency() -> None:
+    recorder = Recorder()
+    recorder.record(0.5, "timeout", error="ReadTimeoutError")
+    recorder.record(0.0001, "refused", error="ConnectionRefusedError")
+    stats = summarize(recorder, INFO, 1.0)
+    assert stats.requests == 2
+    assert stats.successes == 0
+    assert stats.latency is None
+    assert stats.failures == {"refused": 1, "timeout": 1}
+    assert stats.errors == ("ReadTimeoutError", "ConnectionRefusedError")
