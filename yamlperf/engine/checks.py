@@ -1,0 +1,116 @@
+"""Judging an answer: expectations -> a failure category, and captures -> variables.
+
+Nothing here parses the body unless an expectation or a capture needs it: most endpoints only
+check the status, and that must stay cheap on the hot path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from ..scenario import Capture, Expectation
+from ..templating import compile_text, compile_value
+from .http import Exchange
+
+logger = logging.getLogger(__name__)
+_MISSING = object()
+
+
+def dig(data: Any, path: str) -> Any:
+    """The value at a dotted path (``items.0.id``); ``LookupError`` when it is not there."""
+    value = data
+    for part in path.split(".") if path else ():
+        if isinstance(value, Mapping):
+            value = value[part]
+        elif isinstance(value, list) and part.lstrip("-").isdigit():
+            value = value[int(part)]
+        else:
+            raise KeyError(part)
+    return value
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON answer, or ``_MISSING`` when the body is not JSON."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _MISSING
+
+
+class Checker:
+    """An endpoint's expectations and captures, compiled once."""
+
+    def __init__(self, expect: Expectation, captures: tuple[Capture, ...] = ()) -> None:
+        self._status = expect.status
+        self._json = [(path, compile_value(value)) for path, value in expect.json]
+        self._contains = compile_text(expect.contains) if expect.contains is not None else None
+        self._not_contains = compile_text(expect.not_contains) if expect.not_contains is not None else None
+        self._headers = expect.headers
+        self._captures = captures
+        self._reads_json = bool(self._json) or any(c.source == "json" for c in captures)
+        self._status_only = not (self._json or self._contains or self._not_contains or self._headers)
+        compiled = [v for _, v in self._json] + [c for c in (self._contains, self._not_contains) if c]
+        self.needs_context = any(not c.static for c in compiled)
+        self.captures = bool(captures)
+
+    def judge(self, exchange: Exchange, context: Mapping[str, Any]) -> tuple[str, str]:
+        """``("ok", "")`` or the failure category and a short reason."""
+        if exchange.fault:
+            return exchange.fault, exchange.error
+        status = exchange.status
+        if not self._status.accepts(status):
+            kind = status // 100
+            category = "http_4xx" if kind == 4 else "http_5xx" if kind == 5 else "expectation_failed"
+            return category, f"status {status}, expected {self._status.describe()}"
+        if self._status_only:
+            return "ok", ""
+        return self._judge_content(exchange, context)
+
+    def _judge_content(self, exchange: Exchange, context: Mapping[str, Any]) -> tuple[str, str]:
+        for name, wanted in self._headers:
+            got = exchange.headers.get(name)
+            if got is None or wanted not in ("*", got):
+                return "expectation_failed", f"header {name}: expected {wanted!r}, got {got!r}"
+        if self._contains or self._not_contains:
+            text = exchange.body.decode("utf-8", "replace")
+            if self._contains and (needle := str(self._contains.render(context))) not in text:
+                return "expectation_failed", f"body does not contain {needle!r}"
+            if self._not_contains and (needle := str(self._not_contains.render(context))) in text:
+                return "expectation_failed", f"body contains {needle!r}"
+        if self._json:
+            data = parse_json(exchange.body)
+            if data is _MISSING:
+                return "bad_body", "the answer is not JSON"
+            for path, compiled in self._json:
+                wanted = compiled.render(context)
+                got = _value_at(data, path)
+                if got is _MISSING or got != wanted:
+                    shown = "nothing" if got is _MISSING else repr(got)[:80]
+                    return "expectation_failed", f"json {path}: expected {wanted!r}, got {shown}"
+        return "ok", ""
+
+    def capture(self, exchange: Exchange) -> dict[str, Any]:
+        """The captured values of a successful answer; a value that is not there is left out."""
+        data: Any = parse_json(exchange.body) if self._reads_json else _MISSING
+        found: dict[str, Any] = {}
+        for capture in self._captures:
+            if capture.source == "header":
+                value = exchange.headers.get(capture.expression, _MISSING)
+            else:
+                value = _MISSING if data is _MISSING else _value_at(data, capture.expression)
+            if value is _MISSING:
+                logger.debug("capture %s: %s %r not in the answer", capture.name, capture.source,
+                             capture.expression)
+            else:
+                found[capture.name] = value
+        return found
+
+
+def _value_at(data: Any, path: str) -> Any:
+    try:
+        return dig(data, path)
+    except (LookupError, TypeError):
+        return _MISSING

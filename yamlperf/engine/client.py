@@ -1,0 +1,58 @@
+"""The convenient HTTP client for everything that is not measured: login, seeding, counting, cleanup.
+
+``requests`` follows redirects, honours proxy settings and keeps cookies, which a login flow may
+need; it is three times slower than the measured path and that does not matter here. A session is
+not safe to share between threads, so each thread gets its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import requests
+import urllib3
+
+from .http import Exchange, Prepared, TransportOptions, classify_fault, describe_fault
+
+logger = logging.getLogger(__name__)
+
+
+class SessionClient:
+    """Sends ``Prepared`` requests with a per-thread ``requests.Session``; never raises for target faults."""
+
+    def __init__(self, options: TransportOptions) -> None:
+        self._options = options
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+        if not options.verify_tls:
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.verify = self._options.verify_tls
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def send(self, request: Prepared) -> Exchange:
+        start = time.perf_counter()
+        try:
+            response = self._session().request(
+                request.method, request.url, headers=dict(request.headers), data=request.body,
+                timeout=self._options.timeout)
+            body = response.content
+        except requests.RequestException as exc:
+            return Exchange(0, {}, b"", time.perf_counter() - start, classify_fault(exc), describe_fault(exc))
+        return Exchange(response.status_code, response.headers, body, time.perf_counter() - start)
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()

@@ -1,0 +1,178 @@
+"""The measured hot path: send one prepared request, time it, read the whole answer, classify faults.
+
+A ``Transport`` belongs to one worker thread and holds one connection per origin. It never raises
+for a target fault: a refused connection, a timeout or a reset is an ``Exchange`` with a
+``fault``. The interface is small on purpose, so a leaner transport (plain sockets and the
+``httptools`` parser) can replace the urllib3 one without touching the runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http.client import IncompleteRead, RemoteDisconnected
+from typing import Protocol
+
+import urllib3
+from urllib3.connectionpool import HTTPConnectionPool, connection_from_url
+from urllib3.exceptions import DecodeError, InsecureRequestWarning
+
+logger = logging.getLogger(__name__)
+FAULTS = ("timeout", "refused", "reset", "bad_body", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A request ready to send: ``origin`` is ``scheme://host:port``, ``target`` the path and query."""
+
+    method: str
+    origin: str
+    target: str
+    headers: Mapping[str, str]
+    body: bytes | None = None
+
+    @property
+    def url(self) -> str:
+        return self.origin + self.target
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request and its answer. Built once per request on the hot path, so it is not frozen
+    (a frozen dataclass costs a microsecond more to build); treat it as immutable.
+
+    ``status`` is 0 and ``fault`` names the category when there was no complete answer.
+    """
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    duration: float
+    fault: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TransportOptions:
+    timeout: float
+    verify_tls: bool = True
+
+
+class Transport(Protocol):
+    """What the runner needs from an HTTP client: one per worker thread, never shared."""
+
+    def send(self, request: Prepared) -> Exchange: ...
+
+    def close(self) -> None: ...
+
+
+TransportFactory = Callable[[TransportOptions], Transport]
+
+
+class Urllib3Transport:
+    """One ``urllib3`` pool of size 1 per origin: a single keep-alive connection, no retries or
+    redirects, so what is timed is exactly one exchange."""
+
+    def __init__(self, options: TransportOptions) -> None:
+        self._options = options
+        self._timeout = urllib3.Timeout(connect=options.timeout, read=options.timeout)
+        self._pools: dict[str, HTTPConnectionPool] = {}
+        if not options.verify_tls:
+            urllib3.disable_warnings(InsecureRequestWarning)
+
+    def _pool(self, origin: str) -> HTTPConnectionPool:
+        pool = self._pools.get(origin)
+        if pool is None:
+            extra = {} if origin.startswith("http:") else {
+                "cert_reqs": "CERT_REQUIRED" if self._options.verify_tls else "CERT_NONE"}
+            pool = connection_from_url(origin, maxsize=1, block=False, retries=False,
+                                       timeout=self._timeout, **extra)
+            self._pools[origin] = pool
+        return pool
+
+    def send(self, request: Prepared) -> Exchange:
+        pool = self._pools.get(request.origin) or self._pool(request.origin)
+        start = time.perf_counter()
+        try:
+            response = pool.urlopen(request.method, request.target, body=request.body,
+                                    headers=request.headers, retries=False, redirect=False,
+                                    assert_same_host=False, preload_content=True)
+        except Exception as exc:  # a target fault is a measurement, never an error
+            duration = time.perf_counter() - start
+            fault = classify_fault(exc)
+            return Exchange(0, {}, b"", duration, fault, describe_fault(exc))
+        return Exchange(response.status, response.headers, response.data, time.perf_counter() - start)
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+
+
+def classify_fault(exc: BaseException) -> str:
+    """The failure category of an exception raised while sending or reading (see FAILURE_CATEGORIES)."""
+    chain = list(_causes(exc))
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "refused"
+    if any(isinstance(e, DecodeError) for e in chain):
+        return "bad_body"
+    if any(isinstance(e, TimeoutError | socket.timeout | urllib3.exceptions.TimeoutError)
+           and not isinstance(e, urllib3.exceptions.NewConnectionError) for e in chain):
+        return "timeout"
+    if any(isinstance(e, ConnectionResetError | BrokenPipeError | ConnectionAbortedError
+                      | RemoteDisconnected | IncompleteRead | urllib3.exceptions.ProtocolError)
+           for e in chain) and not any(isinstance(e, ssl.SSLError) for e in chain):
+        return "reset"
+    return "other"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception, what it wraps (``reason``, args, cause, context), and so on, without cycles."""
+    seen: list[BaseException] = []
+    pending: list[object] = [exc]
+    while pending and len(seen) < 16:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        pending.extend([getattr(item, "reason", None), item.__cause__, item.__context__, *item.args])
+    return seen
+
+
+def describe_fault(exc: BaseException) -> str:
+    """A short, stable description (no object addresses), so identical faults group together."""
+    root = _causes(exc)[-1]
+    text = f"{type(root).__name__}: {root}" if str(root) else type(root).__name__
+    return text.split(" object at 0x")[0][:200]
+
+
+class TransportSet:
+    """One transport per worker number, created on first use and kept across cells, so a worker's
+    connection is opened once per run rather than once per cell."""
+
+    def __init__(self, factory: TransportFactory, options: TransportOptions) -> None:
+        self._factory = factory
+        self._options = options
+        self._transports: dict[int, Transport] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, worker: int) -> Transport:
+        transport = self._transports.get(worker)
+        if transport is None:
+            with self._lock:
+                transport = self._transports.get(worker)
+                if transport is None:
+                    transport = self._factory(self._options)
+                    self._transports[worker] = transport
+        return transport
+
+    def close(self) -> None:
+        with self._lock:
+            for transport in self._transports.values():
+                transport.close()
+            self._transports.clear()
