@@ -1,0 +1,158 @@
+"""Authentication: none, basic, bearer or a login flow -> the headers every request carries.
+
+A login token is kept and renewed when the target answers a ``relogin_on`` status, or when the
+JWT's ``exp`` has passed. Renewal is single-flight: one thread logs in, the others wait and use
+the new token, so a token that expires mid-run costs one login, not a failed request per worker.
+Every credential and token goes into the run's ``SecretRegistry`` before anything can print it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import TargetError, UsageError
+from ..redact import SecretRegistry
+from ..scenario import Auth, AuthType, BodyKind, Target
+from ..templating import TemplateError
+from .checks import dig, parse_json
+from .credentials import Credentials, credential_context, render_setting
+from .http import Exchange, Prepared
+from .prepare import AuthHeaders, RequestTemplate
+
+logger = logging.getLogger(__name__)
+RENEW_BACKOFF_S = 1.0
+DEFAULT_LOGIN_BODY = {"username": "{{ username }}", "password": "{{ password }}"}
+Send = Callable[[Prepared], Exchange]
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    headers: AuthHeaders
+    expires_at: float | None
+
+
+class Authenticator:
+    """Holds the current ``AuthHeaders``; ``send`` adds them and renews a login token when needed."""
+
+    def __init__(self, auth: Auth, target: Target, *, credentials: Credentials,
+                 context: Mapping[str, Any], secrets: SecretRegistry, send: Send) -> None:
+        self._auth = auth
+        self._target = target
+        self._credentials = credentials
+        self._context = {**context, **credential_context(credentials)}
+        self._secrets = secrets
+        self._send = send
+        self._lock = threading.Lock()
+        self._expires_at: float | None = None
+        self._retry_after = 0.0
+        self.renewable = auth.type is AuthType.LOGIN
+        self.current = AuthHeaders()
+        self.logins = 0
+
+    def start(self) -> None:
+        """Build the headers; for a login flow, log in now (a failure is a ``TargetError``)."""
+        kind = self._auth.type
+        if kind is AuthType.BASIC:
+            pair = f"{self._credentials.username}:{self._credentials.password}".encode()
+            encoded = base64.b64encode(pair).decode("ascii")
+            self._secrets.add(encoded)
+            self.current = AuthHeaders(1, {"Authorization": f"Basic {encoded}"})
+        elif kind is AuthType.BEARER:
+            token = render_setting(self._auth.token, "auth.token", self._context)
+            if not token:
+                raise UsageError("auth.type is bearer but there is no token: set auth.token, "
+                                 "e.g. token: \"{{ env.API_TOKEN }}\", and export API_TOKEN")
+            self._secrets.add(token)
+            self.current = AuthHeaders(1, {self._auth.header: self._with_scheme(token)})
+        elif kind is AuthType.LOGIN:
+            result = self._login(version=1)
+            self.current, self._expires_at = result.headers, result.expires_at
+
+    def send(self, template: RequestTemplate, context: Mapping[str, Any], send: Send) -> Exchange:
+        """Send with the current headers; on a ``relogin_on`` status renew once and send again."""
+        headers = self.current
+        if self.renewable and self._expires_at is not None and time.time() >= self._expires_at:
+            headers = self.renew(headers)
+        exchange = send(template.prepare(context, headers))
+        if self.renewable and self._auth.relogin_on.accepts(exchange.status):
+            renewed = self.renew(headers)
+            if renewed.version != headers.version:
+                exchange = send(template.prepare(context, renewed))
+        return exchange
+
+    def renew(self, stale: AuthHeaders) -> AuthHeaders:
+        """Log in again unless another thread already did since ``stale`` was read (single-flight)."""
+        with self._lock:
+            if self.current.version != stale.version or time.monotonic() < self._retry_after:
+                return self.current
+            try:
+                result = self._login(version=stale.version + 1)
+            except TargetError as exc:
+                logger.warning("renewing the login failed: %s", exc)
+                self._retry_after = time.monotonic() + RENEW_BACKOFF_S
+                return self.current
+            self.current, self._expires_at = result.headers, result.expires_at
+            return self.current
+
+    def _login(self, version: int) -> LoginResult:
+        login = self._auth.login
+        if login is None:
+            raise UsageError("auth.type is login but auth.login is missing: add the login request")
+        spec = login.request
+        if spec.body_kind is BodyKind.NONE:
+            spec = replace(spec, body_kind=BodyKind.JSON, body=DEFAULT_LOGIN_BODY)
+        template = RequestTemplate(spec, self._target.base_url, self._target.headers)
+        try:
+            request = template.render(self._context, {})
+        except TemplateError as exc:
+            raise UsageError(f"the login request cannot be built: {exc}; give the credentials with "
+                             "--username/--password, auth.username/auth.password or "
+                             "YAMLPERF_USERNAME/YAMLPERF_PASSWORD") from None
+        exchange = self._send(request)
+        self.logins += 1
+        token = self._token(request, exchange, login.token_path)
+        self._secrets.add(token)
+        logger.info("logged in at %s %s (login %d)", request.method, request.url, self.logins)
+        return LoginResult(AuthHeaders(version, {self._auth.header: self._with_scheme(token)}),
+                           jwt_expiry(token))
+
+    def _token(self, request: Prepared, exchange: Exchange, token_path: str) -> str:
+        where = f"{request.method} {request.url}"
+        if exchange.fault:
+            raise TargetError(f"login failed: {where}: {exchange.fault} ({exchange.error})")
+        if not 200 <= exchange.status < 300:
+            excerpt = self._secrets.scrub(exchange.body[:200].decode("utf-8", "replace"))
+            raise TargetError(f"login failed: {where} answered {exchange.status}: {excerpt}\n"
+                              "  check the credentials: --username/--password, auth.username/auth.password "
+                              "or YAMLPERF_USERNAME/YAMLPERF_PASSWORD")
+        data = parse_json(exchange.body)
+        try:
+            token = dig(data, token_path)
+        except (LookupError, TypeError):
+            keys = ", ".join(map(str, data)) if isinstance(data, dict) else "not a JSON object"
+            raise TargetError(f"login at {where} answered {exchange.status} without a token at "
+                              f"{token_path!r} (the answer has: {keys}); set auth.login.token_path") from None
+        return str(token)
+
+    def _with_scheme(self, token: str) -> str:
+        return f"{self._auth.scheme} {token}" if self._auth.scheme else token
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The ``exp`` of a JWT (epoch seconds), read without verifying; ``None`` for other tokens."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    exp = payload.get("exp") if isinstance(payload, dict) else None
+    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None

@@ -1,0 +1,172 @@
+"""Growing the dataset through the API to each size, timing every create, and cleaning up after.
+
+Growth is incremental, as in the seed's scale test: only the records missing to reach a size are
+created. When the scenario says how to count the records already there, the count comes first, so
+a target that already holds data is measured at its real size. Cleanup deletes exactly the
+records this run created.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+from ..results import SeedStep
+from ..scenario import Dataset, Target
+from .auth import Authenticator
+from .checks import dig, parse_json
+from .client import SessionClient
+from .context import RunContext
+from .http import Exchange
+from .prepare import RequestTemplate
+from .progress import Observer
+from .stats import CellInfo, Recorder, summarize
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    n: int
+    exchange: Exchange
+    record_id: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Cleanup:
+    deleted: int
+    failed: int
+    kept: int
+
+
+class Seeder:
+    """Owns the ids the run created (in record order) and the records' lifecycle."""
+
+    def __init__(self, dataset: Dataset, target: Target, *, client: SessionClient, auth: Authenticator,
+                 context: RunContext, workers: int, stop: threading.Event, observer: Observer) -> None:
+        self._dataset = dataset
+        self._client = client
+        self._auth = auth
+        self._context = context
+        self._workers = max(1, workers)
+        self._stop = stop
+        self._observer = observer
+        self._create = RequestTemplate(dataset.create, target.base_url, target.headers)
+        self._delete = RequestTemplate(dataset.delete, target.base_url, target.headers) \
+            if dataset.delete else None
+        self._count = RequestTemplate(dataset.count.request, target.base_url, target.headers) \
+            if dataset.count else None
+        self.ids: list[Any] = []
+        self.created = 0
+
+    def grow(self, size: int) -> SeedStep:
+        """Create the records missing to reach ``size``; one ``SeedStep`` with the creates' latency."""
+        existing = self._existing()
+        numbers = range(existing + 1, size + 1)
+        self._observer.phase(f"seeding {len(numbers)} records to reach {size}", len(numbers))
+        recorder = Recorder()
+        started = time.perf_counter()
+        results = self._run_all([lambda n=n: self._create_one(n, size) for n in numbers])
+        wall = time.perf_counter() - started
+        failed = 0
+        for created in sorted((r for r in results if r is not None), key=lambda c: c.n):
+            ok = created.record_id is not None
+            failed += not ok
+            exchange = created.exchange
+            recorder.record(exchange.duration, _category(exchange, ok), exchange.status, len(exchange.body),
+                            exchange.error)
+            if ok:
+                self.ids.append(created.record_id)
+                self.created += 1
+        if failed:
+            logger.warning("seeding to %d: %d of %d creates failed", size, failed, len(numbers))
+        info = CellInfo("create", self._create.method, self._create.spec_path, size, self._workers)
+        return SeedStep(size, existing, len(numbers) - failed, failed, wall,
+                        summarize(recorder, info, wall).latency)
+
+    def cleanup(self) -> Cleanup:
+        """Delete every record this run created (a 404 counts as gone); never stops on a failure."""
+        if not self.ids:
+            return Cleanup(0, 0, 0)
+        if self._delete is None:
+            logger.warning("keeping %d records: the dataset has no `delete` request", len(self.ids))
+            return Cleanup(0, 0, len(self.ids))
+        ids = list(self.ids)
+        self._observer.phase(f"cleaning up {len(ids)} records", len(ids))
+        results = self._run_all([lambda rid=rid: self._delete_one(rid) for rid in ids], stoppable=False)
+        gone = {rid for rid, ok in (r for r in results if r is not None) if ok}
+        self.ids = [rid for rid in ids if rid not in gone]
+        if self.ids:
+            logger.warning("cleanup: %d records could not be deleted: %s", len(self.ids), self.ids[:10])
+        return Cleanup(len(gone), len(self.ids), 0)
+
+    def _existing(self) -> int:
+        if self._count is None or self._dataset.count is None:
+            return self.created
+        context = self._context.record(n=0, ids=tuple(self.ids), size=None)
+        exchange = self._auth.send(self._count, context, self._client.send)
+        data = parse_json(exchange.body) if 200 <= exchange.status < 300 else None
+        try:
+            value = data if isinstance(data, list) else dig(data, self._dataset.count.count_path)
+            return len(value) if isinstance(value, list) else int(value)
+        except (LookupError, TypeError, ValueError):
+            logger.warning("counting the records failed (%s); assuming the %d this run created",
+                           exchange.error or f"status {exchange.status}", self.created)
+            return self.created
+
+    def _create_one(self, n: int, size: int) -> Created | None:
+        if self._stop.is_set():
+            return None
+        context = self._context.record(n=n, ids=tuple(self.ids), size=size,
+                                       worker=_worker_number())
+        exchange = self._auth.send(self._create, context, self._client.send)
+        record_id = None
+        if not exchange.fault and 200 <= exchange.status < 300:
+            try:
+                record_id = dig(parse_json(exchange.body), self._dataset.id_path)
+            except (LookupError, TypeError):
+                logger.warning("record %d: no id at %r in the create answer", n, self._dataset.id_path)
+        return Created(n, exchange, record_id)
+
+    def _delete_one(self, record_id: Any) -> tuple[Any, bool]:
+        if self._delete is None:
+            return record_id, False
+        context = self._context.record(n=0, ids=(), size=None, record_id=record_id)
+        exchange = self._auth.send(self._delete, context, self._client.send)
+        return record_id, not exchange.fault and (200 <= exchange.status < 300 or exchange.status == 404)
+
+    def _run_all(self, tasks: list[Any], stoppable: bool = True) -> list[Any]:
+        """Run on ``max_workers`` threads, reporting progress as tasks finish."""
+        if not tasks:
+            return []
+        results = []
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="yamlperf-seed") as pool:
+            futures: list[Future[Any]] = [pool.submit(task) for task in tasks]
+            for done, future in enumerate(as_completed(futures), 1):
+                if not future.cancelled():
+                    results.append(future.result())
+                self._observer.advance(done)
+                if stoppable and self._stop.is_set():
+                    for pending in futures:
+                        pending.cancel()
+        return results
+
+
+def _category(exchange: Exchange, ok: bool) -> str:
+    if ok:
+        return "ok"
+    if exchange.fault:
+        return exchange.fault
+    if exchange.status >= 400:
+        return "http_5xx" if exchange.status >= 500 else "http_4xx"
+    return "bad_body"
+
+
+def _worker_number() -> int:
+    name = threading.current_thread().name
+    tail = name.rsplit("_", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
