@@ -1,0 +1,249 @@
+"""Real HTTP servers on 127.0.0.1 for tests: a small records API with optional JWT login, a flaky
+route, a slow route and an echo route. Stdlib only, HTTP/1.1 keep-alive, port 0.
+
+    with RecordsServer(auth=True, token_lifetime=0.5) as server:
+        server.url            # "http://127.0.0.1:54321"
+        server.hits["GET /records/{id}"]
+        len(server.records)
+
+Routes (every one but /health and /auth/login needs a valid bearer token when ``auth`` is on):
+    GET    /health                 {"status": "ok"}
+    POST   /auth/login             {"username", "password"} -> {"access_token": JWT} or 401
+    POST   /records                create -> 201 {"id": n, ...the posted fields}
+    GET    /records                {"items": [the first 20], "total": N}
+    GET    /records/count          {"total": N}
+    GET    /records/{id}           the record or 404
+    DELETE /records/{id}           204 or 404
+    GET    /flaky                  deterministic: of every 10 requests, 2 answer 500 and 1 is reset
+    GET    /slow?ms=N              answers after N milliseconds
+    GET    /echo                   the request's method, path, query, headers and body as JSON
+    GET    /static                 a tiny constant JSON answer
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+USERNAME = "admin"
+PASSWORD = "s3cret-Passw0rd"
+FLAKY_500 = frozenset({2, 5})
+FLAKY_RESET = frozenset({8})
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def make_jwt(subject: str, lifetime: float, key: bytes) -> str:
+    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = _b64(json.dumps({"sub": subject, "exp": time.time() + lifetime,
+                               "jti": time.perf_counter_ns()}).encode())
+    signature = _b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    return f"{header}.{payload}.{signature}"
+
+
+def jwt_valid(token: str, key: bytes) -> bool:
+    parts = token.split(".")
+    if len(parts) != 3:
+        return False
+    expected = _b64(hmac.new(key, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest())
+    if not hmac.compare_digest(expected, parts[2]):
+        return False
+    payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    return time.time() < payload["exp"]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = 30
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        app: RecordsServer = self.server.app
+        route, status, payload = app.handle(self.command, url.path, parse_qs(url.query), body, self)
+        app.hit(f"{self.command} {route}")
+        if status == 0:
+            self._reset()
+            return
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Request-Number", str(app.request_number()))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP RST, as a crashing server would."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    app: RecordsServer
+
+
+class RecordsServer:
+    """The records API above, served on a background thread; counts every hit by route."""
+
+    def __init__(self, *, auth: bool = False, token_lifetime: float = 300.0, preload: int = 0,
+                 username: str = USERNAME, password: str = PASSWORD) -> None:
+        self.auth = auth
+        self.token_lifetime = token_lifetime
+        self.username = username
+        self.password = password
+        self.records: dict[int, dict[str, Any]] = {}
+        self.hits: Counter[str] = Counter()
+        self.logins = 0
+        self.unauthorized = 0
+        self._key = b"test-signing-key"
+        self._ids = itertools.count(1)
+        self._flaky = itertools.count()
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+        for _ in range(preload):
+            record_id = next(self._ids)
+            self.records[record_id] = {"id": record_id, "title": f"preloaded {record_id}"}
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.app = self
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_port}"
+
+    def __enter__(self) -> RecordsServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(5)
+
+    def hit(self, key: str) -> None:
+        with self._lock:
+            self.hits[key] += 1
+
+    def request_number(self) -> int:
+        return next(self._numbers)
+
+    def load_hits(self) -> int:
+        """Requests other than logins and health checks: what a run sends as load or seeding."""
+        return sum(n for k, n in self.hits.items() if k not in ("POST /auth/login", "GET /health"))
+
+    def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes,
+               request: BaseHTTPRequestHandler) -> tuple[str, int, Any]:
+        """(route pattern, status, JSON payload); status 0 means: reset the connection."""
+        if path == "/health":
+            return "/health", 200, {"status": "ok"}
+        if path == "/auth/login" and method == "POST":
+            return "/auth/login", *self._login(body)
+        if self.auth and not self._authorized(request.headers.get("Authorization", "")):
+            with self._lock:
+                self.unauthorized += 1
+            return _route(path), 401, {"detail": "token missing, invalid or expired"}
+        return _route(path), *self._serve(method, path, query, body, request)
+
+    def _login(self, body: bytes) -> tuple[int, Any]:
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            return 400, {"detail": "not JSON"}
+        if data.get("username") != self.username or data.get("password") != self.password:
+            return 401, {"detail": "bad credentials"}
+        with self._lock:
+            self.logins += 1
+        return 200, {"access_token": make_jwt(self.username, self.token_lifetime, self._key),
+                     "token_type": "bearer"}
+
+    def _authorized(self, header: str) -> bool:
+        scheme, _, token = header.partition(" ")
+        return scheme == "Bearer" and jwt_valid(token, self._key)
+
+    def _serve(self, method: str, path: str, query: dict[str, list[str]],  # noqa: PLR0911  (a router)
+               body: bytes, request: BaseHTTPRequestHandler) -> tuple[int, Any]:
+        route = _route(path)
+        if route == "/records" and method == "POST":
+            return self._create(body)
+        if route == "/records" and method == "GET":
+            with self._lock:
+                items = list(self.records.values())
+            return 200, {"items": items[:20], "total": len(items)}
+        if route == "/records/count":
+            return 200, {"total": len(self.records)}
+        if route == "/records/{id}":
+            return self._one(method, path.rsplit("/", 1)[-1])
+        if route == "/flaky":
+            slot = next(self._flaky) % 10
+            return (500, {"detail": "flaky"}) if slot in FLAKY_500 else (0, None) if slot in FLAKY_RESET \
+                else (200, {"ok": True})
+        if route == "/slow":
+            time.sleep(float(query.get("ms", ["100"])[0]) / 1e3)
+            return 200, {"slow": True}
+        if route == "/echo":
+            return 200, {"method": method, "path": path, "query": {k: v[0] for k, v in query.items()},
+                         "headers": dict(request.headers), "body": body.decode("utf-8", "replace")}
+        if route == "/static":
+            return 200, {"ok": True}
+        return 404, {"detail": f"no route {method} {path}"}
+
+    def _create(self, body: bytes) -> tuple[int, Any]:
+        try:
+            fields = json.loads(body or b"{}")
+        except ValueError:
+            return 400, {"detail": "not JSON"}
+        with self._lock:
+            record_id = next(self._ids)
+            record = {**fields, "id": record_id}
+            self.records[record_id] = record
+        return 201, record
+
+    def _one(self, method: str, raw_id: str) -> tuple[int, Any]:
+        record_id = int(raw_id) if raw_id.isdigit() else -1
+        with self._lock:
+            if record_id not in self.records:
+                return 404, {"detail": "not found"}
+            if method == "DELETE":
+                del self.records[record_id]
+                return 204, None
+            return 200, self.records[record_id]
+
+
+def _route(path: str) -> str:
+    parts = path.rstrip("/").split("/")
+    if len(parts) == 3 and parts[1] == "records" and parts[2].isdigit():
+        return "/records/{id}"
+    return path.rstrip("/") or "/"

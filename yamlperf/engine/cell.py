@@ -1,0 +1,165 @@
+"""Running one cell: exactly ``iterations`` requests to one endpoint at one concurrency.
+
+Workers are threads, each with its own transport (its own connection) and its own recorder; they
+take the next request index from a shared counter, so the count is exact whatever the timing.
+The calling thread only starts, watches and joins them, reporting progress.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..redact import SecretRegistry, redact_headers
+from ..results import CellStats
+from ..scenario import Endpoint, Target
+from ..templating import TemplateError
+from .auth import Authenticator
+from .checks import Checker
+from .context import RunContext
+from .http import Exchange, Prepared, Transport
+from .matrix import Cell
+from .prepare import NO_CONTEXT, RequestTemplate
+from .progress import Observer
+from .stats import CellInfo, Recorder, merge_all, summarize
+
+logger = logging.getLogger(__name__)
+WATCH_INTERVAL_S = 0.1
+
+
+class CompiledEndpoint:
+    """An endpoint's request, expectations and captures, compiled once per run."""
+
+    def __init__(self, endpoint: Endpoint, target: Target) -> None:
+        self.endpoint = endpoint
+        self.template = RequestTemplate(endpoint.request, target.base_url, target.headers)
+        self.checker = Checker(endpoint.expect, endpoint.captures)
+        self.needs_context = not self.template.static or self.checker.needs_context
+
+
+@dataclass(frozen=True, slots=True)
+class RunShared:
+    """What every cell of a run uses: transports by worker number, auth, context, the stop event."""
+
+    transports: Callable[[int], Transport]
+    auth: Authenticator
+    context: RunContext
+    stop: threading.Event
+    secrets: SecretRegistry
+    think_time: float = 0.0
+    max_duration: float | None = None
+    debug: bool = False
+
+
+class CellRun:
+    """One pass of ``total`` requests (the warm-up or the measurement) of one cell."""
+
+    def __init__(self, cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
+                 total: int) -> None:
+        self._cell = cell
+        self._compiled = compiled
+        self._shared = shared
+        self._ids = tuple(ids)
+        self._total = total
+        self._counter = itertools.count()
+        self._workers = max(1, min(cell.concurrency, total))
+        self._recorders = [Recorder(seed=k) for k in range(self._workers)]
+        self._deadline: float | None = None
+        self.truncated = False
+
+    def run(self, observer: Observer | None = None) -> tuple[Recorder, float]:
+        """All requests on worker threads; the merged recorder and the wall time."""
+        if self._total <= 0:
+            return Recorder(), 0.0
+        barrier = threading.Barrier(self._workers + 1)
+        threads = [threading.Thread(target=self._work, args=(k, barrier), daemon=True,
+                                    name=f"yamlperf-worker-{k}") for k in range(self._workers)]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        started = time.perf_counter()
+        if self._shared.max_duration:
+            self._deadline = started + self._shared.max_duration
+        try:
+            self._watch(threads, observer)
+        except BaseException:
+            self._shared.stop.set()
+            raise
+        wall = time.perf_counter() - started
+        return merge_all(self._recorders), wall
+
+    def _watch(self, threads: list[threading.Thread], observer: Observer | None) -> None:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(WATCH_INTERVAL_S)
+                if observer is not None:
+                    observer.advance(sum(r.requests for r in self._recorders))
+
+    def _work(self, worker: int, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        transport = self._shared.transports(worker)
+        recorder = self._recorders[worker]
+        stop, think, total = self._shared.stop, self._shared.think_time, self._total
+        while not stop.is_set():
+            index = next(self._counter)
+            if index >= total:
+                return
+            if self._deadline is not None and time.perf_counter() >= self._deadline:
+                self.truncated = True
+                return
+            self._one(index, worker, transport, recorder)
+            if think:
+                stop.wait(think)
+
+    def _one(self, index: int, worker: int, transport: Transport, recorder: Recorder) -> None:
+        compiled, shared = self._compiled, self._shared
+        context = self._context(index, worker) if compiled.needs_context else NO_CONTEXT
+        try:
+            exchange = shared.auth.send(compiled.template, context, transport.send)
+        except TemplateError as exc:
+            recorder.record(0.0, "other", error=f"template: {exc}")
+            return
+        category, error = compiled.checker.judge(exchange, context)
+        if category == "ok" and compiled.checker.captures:
+            shared.context.capture(compiled.checker.capture(exchange))
+        recorder.record(exchange.duration, category, exchange.status, len(exchange.body), error)
+        if shared.debug:
+            log_exchange(compiled.template.prepare(context, shared.auth.current), exchange, category,
+                         shared.secrets)
+
+    def _context(self, index: int, worker: int) -> dict[str, Any]:
+        cell = self._cell
+        return self._shared.context.request(i=index, ids=self._ids, size=cell.size, worker=worker,
+                                            concurrency=cell.concurrency, endpoint=cell.endpoint.name)
+
+
+def run_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
+             observer: Observer) -> CellStats:
+    """Warm-up (not counted), then the measured requests, summarised."""
+    if cell.warmup:
+        observer.phase(f"warming up {cell.label()}", cell.warmup)
+        CellRun(cell, compiled, shared, ids, cell.warmup).run(observer)
+    observer.phase(cell.label(), cell.iterations)
+    measured = CellRun(cell, compiled, shared, ids, cell.iterations)
+    recorder, wall = measured.run(observer)
+    request = cell.endpoint.request
+    info = CellInfo(cell.endpoint.name, request.method, request.path, cell.size, cell.concurrency)
+    stats = summarize(recorder, info, wall,
+                      truncated=measured.truncated or recorder.requests < cell.iterations)
+    logger.debug("cell %s: %d requests in %.3fs", cell.label(), stats.requests, wall)
+    return stats
+
+
+def log_exchange(request: Prepared, exchange: Exchange, category: str, secrets: SecretRegistry) -> None:
+    """``--debug``: one request and its answer, with secret headers masked and secret values scrubbed."""
+    body = (request.body or b"")[:500].decode("utf-8", "replace")
+    answer = exchange.body[:500].decode("utf-8", "replace")
+    logger.debug("%s", secrets.scrub(
+        f"{request.method} {request.url} headers={redact_headers(dict(request.headers), secrets)} "
+        f"body={body!r} -> {exchange.status or exchange.fault} in {exchange.duration * 1e3:.2f} ms "
+        f"[{category}] headers={redact_headers(dict(exchange.headers), secrets)} body={answer!r}"))

@@ -1,0 +1,53 @@
+"""The run's record: cells and seeding steps as they are measured, written as ``results.json``.
+
+Written after every cell (``complete: false``) so an interrupted or crashed run keeps what it
+measured; every write goes through ``redact`` so no secret reaches the file.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..redact import SecretRegistry, redact
+from ..results import CellStats, RunResult, SeedStep, save_results
+from ..scenario import Scenario
+from .rundir import identify, run_meta
+
+RESULTS_FILE = "results.json"
+
+
+class Journal:
+    def __init__(self, scenario: Scenario, run_dir: Path, secrets: SecretRegistry, *,
+                 scenario_file: Path | None, command: str) -> None:
+        self.run_dir = run_dir
+        self.cells: list[CellStats] = []
+        self.seeding: list[SeedStep] = []
+        self._scenario = scenario
+        self._secrets = secrets
+        self._identity = identify(scenario_file, secrets.scrub(command))
+        self._started = time.monotonic()
+
+    @property
+    def path(self) -> Path:
+        return self.run_dir / RESULTS_FILE
+
+    def add_cell(self, stats: CellStats) -> None:
+        self.cells.append(stats)
+        self.write(complete=False)
+
+    def add_seeding(self, step: SeedStep) -> None:
+        self.seeding.append(step)
+
+    def write(self, *, complete: bool, stop_reason: str | None = None) -> RunResult:
+        scenario = self._scenario
+        meta = run_meta(self._identity, time.monotonic() - self._started)
+        cells = tuple(self.cells)
+        result = RunResult(
+            name=scenario.name, meta=meta, scenario=redact(dict(scenario.raw), self._secrets),
+            cells=cells, seeding=tuple(self.seeding), complete=complete,
+            stop_reason=self._secrets.scrub(stop_reason) if stop_reason else None,
+            description=scenario.description, target=scenario.target.base_url,
+        )
+        save_results(result, self.path)
+        return result

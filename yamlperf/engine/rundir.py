@@ -1,0 +1,118 @@
+"""Where a run's files go and what is known about the run: folder, scenario hash, git, environment.
+
+Every run gets a new folder (timestamp and scenario slug, a suffix if that exists already), so a
+run never overwrites another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+import re
+import shlex
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .. import __version__
+from ..results import RunMeta
+
+logger = logging.getLogger(__name__)
+GIT_TIMEOUT_S = 5.0
+
+
+def slug(name: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return text[:60] or "run"
+
+
+def make_run_dir(parent: Path, name: str, now: datetime | None = None) -> Path:
+    """A new folder ``<parent>/<YYYYmmdd-HHMMSS>-<slug>``, with ``-2``, ``-3``... when it exists."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    parent.mkdir(parents=True, exist_ok=True)
+    base = f"{stamp}-{slug(name)}"
+    for attempt in range(1, 1000):
+        path = parent / (base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"too many runs named {base} in {parent}")
+
+
+def file_sha256(path: Path | None) -> str:
+    if path is None or not path.is_file():
+        return ""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def git_state(folder: Path) -> tuple[str | None, bool | None]:
+    """The commit where the scenario lives and whether the tree has changes; ``None`` outside git."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True,
+                                  timeout=GIT_TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None, None
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return commit, (bool(status) if status is not None else None)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class RunIdentity:
+    """What is fixed from the start of a run: found once, not at every write of the results."""
+
+    scenario_file: str
+    scenario_sha256: str
+    git_commit: str | None
+    git_dirty: bool | None
+    command: str
+    started_at: str
+
+
+def identify(scenario_file: Path | None, command: str) -> RunIdentity:
+    commit, dirty = git_state(scenario_file.resolve().parent) if scenario_file else (None, None)
+    return RunIdentity(str(scenario_file) if scenario_file else "", file_sha256(scenario_file), commit, dirty,
+                       command, now_iso())
+
+
+def run_meta(identity: RunIdentity, duration: float) -> RunMeta:
+    return RunMeta(
+        yamlperf_version=__version__,
+        python=platform.python_version(),
+        platform=platform.platform(),
+        started_at=identity.started_at,
+        finished_at=now_iso(),
+        duration_s=round(duration, 3),
+        scenario_file=identity.scenario_file,
+        scenario_sha256=identity.scenario_sha256,
+        git_commit=identity.git_commit,
+        git_dirty=identity.git_dirty,
+        command=identity.command,
+        hostname=socket.gethostname(),
+    )
+
+
+def command_line(argv: list[str] | None = None) -> str:
+    """The command as typed, with the value of ``--password`` masked whatever its length."""
+    args = list(sys.argv if argv is None else argv)
+    for index, arg in enumerate(args):
+        if arg.startswith("--password="):
+            args[index] = "--password=***"
+        elif arg == "--password" and index + 1 < len(args):
+            args[index + 1] = "***"
+    return shlex.join([Path(args[0]).name, *args[1:]]) if args else ""

@@ -1,0 +1,159 @@
+"""Running a scenario: start the target, authenticate, then per size seed and measure each cell.
+
+The order is the plan's (sizes ascending, so seeding only grows). Input problems are found before
+the run folder exists; target faults during the run are measurements, never fatal; a target that
+cannot be reached or refuses the login stops the run before any load (``TargetError``). Cleanup
+of the created records happens on every way out while the target is still up, and the results
+are written after every cell.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import TargetError
+from ..redact import SecretRegistry
+from ..results import RunResult
+from ..scenario import Scenario
+from .auth import Authenticator
+from .cell import CompiledEndpoint, RunShared, run_cell
+from .client import SessionClient
+from .context import RunContext
+from .credentials import Credentials, credential_context, resolve_credentials
+from .feed import RowFeed
+from .http import TransportFactory, TransportOptions, TransportSet, Urllib3Transport
+from .journal import Journal
+from .matrix import Plan, expand
+from .progress import NullObserver, Observer
+from .rundir import make_run_dir
+from .seed import Seeder
+from .target import check_reachable, running_target
+
+logger = logging.getLogger(__name__)
+INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How to run, beyond the scenario: what the command line adds."""
+
+    scenario_file: Path | None = None
+    credentials: Credentials = field(default_factory=Credentials)
+    keep_data: bool = False
+    debug: bool = False
+    command: str = ""
+    transport: TransportFactory = Urllib3Transport
+    environ: Mapping[str, str] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    secrets: SecretRegistry = field(default_factory=SecretRegistry)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    result: RunResult
+    run_dir: Path
+
+    @property
+    def interrupted(self) -> bool:
+        return self.result.stop_reason == INTERRUPTED
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    plan: Plan
+    endpoints: Mapping[str, CompiledEndpoint]
+    context: RunContext
+    credentials: Credentials
+
+
+def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
+                 observer: Observer | None = None) -> RunOutcome:
+    """Run every cell; ``options.stop`` set (Ctrl-C) ends the run cleanly with partial results."""
+    observer = observer or NullObserver()
+    ready = _prepare(scenario, options)
+    journal = Journal(scenario, make_run_dir(scenario.output.directory, scenario.name), options.secrets,
+                      scenario_file=options.scenario_file, command=options.command)
+    stop = options.stop
+    try:
+        with running_target(scenario.target, journal.run_dir / "server.log", stop, options.environ):
+            if not stop.is_set():
+                check_reachable(scenario.target.base_url, scenario.target.timeout)
+                _measure(scenario, ready, options, journal, observer)
+    except TargetError as exc:
+        journal.write(complete=False, stop_reason=f"target error: {str(exc).splitlines()[0]}")
+        raise
+    except KeyboardInterrupt:
+        stop.set()
+    if stop.is_set():
+        return RunOutcome(journal.write(complete=False, stop_reason=INTERRUPTED), journal.run_dir)
+    return RunOutcome(journal.write(complete=True), journal.run_dir)
+
+
+def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
+    """Everything that can fail on the user's input, done before anything is started or written."""
+    feed = RowFeed.load(scenario.feed) if scenario.feed else None
+    base = RunContext(scenario.variables, {}, feed, options.environ).base
+    credentials = resolve_credentials(scenario.auth, options.credentials, base,
+                                      options.environ if options.environ is not None else os.environ,
+                                      options.secrets)
+    context = RunContext(scenario.variables, credential_context(credentials), feed, options.environ)
+    endpoints = {e.name: CompiledEndpoint(e, scenario.target) for e in scenario.endpoints}
+    return _Prepared(expand(scenario), endpoints, context, credentials)
+
+
+def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal: Journal,
+             observer: Observer) -> None:
+    target, load = scenario.target, scenario.load
+    client = SessionClient(TransportOptions(target.timeout, target.verify_tls))
+    transports = TransportSet(options.transport, TransportOptions(load.timeout or target.timeout,
+                                                                  target.verify_tls))
+    auth = Authenticator(scenario.auth, target, credentials=ready.credentials, context=ready.context.base,
+                         secrets=options.secrets, send=client.send)
+    seeder = None
+    try:
+        observer.phase("authenticating", 0)
+        auth.start()
+        shared = RunShared(transports, auth, ready.context, options.stop, options.secrets,
+                           load.think_time, load.max_duration, options.debug)
+        if scenario.dataset:
+            seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,
+                            workers=load.max_workers, stop=options.stop, observer=observer)
+        _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer)
+    finally:
+        try:
+            _clean_up(scenario, seeder, options, observer)
+        finally:
+            transports.close()
+            client.close()
+
+
+def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: Seeder | None, *,
+               journal: Journal, observer: Observer) -> None:
+    stop = shared.stop
+    for size in scenario.sizes:
+        if stop.is_set():
+            return
+        if seeder is not None and size is not None:
+            journal.add_seeding(seeder.grow(size))
+        ids = tuple(seeder.ids) if seeder is not None else ()
+        for cell in (c for c in ready.plan.cells if c.size == size):
+            if stop.is_set():
+                return
+            stats = run_cell(cell, ready.endpoints[cell.endpoint.name], shared, ids, observer)
+            journal.add_cell(stats)
+            observer.cell_done(stats)
+
+
+def _clean_up(scenario: Scenario, seeder: Seeder | None, options: RunOptions, observer: Observer) -> None:
+    if seeder is None or not seeder.ids:
+        return
+    if options.keep_data or (scenario.dataset is not None and not scenario.dataset.cleanup):
+        observer.note(f"keeping the {len(seeder.ids)} records this run created")
+        return
+    report = seeder.cleanup()
+    logger.info("cleanup: %d deleted, %d failed, %d kept", report.deleted, report.failed, report.kept)

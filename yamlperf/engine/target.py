@@ -1,0 +1,143 @@
+"""The system under test: start it when the scenario says how, wait until it is ready, stop it.
+
+The server runs in its own process group, so Ctrl-C in the terminal reaches yamlperf only and
+yamlperf stops the server (and whatever it spawned) itself: SIGTERM, then SIGKILL after
+``stop_timeout``. Its output goes to ``server.log`` in the run folder; when it dies early or never
+gets ready, the error shows the log's last lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+
+from ..errors import TargetError, UsageError
+from ..scenario import Server, Target
+from ..templating import TemplateError, compile_text
+
+logger = logging.getLogger(__name__)
+POLL_INTERVAL_S = 0.1
+LOG_TAIL_LINES = 20
+CONNECT_TIMEOUT_S = 5.0
+
+
+def ready_url(target: Target, server: Server) -> str:
+    if server.ready_url.startswith(("http://", "https://")):
+        return server.ready_url
+    path = server.ready_url if server.ready_url.startswith("/") else f"/{server.ready_url}"
+    return target.base_url + path
+
+
+def answers(url: str, verify_tls: bool = True, timeout: float = 1.0) -> bool:
+    """Whether ``url`` answers with a status below 500 (an error page still means it is up)."""
+    with urllib3.PoolManager(cert_reqs="CERT_REQUIRED" if verify_tls else "CERT_NONE") as pool:
+        try:
+            response = pool.request("GET", url, retries=False, redirect=False, timeout=timeout)
+        except urllib3.exceptions.HTTPError:
+            return False
+        return response.status < 500
+
+
+def check_reachable(base_url: str, timeout: float) -> None:
+    """A TCP connection to the target, so a target that is down stops the run before any load."""
+    url = urlsplit(base_url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "localhost", port), min(timeout, CONNECT_TIMEOUT_S)):
+            return
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise TargetError(f"nothing answers at {base_url}: {reason}\n"
+                          "  is the server running? start it, check target.base_url (or --host), "
+                          "or let yamlperf start it with target.server") from None
+
+
+@contextlib.contextmanager
+def running_target(target: Target, log_path: Path, stop: threading.Event,
+                   environ: Mapping[str, str] | None = None) -> Iterator[None]:
+    """The target is up inside the block; a server started here is stopped on the way out, always."""
+    server = target.server
+    if server is None:
+        yield
+        return
+    url = ready_url(target, server)
+    if server.reuse_existing and answers(url, target.verify_tls):
+        logger.info("reusing the server that already answers at %s", url)
+        yield
+        return
+    process = _start(server, log_path, os.environ if environ is None else environ)
+    try:
+        _wait_ready(process, server, url, verify_tls=target.verify_tls, log_path=log_path, stop=stop)
+        yield
+    finally:
+        stop_process(process, server.stop_timeout)
+
+
+def _start(server: Server, log_path: Path, environ: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    context: dict[str, Any] = {"env": environ}
+    try:
+        extra = {k: str(compile_text(v).render(context)) for k, v in server.env}
+    except TemplateError as exc:
+        raise UsageError(f"target.server.env: {exc}") from None
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    logger.info("starting the target: %s", " ".join(server.command))
+    with log_path.open("ab") as log:
+        try:
+            return subprocess.Popen(server.command, cwd=server.cwd, env={**environ, **extra}, stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+        except OSError as exc:
+            raise TargetError(f"cannot start the target {server.command[0]!r}: {exc.strerror or exc}\n"
+                              "  check target.server.command and target.server.cwd") from None
+
+
+def _wait_ready(process: subprocess.Popen[bytes], server: Server, url: str, *, verify_tls: bool,
+                log_path: Path, stop: threading.Event) -> None:
+    deadline = time.monotonic() + server.start_timeout
+    while not stop.is_set():
+        code = process.poll()
+        if code is not None:
+            raise TargetError(f"the target exited with code {code} before it was ready\n"
+                              f"{log_tail(log_path)}")
+        if answers(url, verify_tls, timeout=POLL_INTERVAL_S * 5):
+            logger.info("the target is ready at %s", url)
+            return
+        if time.monotonic() >= deadline:
+            raise TargetError(f"the target did not answer at {url} within {server.start_timeout:g}s\n"
+                              f"{log_tail(log_path)}\n  raise target.server.start_timeout or check ready_url")
+        stop.wait(POLL_INTERVAL_S)
+
+
+def stop_process(process: subprocess.Popen[bytes], stop_timeout: float) -> None:
+    """SIGTERM to the process group (children too, even if the leader is gone), then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, stop_timeout), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(wait)
+            logger.info("the target stopped (%s)", sig.name)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        tail = log_path.read_text("utf-8", "replace").splitlines()[-lines:]
+    except OSError:
+        return f"  (no log at {log_path})"
+    if not tail:
+        return f"  ({log_path} is empty)"
+    return f"  last lines of {log_path}:\n" + "\n".join(f"    {line}" for line in tail)
