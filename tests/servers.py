@@ -18,6 +18,9 @@ Routes (every one but /health and /auth/login needs a valid bearer token when ``
     GET    /slow?ms=N              answers after N milliseconds
     GET    /echo                   the request's method, path, query, headers and body as JSON
     GET    /static                 a tiny constant JSON answer
+
+``records_scenario(server.url)`` builds a scenario dict for it (seed, list, detail); the
+``write_scenario`` fixture in conftest.py writes one to a file.
 """
 
 from __future__ import annotations
@@ -29,13 +32,17 @@ import itertools
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+ScenarioFactory = Callable[..., Path]
 USERNAME = "admin"
 PASSWORD = "s3cret-Passw0rd"
 FLAKY_500 = frozenset({2, 5})
@@ -113,12 +120,17 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256
     app: RecordsServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a timed-out test request) is expected here, not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class RecordsServer:
     """The records API above, served on a background thread; counts every hit by route."""
 
     def __init__(self, *, auth: bool = False, token_lifetime: float = 300.0, preload: int = 0,
-                 username: str = USERNAME, password: str = PASSWORD) -> None:
+                 username: str = USERNAME, password: str = PASSWORD, port: int = 0) -> None:
         self.auth = auth
         self.token_lifetime = token_lifetime
         self.username = username
@@ -127,6 +139,7 @@ class RecordsServer:
         self.hits: Counter[str] = Counter()
         self.logins = 0
         self.unauthorized = 0
+        self.tokens: list[str] = []
         self._key = b"test-signing-key"
         self._ids = itertools.count(1)
         self._flaky = itertools.count()
@@ -135,7 +148,7 @@ class RecordsServer:
         for _ in range(preload):
             record_id = next(self._ids)
             self.records[record_id] = {"id": record_id, "title": f"preloaded {record_id}"}
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server(("127.0.0.1", port), _Handler)
         self._httpd.app = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
@@ -184,10 +197,11 @@ class RecordsServer:
             return 400, {"detail": "not JSON"}
         if data.get("username") != self.username or data.get("password") != self.password:
             return 401, {"detail": "bad credentials"}
+        token = make_jwt(self.username, self.token_lifetime, self._key)
         with self._lock:
             self.logins += 1
-        return 200, {"access_token": make_jwt(self.username, self.token_lifetime, self._key),
-                     "token_type": "bearer"}
+            self.tokens.append(token)
+        return 200, {"access_token": token, "token_type": "bearer"}
 
     def _authorized(self, header: str) -> bool:
         scheme, _, token = header.partition(" ")
@@ -247,3 +261,49 @@ def _route(path: str) -> str:
     if len(parts) == 3 and parts[1] == "records" and parts[2].isdigit():
         return "/records/{id}"
     return path.rstrip("/") or "/"
+
+
+def records_scenario(base_url: str, *, auth: bool = False, sizes: list[int] | None = None,
+                     endpoints: list[dict[str, Any]] | None = None, **sections: Any) -> dict[str, Any]:
+    """A scenario for ``RecordsServer``: seeds records, lists them and reads them one by one."""
+    data: dict[str, Any] = {
+        "name": "records test",
+        "target": {"base_url": base_url, "timeout": "5s"},
+        "dataset": {
+            "sizes": sizes or [3, 6],
+            "create": {"path": "/records", "json": {"title": "record {{ n }}"}},
+            "delete": {"path": "/records/{{ id }}"},
+        },
+        "load": {"iterations": 10, "concurrency": 1, "max_workers": 4},
+        "endpoints": endpoints or [{"name": "list", "path": "/records"},
+                                   {"name": "detail", "path": "/records/{{ id }}"}],
+    }
+    if auth:
+        data["auth"] = {"type": "login", "login": {"path": "/auth/login"},
+                        "username": USERNAME, "password": "{{ env.TEST_RECORDS_PASSWORD }}"}
+    for key, value in sections.items():
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    return data
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python tests/servers.py --port N [--auth]``: serve until killed (for target lifecycle tests)."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--auth", action="store_true")
+    args = parser.parse_args(argv)
+    with RecordsServer(port=args.port, auth=args.auth) as server:
+        print(f"serving at {server.url}", flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Whole runs in-process against the records server: counts, seeding, failures, renewal, captures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servers import USERNAME, RecordsServer, ScenarioFactory, free_port, records_scenario
+
+from yamlperf.engine.credentials import Credentials
+from yamlperf.engine.progress import NullObserver
+from yamlperf.engine.runner import RunOptions, RunOutcome, run_scenario
+from yamlperf.errors import TargetError
+from yamlperf.loader import load_scenario
+from yamlperf.results import CellStats, load_results
+
+
+class SizeWatcher(NullObserver):
+    """Notes how many records the server holds when each cell ends."""
+
+    def __init__(self, server: RecordsServer) -> None:
+        self.server = server
+        self.held: list[tuple[int | None, int]] = []
+
+    def cell_done(self, stats: CellStats) -> None:
+        self.held.append((stats.size, len(self.server.records)))
+
+
+def run(path: Path, observer: Any = None, **options: Any) -> RunOutcome:
+    return run_scenario(load_scenario(path), RunOptions(scenario_file=path, **options), observer)
+
+
+def test_three_sizes_two_levels_two_endpoints_make_twelve_exact_cells(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    path = write_scenario(records_scenario(records_server.url, sizes=[2, 5, 9],
+                                           load={"iterations": 7, "concurrency": [1, 3]}))
+    watcher = SizeWatcher(records_server)
+    outcome = run(path, watcher)
+    cells = outcome.result.cells
+    assert len(cells) == 12
+    assert [(c.size, c.concurrency, c.endpoint) for c in cells[:4]] == [
+        (2, 1, "list"), (2, 1, "detail"), (2, 3, "list"), (2, 3, "detail")]
+    assert all(c.requests == 7 and c.successes == 7 for c in cells)
+    assert records_server.hits["GET /records"] == 6 * 7
+    assert records_server.hits["GET /records/{id}"] == 6 * 7
+    assert records_server.hits["POST /records"] == 9
+    assert watcher.held == [(size, size) for size in (2, 5, 9) for _ in range(4)]
+    assert records_server.records == {}
+    assert [(s.size, s.existing, s.created) for s in outcome.result.seeding] == [(2, 0, 2), (5, 2, 3), (9, 5, 4)]
+    assert outcome.result.complete
+    assert [c.requests for c in load_results(outcome.run_dir).cells] == [7] * 12
+
+
+def test_detail_requests_walk_the_created_ids_one_after_another(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    path = write_scenario(records_scenario(
+        records_server.url, sizes=[4],
+        endpoints=[{"name": "detail", "path": "/records/{{ id }}", "expect": {"json": {"id": "{{ id }}"}}}],
+        load={"iterations": 8}))
+    cell = run(path).result.cells[0]
+    assert cell.successes == 8
+
+
+def test_counting_existing_records_creates_only_the_difference(write_scenario: ScenarioFactory) -> None:
+    with RecordsServer(preload=7) as server:
+        data = records_scenario(server.url, sizes=[5, 12], load={"iterations": 2})
+        data["dataset"]["count"] = {"path": "/records/count", "count_path": "total"}
+        outcome = run(write_scenario(data))
+        steps = [(s.size, s.existing, s.created) for s in outcome.result.seeding]
+        assert steps == [(5, 7, 0), (12, 7, 5)]
+        assert server.hits["POST /records"] == 5
+        assert len(server.records) == 7, "cleanup removes only the records the run created"
+
+
+def test_keep_data_leaves_the_largest_size_in_place(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    path = write_scenario(records_scenario(records_server.url, sizes=[3, 8], load={"iterations": 2}))
+    run(path, keep_data=True)
+    assert len(records_server.records) == 8
+
+
+def test_a_server_failing_thirty_percent_is_measured_with_categories(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    path = write_scenario(records_scenario(records_server.url, endpoints=[{"name": "flaky", "path": "/flaky"}],
+                                           sizes=[1], load={"iterations": 100, "concurrency": 4}))
+    cell = run(path).result.cells[0]
+    assert cell.requests == 100
+    assert cell.success_rate == pytest.approx(0.70, abs=0.02)
+    assert cell.failures == {"http_5xx": 20, "reset": 10}
+    assert cell.status_codes == {"200": 70, "500": 20}
+    assert cell.latency is not None
+
+
+def test_an_expiring_jwt_is_renewed_without_failed_requests(
+        write_scenario: ScenarioFactory, password_env: str) -> None:
+    with RecordsServer(auth=True, token_lifetime=0.25) as server:
+        path = write_scenario(records_scenario(
+            server.url, auth=True, sizes=[2],
+            endpoints=[{"name": "slow", "path": "/slow", "query": {"ms": 5}}],
+            load={"iterations": 160, "concurrency": 4}))
+        cell = run(path).result.cells[0]
+        assert cell.requests == 160
+        assert cell.successes == 160, cell.failures
+        assert server.logins >= 2
+        assert server.logins <= 2 + int(cell.wall_time / 0.25) + 2, "renewal is single-flight"
+
+
+def test_a_wrong_password_stops_before_any_load(write_scenario: ScenarioFactory, password_env: str) -> None:
+    with RecordsServer(auth=True) as server:
+        path = write_scenario(records_scenario(server.url, auth=True))
+        with pytest.raises(TargetError, match=r"login failed.*401"):
+            run(path, credentials=Credentials(USERNAME, "not-the-password"))
+        assert server.load_hits() == 0
+        assert server.hits["POST /auth/login"] == 1
+
+
+def test_nothing_listening_is_a_target_error(write_scenario: ScenarioFactory) -> None:
+    path = write_scenario(records_scenario(f"http://127.0.0.1:{free_port()}"))
+    with pytest.raises(TargetError, match="nothing answers"):
+        run(path)
+
+
+def test_max_duration_truncates_the_cell(records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    path = write_scenario(records_scenario(
+        records_server.url, sizes=[1], endpoints=[{"name": "slow", "path": "/slow?ms=40"}],
+        load={"iterations": 100, "max_duration": "0.2s"}))
+    cell = run(path).result.cells[0]
+    assert cell.truncated
+    assert 2 <= cell.requests < 20
+
+
+def test_warmup_is_not_counted(records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    path = write_scenario(records_scenario(records_server.url, sizes=[1], endpoints=[{"name": "s", "path": "/static"}],
+                                           load={"iterations": 5, "warmup": 3}))
+    cell = run(path).result.cells[0]
+    assert cell.requests == 5
+    assert records_server.hits["GET /static"] == 8
+
+
+def test_captures_feed_and_expectations(
+        records_server: RecordsServer, write_scenario: ScenarioFactory, tmp_path: Path) -> None:
+    (tmp_path / "words.csv").write_text("word\nalpha\nbravo\n", encoding="utf-8")
+    endpoints = [
+        {"name": "create", "method": "POST", "path": "/records", "json": {"title": "{{ row.word }}"},
+         "expect": {"status": 201}, "capture": {"last": {"json": "id"}}},
+        {"name": "read-last", "path": "/records/{{ vars.last }}", "expect": {"json": {"id": "{{ last }}"}}},
+        {"name": "echo", "path": "/echo", "query": {"w": "{{ row.word }}"},
+         "expect": {"contains": "yamlperf/", "header": {"Content-Type": "application/json"}}},
+        {"name": "wrong", "path": "/records", "expect": {"json": {"total": -1}}},
+    ]
+    data = records_scenario(records_server.url, endpoints=endpoints, sizes=[1], load={"iterations": 4})
+    data["feed"] = {"file": "words.csv"}
+    cells = {c.endpoint: c for c in run(write_scenario(data)).result.cells}
+    assert cells["create"].successes == 4
+    assert cells["read-last"].successes == 4
+    assert cells["echo"].successes == 4
+    assert cells["wrong"].failures == {"expectation_failed": 4}
+    assert "json total: expected -1" in cells["wrong"].errors[0]
+    titles = sorted(r["title"] for r in records_server.records.values() if "title" in r)
+    assert titles == ["alpha", "alpha", "bravo", "bravo"], "the feed hands rows one after another"
+
+
+def test_results_are_written_after_every_cell(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    seen: list[int] = []
+
+    path = write_scenario(records_scenario(records_server.url, sizes=[1, 2], load={"iterations": 2}))
+    out = path.parent / "out"
+
+    class Partial(NullObserver):
+        def cell_done(self, stats: CellStats) -> None:
+            result = load_results(next(out.iterdir()))
+            seen.append(len(result.cells))
+            assert not result.complete
+
+    outcome = run(path, Partial())
+    assert seen == [1, 2, 3, 4]
+    assert outcome.result.complete
