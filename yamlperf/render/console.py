@@ -1,0 +1,61 @@
+"""The console summary of a run: per dataset size, the table users of the seed's performance_test.py know.
+
+Pure: ``RunResult`` in, text out; the command line prints it.
+"""
+
+from __future__ import annotations
+
+from ..results import CellStats, RunResult, SeedStep
+from ..textable import format_table
+from ..units import format_ms
+
+HEADER = ("Endpoint", "Requests", "Concurrency", "Success %", "Avg (ms)", "Median (ms)", "P95 (ms)",
+          "Min (ms)", "Max (ms)")
+NUMERIC_COLUMNS = frozenset(range(1, len(HEADER)))
+
+
+def format_summary(result: RunResult) -> str:
+    """One block per dataset size (ascending), then failures by category where there are any."""
+    lines = [f"{result.name}: {result.target}"]
+    if not result.complete:
+        reason = result.stop_reason or "stopped"
+        lines.append(f"incomplete run ({reason}): the cells below are what was measured")
+    if not result.cells:
+        lines.append("no cells were measured")
+    for size in result.sizes:
+        cells = [c for c in result.cells if c.size == size]
+        lines += ["", _size_title(size, result.seeding)]
+        lines.append(format_table(HEADER, [_row(c) for c in cells], right=NUMERIC_COLUMNS))
+        lines += _failure_lines(cells)
+    return "\n".join(lines)
+
+
+def _size_title(size: int | None, seeding: tuple[SeedStep, ...]) -> str:
+    if size is None:
+        return "Results"
+    step = next((s for s in seeding if s.size == size), None)
+    if step is None:
+        return f"Dataset size: {size} records"
+    create = f", create median {format_ms(step.latency.median)} ms" if step.latency else ""
+    failed = f", {step.failed} failed" if step.failed else ""
+    return (f"Dataset size: {size} records ({step.existing} there, {step.created} created in "
+            f"{step.wall_time:.2f}s{create}{failed})")
+
+
+def _row(cell: CellStats) -> tuple[str, ...]:
+    latency = cell.latency
+    values = (latency.mean, latency.median, latency.p95, latency.min, latency.max) if latency else (None,) * 5
+    name = cell.endpoint + (" (truncated)" if cell.truncated else "")
+    return (name, str(cell.requests), str(cell.concurrency), f"{cell.success_rate * 100:.1f}%",
+            *(format_ms(v) for v in values))
+
+
+def _failure_lines(cells: list[CellStats]) -> list[str]:
+    lines = []
+    for cell in cells:
+        if not cell.failures:
+            continue
+        parts = ", ".join(f"{category} {count}" for category, count in cell.failures.items())
+        lines.append(f"  failures in {cell.endpoint} x{cell.concurrency}: {parts}")
+        lines += [f"    {error}" for error in cell.errors[:3]]
+    return ["", *lines] if lines else []
