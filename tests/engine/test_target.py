@@ -1,0 +1,74 @@
+"""The target's lifecycle: started, waited for, reused when already up, always stopped."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import servers
+from servers import RecordsServer, ScenarioFactory, free_port, records_scenario
+
+from yamlperf.engine.runner import RunOptions, run_scenario
+from yamlperf.engine.target import answers, running_target
+from yamlperf.errors import TargetError
+from yamlperf.loader import load_scenario
+from yamlperf.scenario import Server, Target
+
+SERVER_SCRIPT = str(Path(servers.__file__).resolve())
+
+
+def _target(port: int, command: list[str], **server: object) -> Target:
+    return Target(base_url=f"http://127.0.0.1:{port}",
+                  server=Server(command=tuple(command), ready_url="/health", start_timeout=10.0,
+                                stop_timeout=3.0, **server))  # type: ignore[arg-type]
+
+
+def test_a_server_is_started_waited_for_and_stopped(tmp_path: Path) -> None:
+    port = free_port()
+    target = _target(port, [sys.executable, SERVER_SCRIPT, "--port", str(port)])
+    with running_target(target, tmp_path / "server.log", threading.Event()):
+        assert answers(f"{target.base_url}/health")
+    assert not answers(f"{target.base_url}/health")
+    assert "serving at" in (tmp_path / "server.log").read_text()
+
+
+def test_a_running_server_is_reused(records_server: RecordsServer, tmp_path: Path) -> None:
+    port = int(records_server.url.rsplit(":", 1)[1])
+    target = _target(port, ["false"])
+    with running_target(target, tmp_path / "server.log", threading.Event()):
+        assert answers(f"{target.base_url}/health")
+    assert answers(f"{target.base_url}/health"), "a server yamlperf did not start is left running"
+    assert not (tmp_path / "server.log").exists()
+
+
+def test_a_server_that_exits_early_shows_its_last_lines(tmp_path: Path) -> None:
+    code = "import sys; print('config file missing: app.toml'); sys.exit(4)"
+    target = _target(free_port(), [sys.executable, "-c", code])
+    with pytest.raises(TargetError, match="exited with code 4") as caught, \
+            running_target(target, tmp_path / "server.log", threading.Event()):
+        pass
+    assert "config file missing: app.toml" in str(caught.value)
+
+
+def test_a_server_that_never_gets_ready_is_stopped(tmp_path: Path) -> None:
+    code = "import time; print('warming up', flush=True); time.sleep(60)"
+    target = Target(base_url=f"http://127.0.0.1:{free_port()}",
+                    server=Server(command=(sys.executable, "-c", code), start_timeout=0.5, stop_timeout=2.0))
+    with pytest.raises(TargetError, match="did not answer") as caught, \
+            running_target(target, tmp_path / "server.log", threading.Event()):
+        pass
+    assert "warming up" in str(caught.value)
+
+
+def test_a_run_starts_its_target(write_scenario: ScenarioFactory) -> None:
+    port = free_port()
+    data = records_scenario(f"http://127.0.0.1:{port}", sizes=[2], load={"iterations": 3})
+    data["target"]["server"] = {"command": [sys.executable, SERVER_SCRIPT, "--port", str(port)],
+                                "ready_url": "/health", "start_timeout": "10s"}
+    path = write_scenario(data)
+    outcome = run_scenario(load_scenario(path), RunOptions(scenario_file=path))
+    assert [c.successes for c in outcome.result.cells] == [3, 3]
+    assert (outcome.run_dir / "server.log").is_file()
+    assert not answers(f"http://127.0.0.1:{port}/health")
