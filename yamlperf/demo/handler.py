@@ -45,7 +45,7 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
     sys_version = ""
     disable_nagle_algorithm = True
     wbufsize = 64 * 1024  # status line, headers and body leave in one send at the flush
-    timeout = 120  # an idle keep-alive connection is dropped after this many seconds
+    timeout = 300  # an idle keep-alive connection is dropped after this many seconds
     server: HandlerServer  # type: ignore[assignment]
 
     def do_GET(self) -> None:
