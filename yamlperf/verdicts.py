@@ -13,7 +13,7 @@ from itertools import groupby
 
 from .results import CellStats, RunResult, ThresholdOutcome
 from .scenario import Scenario, Threshold
-from .thresholds import GROWTH_CLASSES, MetricKind, Rule, format_metric
+from .thresholds import MetricKind, Rule, format_metric
 
 MIN_GROWTH_POINTS = 3
 """Dataset sizes with a measured median needed before a growth class means anything."""
@@ -85,11 +85,11 @@ def _growth_outcomes(rule: Rule, cells: Sequence[CellStats]) -> list[ThresholdOu
                                              False, message))
             continue
         fit = fit_growth(points)
-        rank = float(GROWTH_CLASSES.index(fit.growth_class))
+        rank = float(fit.rank)
         passed = rule.passes(rank)
         message = (f"{rule.text} {'passed' if passed else 'failed'} for {where}: measured "
-                   f"{fit.growth_class} (exponent {fit.exponent:.2f}; {fit.explanation}), "
-                   f"limit {rule.format_limit()}")
+                   f"{fit.growth_class} (exponent {fit.exponent:.2f}, {fit.confidence} confidence: "
+                   f"{fit.explanation}), limit {rule.format_limit()}")
         outcomes.append(ThresholdOutcome(rule.text, endpoint, None, concurrency, rank, rule.limit,
                                          passed, message))
     return outcomes

@@ -85,3 +85,25 @@ def test_an_invalid_rule_is_a_located_validation_error(tmp_path: Path) -> None:
     assert "has no unit" in outcome.output
     assert f"{path}:6:5:" in outcome.output
     assert "unknown metric 'p97'" in outcome.output
+
+
+def test_growth_rules_judge_each_endpoint_across_sizes(tmp_path: Path) -> None:
+    plan = scenario(tmp_path, "dataset: {sizes: [100, 1000, 5000, 10000], create: {path: /x}}\n"
+                              "thresholds: ['growth <= sublinear']\n")
+    sizes = (100, 1000, 5000, 10000)
+    run = result(*(cell("search", s, median=0.002 + 0.00002 * s, spread=0.00001, seed=s) for s in sizes),
+                 *(cell("list", s, median=0.005, spread=0.00001, seed=s) for s in sizes))
+    outcomes = {o.endpoint: o for o in evaluate(plan, run)}
+    assert set(outcomes) == {"search", "list"}
+    assert not outcomes["search"].passed
+    assert outcomes["search"].message.startswith("growth <= sublinear failed for search x1: measured linear")
+    assert outcomes["search"].message.endswith("limit sublinear")
+    assert outcomes["list"].passed
+    assert outcomes["list"].size is None
+
+
+def test_a_growth_rule_needs_three_sizes(tmp_path: Path) -> None:
+    plan = scenario(tmp_path, "dataset: {sizes: [10, 50], create: {path: /x}}\nthresholds: ['growth <= linear']\n")
+    (outcome,) = evaluate(plan, result(cell("search", 10), cell("search", 50)))
+    assert not outcome.passed
+    assert "needs median times at 3 or more dataset sizes, measured at 2" in outcome.message
