@@ -1,0 +1,67 @@
+"""Every shipped scenario validates, plans, and runs end to end (small sizes) against the demo target."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+DEMO_ENV = {"API_USER": "admin", "API_PASSWORD": "admin_password"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def yamlperf(*args: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **DEMO_ENV}
+    return subprocess.run([sys.executable, "-m", "yamlperf", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def test_the_shipped_scenarios_are_all_here() -> None:
+    names = {p.name for p in SCENARIOS}
+    assert {"scale.yaml", "smoke.yaml", "auth-jwt.yaml", "concurrency-sweep.yaml", "demo-base.yaml"} <= names
+    extending = [p for p in SCENARIOS if "extends: demo-base.yaml" in p.read_text()]
+    assert len(extending) >= 2
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_each_scenario_validates_and_plans(path: Path) -> None:
+    assert path.read_text().startswith("# yaml-language-server: $schema=../schema/scenario.schema.json")
+    validated = yamlperf("validate", str(path), cwd=ROOT)
+    assert validated.returncode == 0, validated.stderr
+    planned = yamlperf("plan", str(path), cwd=ROOT)
+    assert planned.returncode == 0, planned.stderr
+    assert "cells:" in planned.stdout
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_each_scenario_runs_end_to_end_on_small_sizes(path: Path, tmp_path: Path) -> None:
+    port = free_port()
+    small = ["--iterations", "3", "--output-dir", str(tmp_path / "out"), "--format", "json",
+             "--host", f"http://127.0.0.1:{port}",
+             "--set", f"target.server.command=yamlperf demo-server --port {port}"]
+    if "dataset:" in path.read_text():
+        small += ["--sizes", "5", "12"]
+    if path.name == "concurrency-sweep.yaml":
+        small += ["--concurrency", "1,4"]
+    result = yamlperf("run", str(path), *small, cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    (results_file,) = (tmp_path / "out").rglob("results.json")
+    data = json.loads(results_file.read_text())
+    assert data["complete"] is True
+    assert data["cells"]
+    assert all(cell["requests"] == 3 for cell in data["cells"])
+    assert all(cell["success_rate"] == 1.0 for cell in data["cells"]), [
+        (c["endpoint"], c["failures"], c["errors"]) for c in data["cells"] if c["success_rate"] < 1]
+    assert "admin_password" not in results_file.read_text()
