@@ -135,8 +135,18 @@ def stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
 
 
 def finish_run(result: RunResult, run_dir: Path, scenario: Scenario) -> None:
-    """After ``results.json`` is written: the place for threshold verdicts (exit 1) and the other
-    output formats (html, png, pdf, svg, csv, junit). Wired by the reporting work; nothing yet."""
+    """After ``results.json`` is written: the threshold verdicts (kept in results.json, printed, exit 1
+    when one fails) and the other output formats (html, png, pdf, svg, csv, junit)."""
+    from .. import verdicts
+    from ..results import save_results
+
+    outcomes = verdicts.evaluate(scenario, result)
+    if outcomes:
+        result = result.with_thresholds(outcomes)
+        save_results(result, run_dir / "results.json")
+        click.echo("\n" + verdicts.format_verdicts(outcomes))
+    if verdicts.failed(outcomes):
+        raise SystemExit(int(ExitCode.THRESHOLD_FAILED))
 
 
 @main.command()
@@ -163,7 +173,8 @@ def run(file: Path, username: str | None, password: str | None, keep_data: bool,
         **flags: Any) -> None:
     """Run a scenario: seed the data, measure every cell, write results.json, print a summary.
 
-    Exit codes: 0 ok, 2 invalid input, 3 target unreachable or login failed, 130 interrupted.
+    Exit codes: 0 ok, 1 a threshold failed, 2 invalid input, 3 target unreachable or login failed,
+    130 interrupted.
     """
     flags["concurrency"] = tuple(flags["concurrency"])
     scenario = load_for_run(file, RunFlags(**flags))
@@ -172,7 +183,7 @@ def run(file: Path, username: str | None, password: str | None, keep_data: bool,
         sys.exit(int(ExitCode.INTERRUPTED))
 
 
-def execute(scenario: Scenario, file: Path, *, username: str | None, password: str | None,
+def execute(scenario: Scenario, file: Path | None, *, username: str | None, password: str | None,
             keep_data: bool, debug: bool) -> Any:
     """Run with a progress line and Ctrl-C handling; print the summary and the results path."""
     from ..engine.credentials import Credentials
