@@ -22,6 +22,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._answer()
 
+    def do_PUT(self) -> None:
+        self.do_POST()
+
+    def do_DELETE(self) -> None:
+        self.do_POST()
+
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -38,6 +44,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path in owner.protected and self.headers.get("Authorization") != "Bearer token-123":
             self._send(401, {"error": "login first"})
             return
+        owner.last = {"method": self.command, "path": path, "body": body.decode("utf-8", "replace"),
+                      "headers": dict(self.headers)}
         time.sleep(owner.delays.get(path, 0.0))
         status = owner.status.get(path, 200)
         self._send(status, {"path": path, "method": self.command, "body": body.decode("utf-8", "replace"),
@@ -59,12 +67,15 @@ class _Server(ThreadingHTTPServer):
 
 
 class DelayServer:
-    """``delays`` (seconds) and ``status`` per path may be changed while it runs."""
+    """``delays`` (seconds) and ``status`` per path may be changed while it runs; ``last`` is the
+    last measured request. ``protected`` paths need the token ``POST /api/auth/login`` gives for
+    ``user``/``user123`` (the seed's default credentials)."""
 
     def __init__(self, delays: dict[str, float] | None = None, protected: frozenset[str] = frozenset()) -> None:
         self.delays: dict[str, float] = dict(delays or {})
         self.status: dict[str, int] = {}
         self.protected = protected
+        self.last: dict[str, Any] = {}
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},

@@ -1,0 +1,84 @@
+"""yamlperf quick: the seed's performance_test.py options, run as an ordinary scenario."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from yamlperf.cli import main
+from yamlperf.results import load_results
+
+from .delay_server import DelayServer
+
+SEED_COLUMNS = ("Endpoint", "Requests", "Concurrency", "Success", "Avg", "Median", "P95", "Min", "Max")
+
+
+def _table(output: str) -> tuple[list[str], list[str]]:
+    lines = output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("Endpoint"))
+    return lines[at].split("  "), lines[at + 2].split()
+
+
+def test_defaults_reproduce_the_seed_table_and_save(tmp_path: Path) -> None:
+    with DelayServer({"/api/health": 0.002}) as server:
+        out = CliRunner().invoke(main, ["quick", server.url, "--save", str(tmp_path / "r.json"),
+                                        "--output-dir", str(tmp_path / "runs")])
+    assert out.exit_code == 0, out.output
+    header, row = _table(out.output)
+    titles = [h.strip() for h in header if h.strip()]
+    assert [t.split()[0] for t in titles] == list(SEED_COLUMNS)
+    assert row[:4] == ["/api/health", "100", "10", "100.0%"]
+    saved = load_results(tmp_path / "r.json")
+    (cell,) = saved.cells
+    assert (cell.requests, cell.concurrency, cell.successes) == (100, 10, 100)
+    assert len(list((tmp_path / "runs").glob("*/results.json"))) == 1
+
+
+def test_auth_logs_in_with_the_seed_defaults(tmp_path: Path) -> None:
+    with DelayServer(protected=frozenset({"/api/data"})) as server:
+        common = ["quick", server.url, "--endpoint", "/api/data", "--requests", "20", "--concurrency", "4",
+                  "--output-dir", str(tmp_path)]
+        with_auth = CliRunner().invoke(main, [*common, "--auth"])
+        without = CliRunner().invoke(main, common)
+        wrong = CliRunner().invoke(main, [*common, "--auth", "--password", "nope"])
+    assert _table(with_auth.output)[1][3] == "100.0%"
+    assert _table(without.output)[1][3] == "0.0%"
+    assert wrong.exit_code == 3
+
+
+def test_method_headers_and_json_body_are_sent(tmp_path: Path) -> None:
+    with DelayServer() as server:
+        out = CliRunner().invoke(main, ["quick", server.url, "--endpoint", "/api/items", "--method", "PUT",
+                                        "--header", "X-Api-Key: abc", "--data", '{"name": "x"}',
+                                        "--requests", "5", "--concurrency", "1", "--output-dir", str(tmp_path)])
+        last = server.last
+    assert out.exit_code == 0, out.output
+    assert last["method"] == "PUT"
+    assert json.loads(last["body"]) == {"name": "x"}
+    assert last["headers"]["X-Api-Key"] == "abc"
+    assert last["headers"]["Content-Type"].startswith("application/json")
+
+
+def test_emit_yaml_is_a_valid_plan_without_secrets(tmp_path: Path) -> None:
+    out = CliRunner().invoke(main, ["quick", "http://127.0.0.1:8000", "--endpoint", "/api/items",
+                                    "--data", "plain text", "--auth", "--password", "hunter2", "--emit-yaml"])
+    assert out.exit_code == 0, out.output
+    assert "hunter2" not in out.output
+    plan = tmp_path / "quick.yaml"
+    plan.write_text(out.output, encoding="utf-8")
+    checked = CliRunner().invoke(main, ["validate", str(plan)])
+    assert checked.exit_code == 0, checked.output
+    assert "(1 endpoints, 1 cells)" in checked.output
+    shown = CliRunner().invoke(main, ["plan", str(plan)])
+    assert "POST    /api/items" in shown.output
+    assert "load: 100 iterations per cell, concurrency 10" in shown.output
+
+
+def test_a_body_needs_a_method_that_sends_one() -> None:
+    out = CliRunner().invoke(main, ["quick", "http://127.0.0.1:8000", "--method", "GET", "--data", "x"])
+    assert out.exit_code == 2
+    assert "--data needs a method that sends a body" in out.output
+    bad = CliRunner().invoke(main, ["quick", "http://127.0.0.1:8000", "--header", "no-colon", "--emit-yaml"])
+    assert bad.exit_code == 2

@@ -1,0 +1,168 @@
+"""``yamlperf quick URL``: the seed's ``performance_test.py`` in one command.
+
+The options become an ordinary scenario (data that could be a YAML file), which goes through the
+same loader, engine and renderers as ``yamlperf run``: a quick test is a plan, and ``--emit-yaml``
+prints it so the experiment can be committed and grown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from ..errors import ExitCode, UsageError
+from ..loader import build_scenario
+from ..results import save_results, write_atomic
+from ..scenario import Scenario
+from ..source import parse_document
+from .app import handle_errors, main
+
+QUICK_OUTPUT_DIR = "performance_results/quick"
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True, slots=True)
+class QuickOptions:
+    """The seed's options (and its defaults), plus method, headers and a body."""
+
+    url: str
+    endpoint: str = "/api/health"
+    requests: int = 100
+    concurrency: int = 10
+    auth: bool = False
+    login_path: str = "/api/auth/login"
+    token_path: str = "access_token"
+    method: str | None = None
+    headers: tuple[str, ...] = ()
+    data: str | None = None
+    formats: tuple[str, ...] = ("json",)
+    output_dir: str = QUICK_OUTPUT_DIR
+
+
+def scenario_data(options: QuickOptions) -> dict[str, Any]:
+    """The scenario as YAML-able data; credentials are never part of it (they are passed to the
+    run like ``yamlperf run --username``), so the emitted YAML is safe to commit."""
+    method = (options.method or ("POST" if options.data is not None else "GET")).upper()
+    if options.data is not None and method not in BODY_METHODS:
+        raise UsageError(f"--data needs a method that sends a body ({', '.join(BODY_METHODS)}), not {method}")
+    endpoint: dict[str, Any] = {"name": options.endpoint, "method": method, "path": options.endpoint}
+    if options.headers:
+        endpoint["headers"] = dict(_header(h) for h in options.headers)
+    if options.data is not None:
+        endpoint.update(_body(options.data))
+    data: dict[str, Any] = {
+        "name": f"quick {method} {options.endpoint}",
+        "description": (f"{options.requests} {method} requests to {options.endpoint} at concurrency "
+                        f"{options.concurrency}; written by `yamlperf quick --emit-yaml`"
+                        + ("; log in with --username/--password" if options.auth else "")),
+        "target": {"base_url": options.url.rstrip("/")},
+    }
+    if options.auth:
+        login = {"path": options.login_path, "token_path": options.token_path}
+        data["auth"] = {"type": "login", "login": login}
+    data["load"] = {"iterations": options.requests, "concurrency": options.concurrency}
+    data["endpoints"] = [endpoint]
+    data["output"] = {"directory": options.output_dir, "formats": list(options.formats)}
+    return data
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise UsageError(f"--header {text!r}: write 'Name: value', e.g. --header 'X-Api-Key: abc'")
+    return name.strip(), value.strip()
+
+
+def _body(text: str) -> dict[str, Any]:
+    """JSON text becomes a JSON body (sent with its content type); anything else is sent as is."""
+    try:
+        return {"json": json.loads(text)}
+    except json.JSONDecodeError:
+        return {"body": text}
+
+
+def scenario_yaml(data: dict[str, Any]) -> str:
+    header = "# yaml-language-server: $schema=https://yamlperf.dev/schema/scenario.schema.json\n"
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def load_quick(text: str) -> Scenario:
+    """The YAML text through the same loader as a file: schema, templates, located errors."""
+    return build_scenario(parse_document(text, "<quick>"), Path.cwd(), os.environ)
+
+
+@main.command()
+@click.argument("url")
+@click.option("--endpoint", default="/api/health", show_default=True, help="Path to test.")
+@click.option("--requests", "requests_", default=100, show_default=True, type=click.IntRange(1),
+              help="Number of requests to send.")
+@click.option("--concurrency", default=10, show_default=True, type=click.IntRange(1),
+              help="Requests in flight at once.")
+@click.option("--method", help="HTTP method (default GET, or POST with --data).")
+@click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'",
+              help="A request header (repeatable).")
+@click.option("--data", help="Request body: JSON text is sent as JSON, anything else as is.")
+@click.option("--auth", is_flag=True, help="Log in first (JWT) and send the token with every request.")
+@click.option("--username", default="user", show_default=True, help="User for --auth.")
+@click.option("--password", default="user123", show_default=True, help="Password for --auth.")
+@click.option("--login-path", default="/api/auth/login", show_default=True, help="Login endpoint for --auth.")
+@click.option("--token-path", default="access_token", show_default=True,
+              help="Where the token is in the login answer.")
+@click.option("--save", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also save the results to this JSON file.")
+@click.option("--visualize", is_flag=True, help="Draw the charts (PNG) in the run folder.")
+@click.option("--output-image", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the chart image to this file (implies --visualize).")
+@click.option("--output-dir", default=QUICK_OUTPUT_DIR, show_default=True, help="Folder for the run folders.")
+@click.option("--emit-yaml", is_flag=True, help="Print the scenario as YAML and exit, without running.")
+@click.option("--debug", is_flag=True, help="Log every request and answer (secrets masked); tracebacks.")
+@handle_errors
+def quick(*, url: str, endpoint: str, requests_: int, concurrency: int, method: str | None,
+          headers: tuple[str, ...], data: str | None, auth: bool, username: str, password: str,
+          login_path: str, token_path: str, save: Path | None, visualize: bool, output_image: Path | None,
+          output_dir: str, emit_yaml: bool, debug: bool) -> None:
+    """Load-test one endpoint: N requests at concurrency C, then the statistics table.
+
+    \b
+    yamlperf quick http://localhost:5000
+    yamlperf quick http://localhost:5000 --endpoint /api/dataset/summary --requests 1000 --concurrency 50
+    yamlperf quick http://localhost:5000 --endpoint /api/analysis --auth --username admin --password admin123
+    yamlperf quick http://localhost:5000 --endpoint /api/items --data '{"name": "x"}' --emit-yaml > items.yaml
+    """
+    formats = ("json", "png") if visualize or output_image else ("json",)
+    options = QuickOptions(url, endpoint, requests_, concurrency, auth, login_path, token_path, method,
+                           headers, data, formats, output_dir)
+    text = scenario_yaml(scenario_data(options))
+    scenario = load_quick(text)
+    if emit_yaml:
+        click.echo(text, nl=False)
+        return
+    _run(scenario, username=username if auth else None, password=password if auth else None, debug=debug,
+         save=save, output_image=output_image)
+
+
+def _run(scenario: Scenario, *, username: str | None, password: str | None, debug: bool, save: Path | None,
+         output_image: Path | None) -> None:
+    """``yamlperf run``'s own path (progress, summary table, outputs), then the seed's extra files."""
+    from .run import execute
+
+    outcome = execute(scenario, None, username=username, password=password, keep_data=False, debug=debug)
+    if outcome is None:
+        return
+    if save:
+        save_results(outcome.result, save)
+        click.echo(f"saved: {save}")
+    if output_image:
+        charts = sorted(outcome.run_dir.glob("*.png"))
+        if not charts:
+            raise UsageError(f"no chart image was drawn in {outcome.run_dir}")
+        write_atomic(output_image, charts[0].read_bytes())
+        click.echo(f"image: {output_image}")
+    if outcome.interrupted:
+        raise SystemExit(int(ExitCode.INTERRUPTED))
