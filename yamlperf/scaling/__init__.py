@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from .cliffs import CLIFF_EDGE_MIN_JUMP, CLIFF_MIN_JUMP, Cliff, find_cliffs, without_cliffs
 from .fit import NEGLIGIBLE_SHARE, SUBLINEAR_BELOW, SUPERLINEAR_ABOVE, GrowthFit, fit_growth
-from .series import Outlier, SuccessDecline, find_outliers, success_decline
+from .series import Outlier, SuccessDecline, find_outliers, median_noise, success_decline
 
 __all__ = [
     "CLIFF_EDGE_MIN_JUMP", "CLIFF_MIN_JUMP", "NEGLIGIBLE_SHARE", "SUBLINEAR_BELOW", "SUPERLINEAR_ABOVE",
     "Cliff", "GrowthFit", "Outlier", "SuccessDecline", "find_cliffs", "find_outliers", "fit_growth",
-    "success_decline", "without_cliffs",
+    "median_noise", "success_decline", "without_cliffs",
 ]

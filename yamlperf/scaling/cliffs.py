@@ -40,9 +40,12 @@ class Cliff:
         return self.value_after / self.value_before if self.value_before > 0 else math.inf
 
 
-def find_cliffs(points: Points, min_jump: float = CLIFF_MIN_JUMP) -> list[Cliff]:
+def find_cliffs(
+    points: Points, min_jump: float = CLIFF_MIN_JUMP, noise_hint: float | None = None,
+) -> list[Cliff]:
     """The most significant cliff in (size, median seconds) points, as a list of zero or one.
 
+    ``noise_hint`` is the relative uncertainty of each median when known (``fit_growth`` explains).
     Needs four sizes: with fewer, a step and a steep trend cannot be told apart. A second cliff
     would need more sizes than scale tests use, so only the strongest one is reported.
     """
@@ -60,7 +63,7 @@ def find_cliffs(points: Points, min_jump: float = CLIFF_MIN_JUMP) -> list[Cliff]
     if not trials:
         return []
     factor, stepped, j = min(trials, key=lambda t: t[1].sse)
-    scatter = noise(stepped.sse, len(xs), 4)
+    scatter = max(noise(stepped.sse, len(xs), 4), noise_hint or 0.0)
     if factor < needed(j) or (smooth.sse - stepped.sse) / scatter**2 < CLIFF_SIGNIFICANCE:
         return []
     expected = stepped.at(xs[j + 1]) / stepped.at(xs[j])

@@ -30,6 +30,8 @@ SIGNIFICANCE = 9.21
 """Chi-square(2) at 99%: the growth term must explain the points this much better than a constant."""
 INTERVAL = 3.84
 """Chi-square(1) at 95%: the exponent range whose fit is not significantly worse than the best."""
+WIDE_RANGE = 0.6
+"""An exponent range wider than this is said in the explanation, so a reader weighs the number."""
 
 Points = Sequence[tuple[int, float]]
 
@@ -155,12 +157,14 @@ def noise(sse: float, points: int, parameters: int) -> float:
     return max(estimate, NOISE_FLOOR)
 
 
-def fit_growth(points: Points) -> GrowthFit:
+def fit_growth(points: Points, noise_hint: float | None = None) -> GrowthFit:
     """Fit ``t(N) = a + b * N**k`` to (size, median seconds) points and name the growth.
 
     Constant when the size-dependent part is negligible at the largest size or explains the points
     no better than noise; otherwise sublinear, linear or superlinear by ``k``, moved towards linear
-    when the plausible range of ``k`` reaches across 1.
+    when the plausible range of ``k`` reaches across 1. ``noise_hint`` is the relative uncertainty
+    of each median when the caller knows it (see ``series.median_noise``): with few sizes the
+    residuals alone underestimate it, and an overfit curve would look certain.
     """
     xs, ys, n_max = clean(points)
     if len(xs) < 2:
@@ -170,7 +174,7 @@ def fit_growth(points: Points) -> GrowthFit:
     constant_a, _, constant_sse = solve([0.0] * len(xs), ys)
     grid = trends(powers(xs), ys)
     best = min(grid, key=lambda t: t.sse)
-    scatter = noise(best.sse, len(xs), 3)
+    scatter = max(noise(best.sse, len(xs), 3), noise_hint or 0.0)
     plausible = [t.k for t in grid if (t.sse - best.sse) / scatter**2 <= INTERVAL and t.b > 0]
     low, high = (min(plausible), max(plausible)) if plausible else (best.k, best.k)
     share = best.b / (best.a + best.b) if best.a + best.b > 0 else 0.0
@@ -243,4 +247,7 @@ def _explain(fit: GrowthFit) -> str:
              "superlinear": "grows faster than the data"}[fit.growth_class]
     slower = last / first if first > 0 else 0.0
     fixed = f" on top of a {fit.overhead * 1e3:.2f} ms fixed cost" if fit.overhead > 0 else ""
-    return f"response time {words}: about N^{fit.exponent:.2f}{fixed}, {slower:.1f}x slower {span}"
+    spread = ""
+    if fit.points > 2 and fit.exponent_high - fit.exponent_low > WIDE_RANGE:
+        spread = f" (N^{fit.exponent_low:.2f} to N^{fit.exponent_high:.2f} fit about as well)"
+    return f"response time {words}: about N^{fit.exponent:.2f}{spread}{fixed}, {slower:.1f}x slower {span}"

@@ -1,0 +1,193 @@
+"""RunResult -> what the seed asks a reader to look for, in words (pure).
+
+Per endpoint: how its response time grows with the data (``scaling.fit_growth`` on the medians at
+the base concurrency), whether it falls off a cliff between two sizes, whether its success rate
+declines with size, and whether it is an outlier among the endpoints at the largest size. The
+report prints the headline, the findings and a row per endpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..results import CellStats, RunResult
+from ..scaling import (
+    Cliff,
+    GrowthFit,
+    Outlier,
+    SuccessDecline,
+    find_cliffs,
+    find_outliers,
+    fit_growth,
+    median_noise,
+    success_decline,
+    without_cliffs,
+)
+from . import select
+from .style import ms, percent, records
+
+ADVICE = {
+    "superlinear": "look for a query without an index, an N+1 pattern or work repeated per record",
+    "cliff": "typical of memory running out, a cache no longer fitting or a query plan changing",
+    "decline": "check timeouts, connection pools and resource limits at the larger sizes",
+    "outlier": "the first candidate for optimisation",
+}
+LEVELS = ("ok", "warning", "problem")
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointFinding:
+    """One endpoint's reading; ``growth`` is None when the plan seeds no data."""
+
+    endpoint: str
+    growth: GrowthFit | None
+    cliff: Cliff | None
+    decline: SuccessDecline | None
+    outlier: Outlier | None
+    first: CellStats | None
+    last: CellStats | None
+    sentences: tuple[str, ...]
+
+    @property
+    def level(self) -> str:
+        """"problem": grows faster than the data, cliff, declining success; "warning": an outlier, or
+        growth that may be faster than the data (low confidence); else "ok"."""
+        superlinear = self.growth is not None and self.growth.growth_class == "superlinear"
+        if (superlinear and self.growth.confidence != "low") or self.cliff or self.decline:  # type: ignore[union-attr]
+            return "problem"
+        return "warning" if self.outlier or superlinear else "ok"
+
+    @property
+    def finding(self) -> str:
+        return " ".join(self.sentences)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    concurrency: int
+    sizes: tuple[int, ...]
+    endpoints: tuple[EndpointFinding, ...]
+    headline: str
+    findings: tuple[str, ...]
+
+    def by_level(self, level: str) -> tuple[EndpointFinding, ...]:
+        return tuple(e for e in self.endpoints if e.level == level)
+
+
+def analyze(result: RunResult) -> Analysis:
+    level = select.base_concurrency(result)
+    references = {c.endpoint: c for c in select.reference_cells(result)}
+    outliers = {o.name: o for o in find_outliers(
+        {e: c.latency.median for e, c in references.items() if c.latency is not None})}
+    endpoints = tuple(_endpoint(result, e, outliers.get(e)) for e in result.endpoints)
+    return Analysis(level, select.sizes(result), endpoints, _headline(endpoints, select.has_sizes(result)),
+                    _findings(endpoints))
+
+
+def _endpoint(result: RunResult, endpoint: str, outlier: Outlier | None) -> EndpointFinding:
+    cells = [c for c in select.series(result, endpoint) if c.size is not None]
+    growth = cliff = decline = None
+    if cells:
+        points = [(c.size, c.latency.median if c.latency else None) for c in cells]
+        hint = _noise_hint(cells)
+        cliffs = find_cliffs(points, noise_hint=hint)  # type: ignore[arg-type]
+        cliff = cliffs[0] if cliffs else None
+        growth = fit_growth(without_cliffs(points, cliffs), noise_hint=hint)  # type: ignore[arg-type]
+        decline = success_decline([(c.size, c.success_rate) for c in cells if c.requests])  # type: ignore[misc]
+    first, last = (cells[0], cells[-1]) if cells else (None, select.reference_cell(result, endpoint))
+    finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, ())
+    return EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, _sentences(finding))
+
+
+def _noise_hint(cells: list[CellStats]) -> float | None:
+    """The typical relative uncertainty of the medians: the cells' own sample spread says how far
+    apart two medians must be before the difference means anything."""
+    found = sorted(n for c in cells if (n := median_noise(c.samples)) is not None)
+    return found[len(found) // 2] if found else None
+
+
+def _sentences(f: EndpointFinding) -> tuple[str, ...]:
+    said: list[str] = []
+    if f.growth is not None:
+        text = f.growth.explanation
+        text = "Apart from the cliff, " + text if f.cliff else text[0].upper() + text[1:]
+        advice = f"; {ADVICE['superlinear']}" if f.growth.growth_class == "superlinear" else ""
+        said.append(f"{text}{advice}.")
+    if f.cliff:
+        c = f.cliff
+        said.append(f"Performance cliff between {c.size_before:,} and {c.size_after:,} records: "
+                    f"{ms(c.value_before)} ms to {ms(c.value_after)} ms, {c.jump:.1f}x beyond the trend; "
+                    f"{ADVICE['cliff']}.")
+    if f.decline:
+        d = f.decline
+        said.append(f"Success rate declines with size, from {percent(d.first_rate)} at {d.first_size:,} "
+                    f"records to {percent(d.last_rate)} at {d.last_size:,}; {ADVICE['decline']}.")
+    if f.outlier:
+        o = f.outlier
+        said.append(f"Outlier{_where(f.last)}: median {ms(o.value)} ms, {o.ratio:.1f}x the other endpoints' "
+                    f"typical {ms(o.typical)} ms; {ADVICE['outlier']}.")
+    if f.last is not None and f.last.requests and f.last.failed and not f.decline:
+        said.append(f"{f.last.failed} of {f.last.requests} requests failed{_where(f.last)}.")
+    return tuple(said)
+
+
+def _where(cell: CellStats | None) -> str:
+    return f" at {records(cell.size)}" if cell is not None and cell.size is not None else ""
+
+
+def _superlinear(e: EndpointFinding) -> bool:
+    return e.growth is not None and e.growth.growth_class == "superlinear"
+
+
+def _headline(endpoints: tuple[EndpointFinding, ...], sized: bool) -> str:
+    flagged = [e for e in endpoints if e.level == "problem"] + [e for e in endpoints if e.level == "warning"]
+    total = len(endpoints)
+    plural = "s" if total != 1 else ""
+    if not flagged:
+        if not sized:
+            return f"No outlier among the {total} endpoint{plural}."
+        return (f"All {total} endpoint{plural} scale well: none grows faster than the data, no cliff, "
+                "no declining success rate.")
+    verb = "needs" if len(flagged) == 1 else "need"
+    reasons = "; ".join(_reasons(e) for e in flagged)
+    return f"{len(flagged)} of {total} endpoint{plural} {verb} attention: {reasons}."
+
+
+def _reasons(e: EndpointFinding) -> str:
+    reasons = []
+    if _superlinear(e) and e.growth is not None:
+        may = "may grow" if e.growth.confidence == "low" else "grows"
+        reasons.append(f"{may} faster than the data (N^{e.growth.exponent:.1f})")
+    if e.cliff:
+        reasons.append(f"cliff between {e.cliff.size_before:,} and {e.cliff.size_after:,} records")
+    if e.decline:
+        reasons.append(f"success falls to {percent(e.decline.last_rate)}")
+    if e.outlier:
+        reasons.append(f"{e.outlier.ratio:.0f}x slower than the others")
+    return f"{e.endpoint} {', '.join(reasons)}"
+
+
+def _findings(endpoints: tuple[EndpointFinding, ...]) -> tuple[str, ...]:
+    """The seed's four questions, answered in its order, one sentence each."""
+    sized = any(e.growth is not None for e in endpoints)
+    faster = [e.endpoint + (" (low confidence)" if e.growth and e.growth.confidence == "low" else "")
+              for e in endpoints if _superlinear(e)]
+    declines = [e.endpoint for e in endpoints if e.decline]
+    outliers = [e.endpoint for e in endpoints if e.outlier]
+    cliffs = [f"{e.endpoint} between {e.cliff.size_before:,} and {e.cliff.size_after:,} records "
+              f"({e.cliff.jump:.1f}x)" for e in endpoints if e.cliff]
+    said = []
+    if sized:
+        said.append(f"Response time grows faster than the data for {_names(faster)}." if faster
+                    else "No endpoint's response time grows faster than the data.")
+        said.append(f"Success rates decline with size for {_names(declines)}." if declines
+                    else "No success rate declines as the data grows.")
+    said.append(f"Outliers: {_names(outliers)}." if outliers else "No endpoint is an outlier.")
+    if sized:
+        said.append(f"Performance cliffs: {'; '.join(cliffs)}." if cliffs
+                    else "No performance cliff between neighbouring sizes.")
+    return tuple(said)
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]

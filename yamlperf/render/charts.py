@@ -1,0 +1,138 @@
+"""RunResult -> the report's charts as SVG (pygal), one consistent style (pure).
+
+``build_charts`` picks the charts a run can support: the per-size views need a seeded dataset,
+the sweep views several concurrency levels, the seeding view a seeding series. Each endpoint keeps
+its colour in every chart. This module draws the dataset-size views; the others live in
+``endpoint_charts``, ``load_charts`` and ``heatmap``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pygal
+
+from ..results import CellStats, RunResult
+from . import select
+from .endpoint_charts import latency_by_endpoint, success_by_endpoint
+from .figure import Chart, from_pygal
+from .heatmap import response_time_heatmap
+from .load_charts import latency_distribution, seeding_latency, sweep_charts
+from .style import P95_DASH, PALETTE, chart_config, legend_title, ms, percent, records
+
+CHART_NAMES = (
+    "response_time_vs_size", "success_rate_by_size", "response_time_heatmap", "response_time_by_endpoint",
+    "success_rate_by_endpoint", "latency_distribution", "throughput_vs_concurrency", "p95_vs_concurrency",
+    "seeding_latency",
+)
+"""Every chart's stable file stem, in report order."""
+
+
+def build_charts(result: RunResult, log_scale: bool | None = None) -> tuple[Chart, ...]:
+    """All the charts this run supports, in report order.
+
+    ``log_scale`` None follows the scenario's ``output.log_scale``.
+    """
+    if log_scale is None:
+        log_scale = bool(_output_setting(result, "log_scale"))
+    charts: list[Chart | None] = []
+    if select.has_sizes(result):
+        charts += [response_time_vs_size(result, log_scale), success_rate_by_size(result),
+                   response_time_heatmap(result)]
+    charts += [latency_by_endpoint(result), success_by_endpoint(result), latency_distribution(result)]
+    charts += sweep_charts(result)
+    charts.append(seeding_latency(result))
+    return tuple(c for c in charts if c is not None)
+
+
+def _output_setting(result: RunResult, key: str) -> object:
+    output = result.scenario.get("output") if isinstance(result.scenario, dict) else None
+    return output.get(key) if isinstance(output, dict) else None
+
+
+def endpoint_colours(result: RunResult) -> dict[str, str]:
+    return {e: PALETTE[i % len(PALETTE)] for i, e in enumerate(result.endpoints)}
+
+
+def response_time_vs_size(result: RunResult, log_scale: bool = False) -> Chart | None:
+    """Median (solid) and p95 (dashed) per endpoint against the dataset size on a numeric axis."""
+    sizes = select.sizes(result)
+    if len(sizes) < 2:
+        return None
+    endpoints = result.endpoints
+    colours = [c for e in endpoints for c in (endpoint_colours(result)[e],) * 2]
+    axes = ", log-log" if log_scale else ""
+    chart = pygal.XY(**chart_config(
+        colours, legend_entries=len(endpoints), series=2 * len(endpoints), logarithmic=log_scale,
+        title=f"Response time vs dataset size (median solid, p95 dashed{axes})",
+        x_title="Dataset size (records)", y_title="Response time (ms)", x_labels=_spaced(sizes, log_scale),
+        show_x_guides=True, allow_interruptions=True,
+    ))
+    for endpoint in endpoints:
+        cells = select.series(result, endpoint)
+        chart.add(legend_title(endpoint), _points(cells, "median", endpoint))
+        chart.add(None, _points(cells, "p95", endpoint), stroke_style={"width": 1.6, "dasharray": P95_DASH},
+                  dots_size=2.2)
+    caption = ("Lines that bend upwards grow faster than the data; a sudden step between two sizes is a "
+               "performance cliff. Gaps are sizes where no request succeeded.")
+    return from_pygal("response_time_vs_size", chart, caption)
+
+
+def _points(cells: Sequence[CellStats], stat: str, endpoint: str) -> list[dict[str, object]]:
+    points: list[dict[str, object]] = []
+    for cell in cells:
+        if cell.size is None:
+            continue
+        seconds = None if cell.latency is None else cell.latency.get(stat)
+        label = (f"{endpoint} \u00b7 {stat} {ms(seconds)} ms at {records(cell.size)}" if seconds is not None
+                 else f"{endpoint} \u00b7 no successful request at {records(cell.size)}")
+        points.append({"value": (cell.size, None if seconds is None else seconds * 1e3), "label": label})
+    return points
+
+
+def _spaced(sizes: Sequence[int], log_scale: bool, min_gap: float = 0.06) -> list[int]:
+    """Ticks at the measured sizes, less any closer than ``min_gap`` of the axis to the last one kept."""
+    def position(size: int) -> float:
+        if log_scale:
+            low, high = math.log(max(sizes[0], 1)), math.log(max(sizes[-1], 1))
+            return (math.log(max(size, 1)) - low) / ((high - low) or 1)
+        return (size - sizes[0]) / ((sizes[-1] - sizes[0]) or 1)
+
+    kept = [sizes[0]]
+    for size in sizes[1:]:
+        if position(size) - position(kept[-1]) >= min_gap:
+            kept.append(size)
+    if kept[-1] != sizes[-1]:
+        kept[-1] = sizes[-1]
+    return kept
+
+
+def success_rate_by_size(result: RunResult) -> Chart | None:
+    """Grouped bars: per dataset size, a bar per endpoint (0-100%)."""
+    sizes = select.sizes(result)
+    if not sizes:
+        return None
+    colours = endpoint_colours(result)
+    level = select.base_concurrency(result)
+    chart = pygal.Bar(**chart_config(
+        list(colours.values()), legend_entries=len(colours), range=(0, 100),
+        y_labels=[0, 20, 40, 60, 80, 100], title="Success rate by dataset size",
+        x_title="Dataset size (records)", y_title="Successful requests (%)",
+    ))
+    chart.x_labels = [f"{s:,}" for s in sizes]
+    for endpoint in result.endpoints:
+        values: list[dict[str, object] | None] = []
+        for size in sizes:
+            cell = result.cell(endpoint, size, level)
+            values.append(None if cell is None or not cell.requests else {
+                "value": cell.success_rate * 100,
+                "label": f"{endpoint} \u00b7 {records(size)} \u00b7 {cell.successes}/{cell.requests} ok "
+                         f"({percent(cell.success_rate)})",
+            })
+        chart.add(legend_title(endpoint), values)
+    caption = "Bars that shrink towards the larger sizes are reliability problems that appear at scale."
+    return from_pygal("success_rate_by_size", chart, caption)
+
+
+__all__ = ["CHART_NAMES", "Chart", "build_charts", "endpoint_colours"]

@@ -1,0 +1,61 @@
+"""Which cells a chart, a table or the analysis reads: series by size, reference cells (pure).
+
+A run is a matrix of endpoint x size x concurrency. Growth is read across sizes at one
+concurrency (the lowest: queueing at higher levels adds time that is not the data's); the
+per-endpoint views read each endpoint's largest size, where differences matter most.
+"""
+
+from __future__ import annotations
+
+from ..results import CellStats, RunResult
+
+
+def has_sizes(result: RunResult) -> bool:
+    """False when the plan seeds no data (every size is None): per-size views make no sense."""
+    return any(c.size is not None for c in result.cells)
+
+
+def sizes(result: RunResult) -> tuple[int, ...]:
+    return tuple(s for s in result.sizes if s is not None)
+
+
+def base_concurrency(result: RunResult) -> int:
+    levels = result.concurrency_levels
+    return levels[0] if levels else 1
+
+
+def series(result: RunResult, endpoint: str, concurrency: int | None = None) -> list[CellStats]:
+    """An endpoint's cells at one concurrency, by ascending size."""
+    level = base_concurrency(result) if concurrency is None else concurrency
+    cells = [c for c in result.cells if c.endpoint == endpoint and c.concurrency == level]
+    return sorted(cells, key=lambda c: -1 if c.size is None else c.size)
+
+
+def reference_cell(result: RunResult, endpoint: str) -> CellStats | None:
+    """The endpoint at its largest size and the base concurrency (any level if that is missing)."""
+    cells = series(result, endpoint) or sorted(
+        (c for c in result.cells if c.endpoint == endpoint), key=lambda c: (c.concurrency, c.size or 0))
+    return cells[-1] if cells else None
+
+
+def reference_cells(result: RunResult) -> list[CellStats]:
+    return [cell for e in result.endpoints if (cell := reference_cell(result, e)) is not None]
+
+
+def reference_label(result: RunResult) -> str:
+    """Words for the title of a per-endpoint view: "at 500 records, concurrency 1", or ""."""
+    parts = []
+    if has_sizes(result):
+        parts.append(f"{max(sizes(result)):,} records")
+    if len(result.concurrency_levels) > 1:
+        parts.append(f"concurrency {base_concurrency(result)}")
+    return "at " + ", ".join(parts) if parts else ""
+
+
+def sweep(result: RunResult, endpoint: str) -> list[CellStats]:
+    """An endpoint's cells at its largest size, by ascending concurrency."""
+    cells = [c for c in result.cells if c.endpoint == endpoint]
+    if not cells:
+        return []
+    largest = max((c.size for c in cells if c.size is not None), default=None)
+    return sorted((c for c in cells if c.size == largest), key=lambda c: c.concurrency)
