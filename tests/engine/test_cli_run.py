@@ -93,9 +93,9 @@ def test_an_unreachable_target_exits_3(write_scenario: ScenarioFactory) -> None:
 
 
 def test_password_and_tokens_never_reach_results_or_debug_output(write_scenario: ScenarioFactory) -> None:
-    with RecordsServer(auth=True, token_lifetime=0.2) as server:
+    with RecordsServer(auth=True, token_lifetime=0.1) as server:
         data = records_scenario(server.url, auth=True, sizes=[2],
-                                endpoints=[{"name": "slow", "path": "/slow?ms=5"}],
+                                endpoints=[{"name": "slow", "path": "/slow?ms=10"}],
                                 load={"iterations": 60, "concurrency": 2})
         data["auth"]["password"] = PASSWORD
         result = invoke(str(write_scenario(data)), "--debug", "--username", USERNAME, "--password", PASSWORD)

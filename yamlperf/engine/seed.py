@@ -69,8 +69,9 @@ class Seeder:
         numbers = range(existing + 1, size + 1)
         self._observer.phase(f"seeding {len(numbers)} records to reach {size}", len(numbers))
         recorder = Recorder()
+        ids = tuple(self.ids)
         started = time.perf_counter()
-        results = self._run_all([lambda n=n: self._create_one(n, size) for n in numbers])
+        results = self._run_all([lambda n=n: self._create_one(n, size, ids) for n in numbers])
         wall = time.perf_counter() - started
         failed = 0
         for created in sorted((r for r in results if r is not None), key=lambda c: c.n):
@@ -118,11 +119,10 @@ class Seeder:
                            exchange.error or f"status {exchange.status}", self.created)
             return self.created
 
-    def _create_one(self, n: int, size: int) -> Created | None:
+    def _create_one(self, n: int, size: int, ids: tuple[Any, ...]) -> Created | None:
         if self._stop.is_set():
             return None
-        context = self._context.record(n=n, ids=tuple(self.ids), size=size,
-                                       worker=_worker_number())
+        context = self._context.record(n=n, ids=ids, size=size, worker=_worker_number())
         exchange = self._auth.send(self._create, context, self._client.send)
         record_id = None
         if not exchange.fault and 200 <= exchange.status < 300:
