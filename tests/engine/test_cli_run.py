@@ -34,8 +34,9 @@ def results_path(result: Result) -> Path:
 
 
 def test_seed_style_flags_override_the_file(records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
-    path = write_scenario(records_scenario(records_server.url))
-    result = invoke(str(path), "--sizes", "2", "4", "6", "--set", "load.iterations=3", "--concurrency", "1,2")
+    path = write_scenario(records_scenario(f"http://127.0.0.1:{free_port()}"))
+    result = invoke(str(path), "--sizes", "2", "4", "6", "--set", "load.iterations=3", "--concurrency", "1,2",
+                    "--host", records_server.url)
     assert result.exit_code == 0, result.output
     run = load_results(results_path(result))
     assert [(c.size, c.concurrency, c.requests) for c in run.cells if c.endpoint == "list"] == [

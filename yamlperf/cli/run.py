@@ -117,8 +117,9 @@ def load_for_run(path: Path, flags: RunFlags) -> Scenario:
 
 @contextmanager
 def stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
-    """The first Ctrl-C asks the run to stop cleanly (cleanup, partial results); a second one forces it."""
-    def on_sigint(_signum: int, _frame: Any) -> None:
+    """The first Ctrl-C (or SIGTERM, as CI sends on cancel) asks the run to stop cleanly: cleanup and
+    partial results; a second one forces it."""
+    def on_signal(_signum: int, _frame: Any) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
@@ -127,11 +128,12 @@ def stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def finish_run(result: RunResult, run_dir: Path, scenario: Scenario) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import TargetError
+from ..errors import TargetError, YamlperfError
 from ..redact import SecretRegistry
 from ..results import RunResult
 from ..scenario import Scenario
@@ -84,8 +84,9 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
             if not stop.is_set():
                 check_reachable(scenario.target.base_url, scenario.target.timeout)
                 _measure(scenario, ready, options, journal, observer)
-    except TargetError as exc:
-        journal.write(complete=False, stop_reason=f"target error: {str(exc).splitlines()[0]}")
+    except YamlperfError as exc:
+        kind = "target error" if isinstance(exc, TargetError) else "error"
+        journal.write(complete=False, stop_reason=f"{kind}: {str(exc).splitlines()[0]}")
         raise
     except KeyboardInterrupt:
         stop.set()
