@@ -178,3 +178,26 @@ def test_results_are_written_after_every_cell(
     outcome = run(path, Partial())
     assert seen == [1, 2, 3, 4]
     assert outcome.result.complete
+
+
+def test_timeouts_are_counted_not_fatal(records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    path = write_scenario(records_scenario(
+        records_server.url, sizes=[1], endpoints=[{"name": "slow", "path": "/slow?ms=300"}],
+        load={"iterations": 3, "concurrency": 3, "timeout": "50ms"}))
+    cell = run(path).result.cells[0]
+    assert cell.failures == {"timeout": 3}
+    assert cell.latency is None
+
+
+def test_bearer_and_basic_headers(records_server: RecordsServer, write_scenario: ScenarioFactory,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_API_TOKEN", "tok-123456")
+    echo = [{"name": "echo", "path": "/echo", "expect": {"json": {"headers.Authorization": "Token tok-123456"}}}]
+    data = records_scenario(records_server.url, sizes=[1], endpoints=echo, load={"iterations": 2})
+    data["auth"] = {"type": "bearer", "token": "{{ env.TEST_API_TOKEN }}", "scheme": "Token"}
+    assert run(write_scenario(data)).result.cells[0].successes == 2
+    data["auth"] = {"type": "basic"}
+    data["endpoints"] = [{"name": "echo", "path": "/echo",
+                          "expect": {"json": {"headers.Authorization": "Basic YWRtaW46cHc0NTY="}}}]
+    cell = run(write_scenario(data, "basic.yaml"), credentials=Credentials("admin", "pw456")).result.cells[0]
+    assert cell.successes == 2, cell.errors
