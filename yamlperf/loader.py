@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,18 +49,24 @@ NOT_TEMPLATED = frozenset({"name", "description", "extends", "thresholds", "outp
 
 def load_scenario(
     path: str | Path, overrides: Sequence[Override] = (), environ: Mapping[str, str] | None = None,
+    supplied: Collection[str] = (),
 ) -> Scenario:
+    """``supplied`` names keys (``auth.password``) whose value the run gets elsewhere, such as a
+    command-line flag, so their templates are not required to render (their env vars may be unset)."""
     document = compose_document(Path(path), str(path))
     document = apply_overrides(document, overrides)
-    return build_scenario(document, Path(path).resolve().parent, os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    return build_scenario(document, Path(path).resolve().parent, environ, supplied)
 
 
-def build_scenario(document: Document, base_dir: Path, environ: Mapping[str, str]) -> Scenario:
+def build_scenario(
+    document: Document, base_dir: Path, environ: Mapping[str, str], supplied: Collection[str] = (),
+) -> Scenario:
     problems = schema_problems(document)
     data = document.data
     endpoints = [e for e in _list(data.get("endpoints")) if isinstance(e, dict)]
     problems.extend(problems_in_names(endpoints, document.problem))
-    problems.extend(_template_problems(document, endpoints, environ))
+    problems.extend(_template_problems(document, endpoints, environ, frozenset(supplied)))
     thresholds = _thresholds(document, problems)
     problems.extend(_size_problems(document, endpoints))
     feed = _feed(document, base_dir, problems)
@@ -244,13 +250,13 @@ def _feed(document: Document, base_dir: Path, problems: list[Problem]) -> Feed |
 
 
 def _template_problems(
-    document: Document, endpoints: list[dict[str, Any]], environ: Mapping[str, str]
+    document: Document, endpoints: list[dict[str, Any]], environ: Mapping[str, str], supplied: frozenset[str],
 ) -> list[Problem]:
     captures = {name for e in endpoints if isinstance(e.get("capture"), dict) for name in e["capture"]}
     known = RUN_NAMES | captures
     problems = []
     for path, text in _strings(document.data, ()):
-        if not is_template(text) or path[0] in NOT_TEMPLATED:
+        if not is_template(text) or path[0] in NOT_TEMPLATED or format_path(path) in supplied:
             continue
         for issue in check_template(text, known, environ):
             loc = document.location(path)

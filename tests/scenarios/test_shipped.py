@@ -65,3 +65,18 @@ def test_each_scenario_runs_end_to_end_on_small_sizes(path: Path, tmp_path: Path
     assert all(cell["success_rate"] == 1.0 for cell in data["cells"]), [
         (c["endpoint"], c["failures"], c["errors"]) for c in data["cells"] if c["success_rate"] < 1]
     assert "admin_password" not in results_file.read_text()
+
+
+def test_credentials_from_flags_replace_unset_environment_variables(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in DEMO_ENV}
+    result = subprocess.run(
+        [sys.executable, "-m", "yamlperf", "run", str(ROOT / "scenarios" / "auth-jwt.yaml"),
+         "--username", "admin", "--password", "admin_password", "--iterations", "2", "--sizes", "3",
+         "--output-dir", str(tmp_path / "out"), "--format", "json", "--host", f"http://127.0.0.1:{port}",
+         "--set", f"target.server.command=yamlperf demo-server --port {port} --token-ttl 5"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (results_file,) = (tmp_path / "out").rglob("results.json")
+    assert "admin_password" not in results_file.read_text()
+    assert "admin_password" not in result.stdout + result.stderr

@@ -103,15 +103,19 @@ def flag_overrides(flags: RunFlags) -> list[Override]:
     return found + [Override.parse(a) for a in flags.assignments]
 
 
-def load_for_run(path: Path, flags: RunFlags) -> Scenario:
-    """The scenario with the flags applied; ``--concurrent`` needs the file's ``max_workers`` first."""
+def load_for_run(path: Path, flags: RunFlags, supplied: tuple[str, ...] = ()) -> Scenario:
+    """The scenario with the flags applied; ``--concurrent`` needs the file's ``max_workers`` first.
+
+    ``supplied`` names the credentials given as flags: the file's templates for them need not render.
+    """
     from ..loader import load_scenario
 
     overrides = flag_overrides(flags)
-    scenario = load_scenario(path, overrides)
+    scenario = load_scenario(path, overrides, supplied=supplied)
     if flags.concurrent:
         workers = scenario.load.max_workers
-        scenario = load_scenario(path, [*overrides, Override("load.concurrency", workers, "--concurrent")])
+        concurrent = Override("load.concurrency", workers, "--concurrent")
+        scenario = load_scenario(path, [*overrides, concurrent], supplied=supplied)
     return scenario
 
 
@@ -179,7 +183,9 @@ def run(file: Path, username: str | None, password: str | None, keep_data: bool,
     130 interrupted.
     """
     flags["concurrency"] = tuple(flags["concurrency"])
-    scenario = load_for_run(file, RunFlags(**flags))
+    supplied = tuple(key for key, value in (("auth.username", username), ("auth.password", password))
+                     if value is not None)
+    scenario = load_for_run(file, RunFlags(**flags), supplied)
     outcome = execute(scenario, file, username=username, password=password, keep_data=keep_data, debug=debug)
     if outcome is not None and outcome.interrupted:
         sys.exit(int(ExitCode.INTERRUPTED))
