@@ -1,0 +1,90 @@
+"""Write a run's requested output formats into its run folder: one writer per format.
+
+``json`` is the runner's (results.json is written before anything else, so a failed chart never
+loses a measurement); any format without a writer here is left alone for the module that owns it
+to register in ``WRITERS``. Every file goes through ``results.write_atomic``: a reader never sees
+half a report.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..results import RunResult, write_atomic
+from .charts import build_charts
+from .export import svg_to_pdf, svg_to_png
+from .figure import Chart
+
+logger = logging.getLogger(__name__)
+
+CHARTS_DIR = "charts"
+REPORT_FILE = "report.html"
+CHART_FORMATS = ("svg", "png", "pdf")
+
+
+@dataclass(frozen=True, slots=True)
+class OutputJob:
+    """What a writer gets: the run, its folder, and the charts (drawn once for every format)."""
+
+    result: RunResult
+    run_dir: Path
+    charts: tuple[Chart, ...]
+
+
+Writer = Callable[[OutputJob], list[Path]]
+
+
+def _write_report(job: OutputJob) -> list[Path]:
+    from .report import report_html
+
+    path = job.run_dir / REPORT_FILE
+    write_atomic(path, report_html(job.result, job.charts))
+    return [path]
+
+
+def _chart_writer(extension: str, convert: Callable[[str], str | bytes]) -> Writer:
+    def write(job: OutputJob) -> list[Path]:
+        paths = []
+        for chart in job.charts:
+            path = job.run_dir / CHARTS_DIR / f"{chart.name}.{extension}"
+            write_atomic(path, convert(chart.svg))
+            paths.append(path)
+        return paths
+
+    return write
+
+
+WRITERS: dict[str, Writer] = {
+    "html": _write_report,
+    "svg": _chart_writer("svg", lambda svg: svg),
+    "png": _chart_writer("png", svg_to_png),
+    "pdf": _chart_writer("pdf", svg_to_pdf),
+}
+"""Format -> writer. Another output (csv, junit) registers itself here with the same signature."""
+WRITTEN_ELSEWHERE = frozenset({"json", "csv", "junit"})
+"""Formats the scenario language knows that this module does not write (yet) itself."""
+
+
+def write_outputs(result: RunResult, run_dir: Path, formats: Sequence[str],
+                  log_scale: bool | None = None) -> list[Path]:
+    """Write each requested format that has a writer; returns the files written, in format order.
+
+    ``log_scale`` None follows the scenario's ``output.log_scale``. An unknown format is a
+    ``ValueError``: the schema and the CLI only let known ones through.
+    """
+    unknown = [f for f in formats if f not in WRITERS and f not in WRITTEN_ELSEWHERE]
+    if unknown:
+        raise ValueError(f"unknown output format(s): {', '.join(unknown)}")
+    wanted = [f for f in dict.fromkeys(formats) if f in WRITERS]
+    if not wanted:
+        return []
+    job = OutputJob(result, run_dir, build_charts(result, log_scale))
+    written: list[Path] = []
+    for name in wanted:
+        paths = WRITERS[name](job)
+        logger.debug("%s: wrote %d file(s)", name, len(paths))
+        written.extend(paths)
+    return written

@@ -1,0 +1,68 @@
+"""RunResult -> one self-contained ``report.html`` (Jinja, autoescaping on; pure).
+
+Everything is inline: the charts as SVG (so their tooltips work), the stylesheet and a small
+tooltip script of our own instead of pygal's, which loads from a CDN. The page opens offline,
+from a CI artifact store or an e-mail attachment, and prints cleanly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import yaml
+from markupsafe import Markup
+
+from .. import __version__
+from ..redact import redact
+from ..results import RunResult
+from . import select, tables
+from .analysis import Analysis, analyze
+from .charts import build_charts
+from .figure import Chart
+from .jinja import environment
+from .style import FONT_FAMILY, HEAT_STOPS, INK, MUTED, PALETTE
+
+SECTIONS = (
+    ("analysis", "Analysis"), ("thresholds", "Thresholds"), ("charts", "Charts"), ("results", "Results"),
+    ("failures", "Failures"), ("seeding", "Seeding"), ("configuration", "Configuration"),
+    ("environment", "Environment"),
+)
+
+
+def report_html(result: RunResult, charts: Sequence[Chart] | None = None, analysis: Analysis | None = None,
+                log_scale: bool | None = None) -> str:
+    """The report page; pass ``charts``/``analysis`` when they are already built for other outputs."""
+    charts = build_charts(result, log_scale) if charts is None else charts
+    analysis = analyze(result) if analysis is None else analysis
+    threshold_table, failure_table, seeding_table = (
+        tables.thresholds(result), tables.failures(result), tables.seeding(result))
+    present = {"thresholds": threshold_table is not None, "failures": failure_table is not None,
+               "seeding": seeding_table is not None}
+    return environment().get_template("report.html.j2").render(
+        result=result, version=__version__, analysis=analysis, overview=tables.overview(result),
+        charts=[(c, Markup(c.svg)) for c in charts],  # built by pygal and our autoescaped template
+        endpoint_table=tables.endpoint_summary(result, analysis), size_tables=tables.results_by_size(result),
+        threshold_table=threshold_table, failure_table=failure_table, seeding_table=seeding_table,
+        environment_table=tables.environment(result), configuration=configuration_text(result),
+        sections=[s for s in SECTIONS if present.get(s[0], True)], sized=select.has_sizes(result),
+        status=_status(result), font=FONT_FAMILY, ink=INK, muted=MUTED, accent=PALETTE[0],
+        heat=HEAT_STOPS,
+    )
+
+
+def configuration_text(result: RunResult) -> str:
+    """The scenario as run, as YAML. It was redacted when saved; masked again here in case a results
+    file was written by hand or by an older version."""
+    data = redact(dict(result.scenario))
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+
+
+def _status(result: RunResult) -> tuple[str, str]:
+    """The badge next to the title: (css level, words)."""
+    if not result.complete:
+        return "problem", "incomplete"
+    if result.thresholds and not result.thresholds_passed:
+        return "problem", "thresholds failed"
+    if result.thresholds:
+        return "ok", "thresholds passed"
+    return "ok", "complete"

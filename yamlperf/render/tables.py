@@ -1,0 +1,189 @@
+"""The report's tables as plain data: header, rows of formatted text, which columns are numbers (pure).
+
+The template draws every table with one macro, so the numbers' formatting lives here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..results import FAILURE_CATEGORIES, CellStats, RunResult
+from ..scaling import GrowthFit
+from ..thresholds import MetricKind, RuleError, format_metric, parse_rule
+from . import select
+from .analysis import Analysis
+from .style import ms, percent, records
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    cells: tuple[str, ...]
+    level: str = ""
+    """"", "ok", "warning" or "problem": the row's colour cue."""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[Row, ...]
+    numeric: frozenset[int] = frozenset()
+    note: str = ""
+    kinds: Mapping[int, str] = field(default_factory=lambda: {0: "name"})
+    """Column index -> css class for text columns: "name" (an endpoint), "text" (a sentence), "nowrap"."""
+
+
+GROWTH_WORDS = {"constant": "constant", "sublinear": "sub-linear", "linear": "linear",
+                "superlinear": "super-linear"}
+CELL_HEADER = ("Endpoint", "Requests", "Success", "Avg (ms)", "Median (ms)", "p95 (ms)", "p99 (ms)",
+               "Min (ms)", "Max (ms)", "Throughput (req/s)")
+
+
+def _cell_row(cell: CellStats, concurrency: bool) -> Row:
+    lat = cell.latency
+    numbers = tuple(ms(lat.get(f)) if lat else "-" for f in ("mean", "median", "p95", "p99", "min", "max"))
+    level = "problem" if cell.success_rate < 0.95 else "warning" if cell.success_rate < 0.999 else ""
+    head = (cell.endpoint, str(cell.concurrency)) if concurrency else (cell.endpoint,)
+    return Row((*head, f"{cell.requests:,}", percent(cell.success_rate), *numbers, f"{cell.throughput:,.1f}"),
+               level)
+
+
+def results_by_size(result: RunResult) -> list[Table]:
+    """One table per dataset size (the seed's "detailed results tables"), every endpoint and level."""
+    sweep = len(result.concurrency_levels) > 1
+    header = (CELL_HEADER[0], "Concurrency", *CELL_HEADER[1:]) if sweep else CELL_HEADER
+    tables = []
+    for size in result.sizes:
+        cells = sorted((c for c in result.cells if c.size == size),
+                       key=lambda c: (result.endpoints.index(c.endpoint), c.concurrency))
+        title = f"Dataset size {size:,} records" if size is not None else "Results"
+        tables.append(Table(title, header, tuple(_cell_row(c, sweep) for c in cells),
+                            frozenset(range(1, len(header)))))
+    return tables
+
+
+def endpoint_summary(result: RunResult, analysis: Analysis) -> Table:
+    """Per endpoint over the whole run: requests, success, median range, growth and the finding."""
+    sized = select.has_sizes(result)
+    rows = []
+    for finding in analysis.endpoints:
+        cells = [c for c in result.cells if c.endpoint == finding.endpoint]
+        requests, successes = sum(c.requests for c in cells), sum(c.successes for c in cells)
+        medians = [c.latency.median for c in select.series(result, finding.endpoint) if c.latency]
+        rate = percent(successes / requests if requests else 0)
+        head = (finding.endpoint, f"{requests:,}", rate, _span(medians))
+        growth = _growth_cells(finding.growth) if sized else ()
+        rows.append(Row((*head, *growth, finding.finding or "No issue found."), finding.level))
+    growth_columns = ("Growth", "Power k", "Confidence") if sized else ()
+    header = ("Endpoint", "Requests", "Success", "Median (ms)", *growth_columns, "Finding")
+    note = "median from the smallest to the largest size" if sized else ""
+    kinds = {0: "name", len(header) - 1: "text", **({4: "nowrap"} if sized else {})}
+    numeric = frozenset({1, 2, 3, 5} if sized else {1, 2, 3})
+    return Table("Per endpoint", header, tuple(rows), numeric, note, kinds)
+
+
+def _growth_cells(growth: GrowthFit | None) -> tuple[str, str, str]:
+    if growth is None or not growth.measurable:
+        return ("-", "-", "-")
+    power = f"{growth.exponent:.2f}" if growth.exponent else "-"
+    return (GROWTH_WORDS[growth.growth_class], power, growth.confidence)
+
+
+def _span(medians: Sequence[float]) -> str:
+    if not medians:
+        return "-"
+    return ms(medians[0]) if len(medians) == 1 else f"{ms(medians[0])} \u2192 {ms(medians[-1])}"
+
+
+def overview(result: RunResult) -> list[tuple[str, str]]:
+    """The figures at the top of the report."""
+    requests = sum(c.requests for c in result.cells)
+    successes = sum(c.successes for c in result.cells)
+    sizes = select.sizes(result)
+    cards = [("Endpoints", str(len(result.endpoints))),
+             ("Dataset sizes", ", ".join(f"{s:,}" for s in sizes) if sizes else "no seeding"),
+             ("Concurrency", ", ".join(str(c) for c in result.concurrency_levels)),
+             ("Requests", f"{requests:,}"),
+             ("Success rate", percent(successes / requests) if requests else "-"),
+             ("Duration", _duration(result.meta.duration_s))]
+    if result.thresholds:
+        passed = sum(t.passed for t in result.thresholds)
+        cards.append(("Thresholds", f"{passed} of {len(result.thresholds)} passed"))
+    return cards
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{seconds:.1f} s"
+
+
+def failures(result: RunResult) -> Table | None:
+    """Failed requests by category per cell, with status codes and the first error message."""
+    failed = [c for c in result.cells if c.failed]
+    if not failed:
+        return None
+    categories = [k for k in FAILURE_CATEGORIES if any(c.failures.get(k) for c in failed)]
+    categories += sorted({k for c in failed for k in c.failures} - set(categories))
+    rows = []
+    for cell in failed:
+        codes = ", ".join(f"{code}\u00d7{n}" for code, n in cell.status_codes.items()
+                          if not code.startswith("2"))
+        rows.append(Row((cell.endpoint, records(cell.size), str(cell.concurrency), f"{cell.failed:,}",
+                         *(f"{cell.failures.get(k, 0):,}" for k in categories), codes or "-",
+                         cell.errors[0] if cell.errors else "-"), "problem"))
+    header = ("Endpoint", "Dataset", "Concurrency", "Failed", *categories, "Status codes", "First error")
+    return Table("", header, tuple(rows), frozenset(range(2, 4 + len(categories))))
+
+
+def thresholds(result: RunResult) -> Table | None:
+    if not result.thresholds:
+        return None
+    rows = []
+    for t in result.thresholds:
+        kind = _kind(t.rule)
+        value = "-" if t.value is None else format_metric(kind, t.value) if kind else f"{t.value:g}"
+        limit = format_metric(kind, t.limit) if kind else f"{t.limit:g}"
+        places = (records(t.size) if t.size is not None else "",
+                  f"concurrency {t.concurrency}" if t.concurrency is not None else "")
+        where = ", ".join(p for p in places if p) or "-"
+        verdict = "pass" if t.passed else "FAIL"
+        level = "ok" if t.passed else "problem"
+        rows.append(Row((verdict, t.rule, t.endpoint, where, value, limit, t.message), level))
+    header = ("Result", "Rule", "Endpoint", "Where", "Measured", "Limit", "Detail")
+    return Table("", header, tuple(rows), frozenset({4, 5}), kinds={2: "name", 6: "text"})
+
+
+def _kind(rule: str) -> MetricKind | None:
+    try:
+        return parse_rule(rule).kind
+    except RuleError:
+        return None
+
+
+def seeding(result: RunResult) -> Table | None:
+    if not result.seeding:
+        return None
+    rows = []
+    for s in result.seeding:
+        rate = f"{s.created / s.wall_time:,.1f}" if s.wall_time > 0 and s.created else "-"
+        writes = (ms(s.latency.median), ms(s.latency.p95)) if s.latency else ("-", "-")
+        counts = (f"{s.size:,}", f"{s.existing:,}", f"{s.created:,}", f"{s.failed:,}")
+        rows.append(Row((*counts, f"{s.wall_time:,.2f}", rate, *writes), "problem" if s.failed else ""))
+    header = ("Target size", "Already there", "Created", "Failed", "Time (s)", "Records/s",
+              "Median write (ms)", "p95 write (ms)")
+    return Table("", header, tuple(rows), frozenset(range(8)), kinds={})
+
+
+def environment(result: RunResult) -> Table:
+    meta = result.meta
+    dirty = " (uncommitted changes)" if meta.git_dirty else ""
+    commit = meta.git_commit[:12] + dirty if meta.git_commit else "-"
+    pairs: Sequence[tuple[str, str]] = (
+        ("Target", result.target or "-"), ("Started", meta.started_at), ("Finished", meta.finished_at),
+        ("Duration", _duration(meta.duration_s)), ("Command", meta.command or "-"),
+        ("Scenario file", meta.scenario_file or "-"), ("Scenario SHA-256", meta.scenario_sha256[:16] or "-"),
+        ("Git commit", commit), ("Host", meta.hostname or "-"), ("Platform", meta.platform),
+        ("Python", meta.python), ("yamlperf", meta.yamlperf_version),
+    )
+    return Table("", ("", ""), tuple(Row(p) for p in pairs), kinds={})
