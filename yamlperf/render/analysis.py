@@ -33,6 +33,8 @@ ADVICE = {
     "outlier": "the first candidate for optimisation",
 }
 LEVELS = ("ok", "warning", "problem")
+FAILING_SHARE = 0.01
+"""An endpoint losing more than 1% of its requests is worth a look even when nothing trends."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +52,17 @@ class EndpointFinding:
 
     @property
     def level(self) -> str:
-        """"problem": grows faster than the data, cliff, declining success; "warning": an outlier, or
-        growth that may be faster than the data (low confidence); else "ok"."""
+        """"problem": grows faster than the data (high confidence), cliff, declining success;
+        "warning": an outlier, failing requests, or growth that may be faster than the data; else "ok"."""
         superlinear = self.growth is not None and self.growth.growth_class == "superlinear"
-        if (superlinear and self.growth.confidence != "low") or self.cliff or self.decline:  # type: ignore[union-attr]
+        if (superlinear and self.growth.confidence == "high") or self.cliff or self.decline:  # type: ignore[union-attr]
             return "problem"
-        return "warning" if self.outlier or superlinear else "ok"
+        return "warning" if self.outlier or superlinear or self.failing else "ok"
+
+    @property
+    def failing(self) -> bool:
+        """More than ``FAILING_SHARE`` of the requests failed where the endpoint was last measured."""
+        return self.last is not None and self.last.requests > 0 and self.last.error_rate > FAILING_SHARE
 
     @property
     def finding(self) -> str:
@@ -145,7 +152,7 @@ def _headline(endpoints: tuple[EndpointFinding, ...], sized: bool) -> str:
     plural = "s" if total != 1 else ""
     if not flagged:
         if not sized:
-            return f"No outlier among the {total} endpoint{plural}."
+            return f"No outlier and no failing endpoint among the {total} endpoint{plural}."
         return (f"All {total} endpoint{plural} scale well: none grows faster than the data, no cliff, "
                 "no declining success rate.")
     verb = "needs" if len(flagged) == 1 else "need"
@@ -156,7 +163,7 @@ def _headline(endpoints: tuple[EndpointFinding, ...], sized: bool) -> str:
 def _reasons(e: EndpointFinding) -> str:
     reasons = []
     if _superlinear(e) and e.growth is not None:
-        may = "may grow" if e.growth.confidence == "low" else "grows"
+        may = "grows" if e.growth.confidence == "high" else "may grow"
         reasons.append(f"{may} faster than the data (N^{e.growth.exponent:.1f})")
     if e.cliff:
         reasons.append(f"cliff between {e.cliff.size_before:,} and {e.cliff.size_after:,} records")
@@ -164,14 +171,15 @@ def _reasons(e: EndpointFinding) -> str:
         reasons.append(f"success falls to {percent(e.decline.last_rate)}")
     if e.outlier:
         reasons.append(f"{e.outlier.ratio:.0f}x slower than the others")
+    if e.failing and not e.decline and e.last is not None:
+        reasons.append(f"{e.last.failed} of {e.last.requests} requests failed")
     return f"{e.endpoint} {', '.join(reasons)}"
 
 
 def _findings(endpoints: tuple[EndpointFinding, ...]) -> tuple[str, ...]:
     """The seed's four questions, answered in its order, one sentence each."""
     sized = any(e.growth is not None for e in endpoints)
-    faster = [e.endpoint + (" (low confidence)" if e.growth and e.growth.confidence == "low" else "")
-              for e in endpoints if _superlinear(e)]
+    faster = [e.endpoint + _hedge(e) for e in endpoints if _superlinear(e)]
     declines = [e.endpoint for e in endpoints if e.decline]
     outliers = [e.endpoint for e in endpoints if e.outlier]
     cliffs = [f"{e.endpoint} between {e.cliff.size_before:,} and {e.cliff.size_after:,} records "
@@ -187,6 +195,11 @@ def _findings(endpoints: tuple[EndpointFinding, ...]) -> tuple[str, ...]:
         said.append(f"Performance cliffs: {'; '.join(cliffs)}." if cliffs
                     else "No performance cliff between neighbouring sizes.")
     return tuple(said)
+
+
+def _hedge(e: EndpointFinding) -> str:
+    confidence = e.growth.confidence if e.growth else "high"
+    return "" if confidence == "high" else f" ({confidence} confidence)"
 
 
 def _names(names: list[str]) -> str:

@@ -28,8 +28,10 @@ NOISE_FLOOR = 0.03
 """Relative noise assumed at least, so a near-perfect fit on a few points does not look certain."""
 SIGNIFICANCE = 9.21
 """Chi-square(2) at 99%: the growth term must explain the points this much better than a constant."""
-INTERVAL = 3.84
-"""Chi-square(1) at 95%: the exponent range whose fit is not significantly worse than the best."""
+INTERVAL = 6.63
+"""Chi-square(1) at 99%: the exponent range whose fit is not significantly worse than the best.
+99% rather than 95%: a class is a claim about the code, and one endpoint in twenty must not be
+called super-linear by chance."""
 WIDE_RANGE = 0.6
 """An exponent range wider than this is said in the explanation, so a reader weighs the number."""
 
@@ -41,7 +43,7 @@ class GrowthFit:
     """The fitted ``t(N) = overhead + scale * (N / max_size) ** exponent`` and what it means.
 
     ``exponent`` is 0 when the size-dependent part is negligible or indistinguishable from noise;
-    ``exponent_low``/``exponent_high`` bound the powers that fit about as well (95%). ``noise`` is
+    ``exponent_low``/``exponent_high`` bound the powers that fit about as well (99%). ``noise`` is
     the relative scatter of the points around the fit (at least ``NOISE_FLOOR``).
     """
 
@@ -202,15 +204,21 @@ def _classify(k: float, low: float, high: float) -> str:
 
 
 def _confidence(points: int, low: float, high: float, growth_class: str) -> str:
-    """"high", "medium" or "low": how many sizes, and how tightly the exponent is pinned down."""
+    """How firmly the class holds: "high" when every plausible power is inside the class, "medium"
+    when the plausible powers reach into a neighbour but not across linear, else "low". Three sizes
+    fit the three parameters exactly, so they never give more than "medium"; two give "low"."""
     if points < 3:
         return "low"
+    cap = "high" if points >= 4 else "medium"
     if growth_class == "constant":
-        return "high" if points >= 4 else "medium"
-    width = high - low
-    if points >= 4 and width <= 0.6:
-        return "high"
-    return "medium" if width <= 1.2 else "low"
+        return cap
+    inside = {"superlinear": low > SUPERLINEAR_ABOVE, "sublinear": high < SUBLINEAR_BELOW,
+              "linear": low >= SUBLINEAR_BELOW and high <= SUPERLINEAR_ABOVE}[growth_class]
+    if inside:
+        return cap
+    near = {"superlinear": low > 1.0, "sublinear": high < 1.0,
+            "linear": low >= SUBLINEAR_BELOW / 2 and high <= 2 * SUPERLINEAR_ABOVE - 1}[growth_class]
+    return "medium" if near else "low"
 
 
 def _unmeasurable(ys: Sequence[float], n_max: int) -> GrowthFit:

@@ -15,7 +15,9 @@ DECLINE_MAX_TAU = -0.3
 OUTLIER_MIN_RATIO = 3.0
 """An outlier is at least three times the typical value of the others..."""
 OUTLIER_MIN_Z = 3.0
-"""...and three robust standard deviations above them in log space."""
+"""...and three robust standard deviations above them in log space..."""
+OUTLIER_CLEAR_RATIO = 10.0
+"""...unless it is ten times the typical value: then it stands out however spread the others are."""
 OUTLIER_MIN_SPREAD = math.log(1.25)
 """Floor of that spread: endpoints that are all alike must not make a 3x one look infinitely odd."""
 
@@ -99,8 +101,10 @@ def find_outliers(values: Mapping[str, float], min_ratio: float = OUTLIER_MIN_RA
         centre = median(others)
         spread = max(1.4826 * median([abs(v - centre) for v in others]), OUTLIER_MIN_SPREAD)
         typical = math.exp(centre)
-        if value / typical >= min_ratio and (math.log(value) - centre) / spread >= OUTLIER_MIN_Z:
-            found.append(Outlier(name, value, typical, value / typical))
+        ratio = value / typical
+        far = (math.log(value) - centre) / spread >= OUTLIER_MIN_Z or ratio >= OUTLIER_CLEAR_RATIO
+        if ratio >= min_ratio and far:
+            found.append(Outlier(name, value, typical, ratio))
     return sorted(found, key=lambda o: -o.ratio)
 
 

@@ -1,0 +1,92 @@
+"""The analysis names known shapes, finds the injected cliff, declines and outliers, and stays quiet
+on noise."""
+
+from __future__ import annotations
+
+import pytest
+
+from yamlperf.render.analysis import analyze
+from yamlperf.results import RunResult
+
+from .synthetic import OVERHEAD, SHAPES, make_run
+
+NOISE_SEEDS = range(6)
+
+
+def test_known_shapes_are_named(runs: dict[str, RunResult]) -> None:
+    analysis = analyze(runs["scale"])
+    found = {e.endpoint: e for e in analysis.endpoints}
+    assert found["get_prompt"].growth.growth_class == "constant"
+    assert found["health"].growth.growth_class == "constant"
+    assert found["list_prompts"].growth.growth_class == "linear"
+    assert found["search_prompts"].growth.growth_class == "superlinear"
+    assert found["search_prompts"].level == "problem"
+    assert "grows faster than the data" in found["search_prompts"].finding
+    assert found["get_prompt"].level == "ok"
+
+
+def test_the_injected_cliff_is_found_and_the_trend_around_it_named(runs: dict[str, RunResult]) -> None:
+    export = next(e for e in analyze(runs["scale"]).endpoints if e.endpoint == "export_report")
+    assert export.cliff is not None
+    assert (export.cliff.size_before, export.cliff.size_after) == (100, 200)
+    assert export.cliff.jump == pytest.approx(4.0, rel=0.3)
+    assert export.growth.growth_class in {"linear", "sublinear"}  # the trend with the cliff taken out
+    assert "Performance cliff between 100 and 200 records" in export.finding
+
+
+def test_declining_success_is_reported(runs: dict[str, RunResult]) -> None:
+    analysis = analyze(runs["scale"])
+    export = next(e for e in analysis.endpoints if e.endpoint == "export_report")
+    assert export.decline is not None
+    assert export.decline.last_rate == pytest.approx(0.95)
+    assert any("decline" in f and "export_report" in f for f in analysis.findings)
+
+
+def test_an_outlier_endpoint_is_named() -> None:
+    shapes = {**SHAPES, "slow_report": lambda n: 0.040}
+    analysis = analyze(make_run({k: v for k, v in shapes.items() if k != "search_prompts"}))
+    outliers = [e.endpoint for e in analysis.endpoints if e.outlier]
+    assert outliers == ["slow_report"]
+    assert "Outliers: slow_report." in analysis.findings
+
+
+@pytest.mark.parametrize("seed", NOISE_SEEDS)
+def test_noise_is_not_flagged(seed: int) -> None:
+    """Flat and linear endpoints with timing noise: nothing to report, whatever the noise draws."""
+    quiet = {"a": lambda n: OVERHEAD * 1.5, "b": lambda n: OVERHEAD * 2, "c": lambda n: OVERHEAD + 4e-6 * n,
+             "d": lambda n: OVERHEAD + 6e-6 * n}
+    analysis = analyze(make_run(quiet, seed=seed, noise=0.05))
+    assert [e.endpoint for e in analysis.endpoints if e.level != "ok"] == []
+    assert analysis.headline.startswith("All 4 endpoints scale well")
+    assert {e.endpoint: e.growth.growth_class for e in analysis.endpoints} == {
+        "a": "constant", "b": "constant", "c": "linear", "d": "linear"}
+
+
+def test_without_a_dataset_only_outliers_and_failures_are_read(runs: dict[str, RunResult]) -> None:
+    analysis = analyze(runs["no_dataset"])
+    assert all(e.growth is None for e in analysis.endpoints)
+    assert analysis.findings == ("No endpoint is an outlier.",)
+    transform = next(e for e in analysis.endpoints if e.endpoint == "/api/dataset/transform")
+    assert "3 of 40 requests failed" in transform.finding
+    assert transform.level == "warning"
+    assert "/api/dataset/transform 3 of 40 requests failed" in analysis.headline
+
+
+def test_a_single_size_says_growth_needs_two(runs: dict[str, RunResult]) -> None:
+    analysis = analyze(runs["single_size"])
+    assert all(not e.growth.measurable for e in analysis.endpoints)
+    assert "at least two" in analysis.endpoints[0].finding
+
+
+def test_a_failed_cell_without_latency_is_a_decline_not_a_crash(runs: dict[str, RunResult]) -> None:
+    analysis = analyze(runs["many"])
+    failed = next(e for e in analysis.endpoints if e.endpoint == "endpoint_01")
+    assert failed.decline is not None
+    assert failed.decline.last_rate == 0
+
+
+def test_noise_never_raises_a_problem_over_many_seeds() -> None:
+    quiet = {"flat": lambda n: OVERHEAD, "linear": lambda n: OVERHEAD + 4e-6 * n}
+    for seed in range(20):
+        analysis = analyze(make_run(quiet, seed=seed, noise=0.05))
+        assert analysis.by_level("problem") == (), seed

@@ -1,0 +1,152 @@
+"""The charts a run supports, their labels and units, and how they cope with awkward runs."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from yamlperf.render.charts import CHART_NAMES, build_charts, endpoint_colours
+from yamlperf.render.distribution import percentile_curve, position
+from yamlperf.render.heatmap import colour_at
+from yamlperf.render.style import HEAT_STOPS, short
+from yamlperf.results import RunResult
+
+from .conftest import ChartsOf
+from .synthetic import SCRIPT_NAME, make_cell
+
+SVG = "{http://www.w3.org/2000/svg}"
+PER_SIZE = {"response_time_vs_size", "success_rate_by_size", "response_time_heatmap"}
+EXPECTED = {
+    "scale": PER_SIZE | {"response_time_by_endpoint", "success_rate_by_endpoint", "latency_distribution",
+                         "seeding_latency"},
+    "no_dataset": {"response_time_by_endpoint", "success_rate_by_endpoint", "latency_distribution",
+                   "throughput_vs_concurrency", "p95_vs_concurrency"},
+    "single_size": (PER_SIZE - {"response_time_vs_size"}) | {
+        "response_time_by_endpoint", "success_rate_by_endpoint", "latency_distribution", "seeding_latency"},
+}
+AXIS_TITLES = {
+    "response_time_vs_size": ("Dataset size (records)", "Response time (ms)"),
+    "success_rate_by_size": ("Dataset size (records)", "Successful requests (%)"),
+    "response_time_heatmap": ("Dataset size (records)", "Median response time (ms"),
+    "response_time_by_endpoint": ("Response time (ms)",),
+    "success_rate_by_endpoint": ("Successful requests (%)",),
+    "latency_distribution": ("Percentile", "Response time (ms)"),
+    "throughput_vs_concurrency": ("Concurrency (requests in flight)", "Throughput (requests/s)"),
+    "p95_vs_concurrency": ("Concurrency (requests in flight)", "p95 response time (ms)"),
+    "seeding_latency": ("Records already there", "Write response time (ms)"),
+}
+
+
+def texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_each_run_gets_the_charts_it_supports_in_report_order(name: str, charts_of: ChartsOf) -> None:
+    charts = charts_of(name)
+    assert set(charts) == EXPECTED[name]
+    assert list(charts) == [n for n in CHART_NAMES if n in charts]
+
+
+@pytest.mark.parametrize("name", ["scale", "many", "single_size", "no_dataset", "one_endpoint", "incomplete"])
+def test_every_chart_is_self_contained_svg_with_titled_axes(name: str, charts_of: ChartsOf) -> None:
+    for chart in charts_of(name).values():
+        root = ET.fromstring(chart.svg)  # well-formed XML
+        assert root.tag == f"{SVG}svg"
+        assert "<script" not in chart.svg
+        assert not re.search(r"""(href|src)=["'](https?:)?//""", chart.svg), chart.name
+        assert "@import" not in chart.svg
+        words = " ".join(texts(chart.svg))
+        assert chart.title in words
+        for axis in AXIS_TITLES[chart.name]:
+            assert axis in words, (chart.name, axis)
+        assert chart.size[0] > 0
+        assert chart.size[1] > 0
+
+
+def test_size_none_draws_the_per_endpoint_charts_only(charts_of: ChartsOf) -> None:
+    assert not PER_SIZE & set(charts_of("no_dataset"))
+
+
+def test_single_size_heatmap_has_one_column(charts_of: ChartsOf, runs: dict[str, RunResult]) -> None:
+    words = texts(charts_of("single_size")["response_time_heatmap"].svg)
+    assert "1,000" in words
+    assert sum(w.replace(".", "").isdigit() for w in words) >= len(runs["single_size"].endpoints)
+
+
+def test_failed_cells_are_marked_not_drawn_as_zero(charts_of: ChartsOf) -> None:
+    charts = charts_of("many")
+    assert "failed" in texts(charts["response_time_heatmap"].svg)
+    labels = re.findall(r'<desc class="label">endpoint_01 \u00b7 median[^<]*</desc>', charts["response_time_vs_size"].svg)
+    assert len(labels) == 4  # a gap at 500 records, not a point at zero
+    assert "endpoint_01 (failed)" in texts(charts["response_time_by_endpoint"].svg)
+
+
+def test_long_names_are_cut_in_legends_with_the_full_name_in_a_tooltip(charts_of: ChartsOf) -> None:
+    svg = charts_of("many")["response_time_vs_size"].svg
+    full = "GET /api/v2/organisations/{org}/projects/{project}/prompts/search?page=2"
+    root = ET.fromstring(svg)
+    legends = [g for g in root.iter(f"{SVG}g") if "legend" in (g.get("class") or "").split()]
+    shown = ["".join(t.itertext()) for g in legends for t in g.iter(f"{SVG}text")]
+    tooltips = ["".join(t.itertext()) for g in legends for t in g.iter(f"{SVG}title")]
+    assert short(full, 34) in shown
+    assert full not in shown
+    assert full in tooltips
+    assert len(shown) == 20  # one entry per endpoint: the p95 lines share their endpoint's entry
+
+
+def test_script_in_a_name_is_escaped_text(charts_of: ChartsOf) -> None:
+    for chart in charts_of("many").values():
+        assert "<script>window" not in chart.svg
+    heatmap = charts_of("many")["response_time_heatmap"].svg
+    assert "&lt;script&gt;" in heatmap
+
+
+def test_one_endpoint_is_drawn(charts_of: ChartsOf) -> None:
+    charts = charts_of("one_endpoint")
+    assert "list_prompts" in texts(charts["response_time_vs_size"].svg)
+
+
+def test_log_scale_follows_the_argument_and_the_scenario(runs: dict[str, RunResult]) -> None:
+    run = runs["scale"]
+    assert "log-log" not in build_charts(run)[0].title
+    assert "log-log" in build_charts(run, log_scale=True)[0].title
+    from dataclasses import replace
+    logged = replace(run, scenario={**run.scenario, "output": {"log_scale": True}})
+    assert "log-log" in build_charts(logged)[0].title
+
+
+def test_an_endpoint_keeps_its_colour_across_charts(runs: dict[str, RunResult], charts_of: ChartsOf) -> None:
+    colours = endpoint_colours(runs["scale"])
+    assert len(set(colours.values())) == len(colours)
+    for name in ("response_time_vs_size", "success_rate_by_size"):
+        assert colours["search_prompts"].lower() in charts_of("scale")[name].svg.lower()
+
+
+def test_heatmap_scale_runs_from_first_to_last_stop() -> None:
+    assert colour_at(0.0) == HEAT_STOPS[0]
+    assert colour_at(1.0) == HEAT_STOPS[-1]
+    assert colour_at(0.5) not in HEAT_STOPS[:1]
+
+
+def test_percentile_curve_from_histogram_samples_or_summary() -> None:
+    with_histogram = make_cell("a", 10, 0.002, histogram=True)
+    from_samples = make_cell("a", 10, 0.002)
+    from dataclasses import replace
+    summary_only = replace(from_samples, samples=())
+    for cell in (with_histogram, from_samples, summary_only):
+        curve = percentile_curve(cell)
+        values = [v for _, v in curve]
+        assert values == sorted(values)
+        assert 0.001 < dict(curve)[50] < 0.003
+    assert percentile_curve(make_cell("a", 10, 0.002, failures=40)) == []
+    assert position(99) == pytest.approx(2.0)
+    assert position(99.9) == pytest.approx(3.0)
+
+
+def test_a_name_with_markup_in_titles_of_the_endpoint_charts(charts_of: ChartsOf) -> None:
+    svg = charts_of("many")["response_time_by_endpoint"].svg
+    assert short(SCRIPT_NAME) in texts(svg)
