@@ -82,3 +82,18 @@ def test_a_body_needs_a_method_that_sends_one() -> None:
     assert "--data needs a method that sends a body" in out.output
     bad = CliRunner().invoke(main, ["quick", "http://127.0.0.1:8000", "--header", "no-colon", "--emit-yaml"])
     assert bad.exit_code == 2
+
+
+def test_visualize_and_output_image_write_the_seed_chart(tmp_path: Path) -> None:
+    from PIL import Image
+
+    image = tmp_path / "performance.png"
+    with DelayServer() as server:
+        out = CliRunner().invoke(main, ["quick", server.url, "--requests", "20", "--visualize",
+                                        "--output-image", str(image), "--output-dir", str(tmp_path / "runs")])
+    assert out.exit_code == 0, out.output
+    with Image.open(image) as picture:
+        assert picture.format == "PNG"
+        assert picture.width > 200
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert (run_dir / "charts" / "response_time_by_endpoint.png").is_file()

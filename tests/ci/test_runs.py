@@ -69,3 +69,18 @@ def test_thresholds_pass_or_exit_1_naming_cell_value_and_limit(tmp_path: Path) -
     assert unmet.exit_code == 1, unmet.output
     assert re.search(r"FAIL  median < 5ms failed for slowed x1: measured 1\d\.\d\dms, limit 5\.00ms", unmet.output)
 
+
+
+def test_csv_and_junit_are_written_by_a_run(tmp_path: Path) -> None:
+    from lxml import etree
+
+    from .test_exports import SCHEMA
+
+    with DelayServer() as server:
+        plan = _scenario(tmp_path, server.url, "thresholds: ['p99 < 10s']\n", formats="[json, csv, junit]")
+        outcome, run_dir = _run(plan)
+    assert outcome.exit_code == 0, outcome.output
+    assert (run_dir / "stats.csv").read_text().startswith("endpoint,method,path,size,concurrency")
+    root = etree.parse(str(run_dir / "junit.xml")).getroot()
+    SCHEMA.assertValid(root)
+    assert root.get("tests") == "4"

@@ -25,6 +25,8 @@ from .app import handle_errors, main
 
 QUICK_OUTPUT_DIR = "performance_results/quick"
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+SEED_CHART = "response_time_by_endpoint"
+"""The seed's picture: average and 95th percentile response time as bars (``--output-image``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +161,13 @@ def _run(scenario: Scenario, *, username: str | None, password: str | None, debu
         save_results(outcome.result, save)
         click.echo(f"saved: {save}")
     if output_image:
-        charts = sorted(outcome.run_dir.glob("*.png"))
-        if not charts:
-            raise UsageError(f"no chart image was drawn in {outcome.run_dir}")
-        write_atomic(output_image, charts[0].read_bytes())
+        from ..render.outputs import CHARTS_DIR
+
+        charts = outcome.run_dir / CHARTS_DIR
+        chart = charts / f"{SEED_CHART}.png"
+        if not chart.is_file():
+            raise UsageError(f"no {SEED_CHART} chart was drawn in {charts}")
+        write_atomic(output_image, chart.read_bytes())
         click.echo(f"image: {output_image}")
     if outcome.interrupted:
         raise SystemExit(int(ExitCode.INTERRUPTED))

@@ -144,6 +144,7 @@ def finish_run(result: RunResult, run_dir: Path, scenario: Scenario) -> None:
     """After ``results.json`` is written: the threshold verdicts (kept in results.json, printed, exit 1
     when one fails) and the other output formats (html, png, pdf, svg, csv, junit)."""
     from .. import verdicts
+    from ..render.outputs import write_outputs
     from ..results import save_results
 
     outcomes = verdicts.evaluate(scenario, result)
@@ -151,6 +152,11 @@ def finish_run(result: RunResult, run_dir: Path, scenario: Scenario) -> None:
         result = result.with_thresholds(outcomes)
         save_results(result, run_dir / "results.json")
         click.echo("\n" + verdicts.format_verdicts(outcomes))
+    written = write_outputs(result, run_dir, scenario.output.formats)
+    if written:
+        names = dict.fromkeys(p.relative_to(run_dir).parts[0] + ("/" if p.parent != run_dir else "")
+                              for p in written)
+        click.echo(f"outputs in {run_dir}: " + ", ".join(names))
     if verdicts.failed(outcomes):
         raise SystemExit(int(ExitCode.THRESHOLD_FAILED))
 

@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 CHARTS_DIR = "charts"
 REPORT_FILE = "report.html"
+CSV_FILE = "stats.csv"
+JUNIT_FILE = "junit.xml"
 CHART_FORMATS = ("svg", "png", "pdf")
 
 
@@ -57,14 +59,32 @@ def _chart_writer(extension: str, convert: Callable[[str], str | bytes]) -> Writ
     return write
 
 
+def _write_csv(job: OutputJob) -> list[Path]:
+    from .csv_export import stats_csv
+
+    path = job.run_dir / CSV_FILE
+    write_atomic(path, stats_csv(job.result))
+    return [path]
+
+
+def _write_junit(job: OutputJob) -> list[Path]:
+    from .junit import junit_xml
+
+    path = job.run_dir / JUNIT_FILE
+    write_atomic(path, junit_xml(job.result))
+    return [path]
+
+
 WRITERS: dict[str, Writer] = {
     "html": _write_report,
     "svg": _chart_writer("svg", lambda svg: svg),
     "png": _chart_writer("png", svg_to_png),
     "pdf": _chart_writer("pdf", svg_to_pdf),
+    "csv": _write_csv,
+    "junit": _write_junit,
 }
-"""Format -> writer. Another output (csv, junit) registers itself here with the same signature."""
-WRITTEN_ELSEWHERE = frozenset({"json", "csv", "junit"})
+"""Format -> writer. Another output registers itself here with the same signature."""
+WRITTEN_ELSEWHERE = frozenset({"json"})
 """Formats the scenario language knows that this module does not write (yet) itself."""
 
 
