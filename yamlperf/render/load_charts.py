@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import pygal
 
 from ..results import RunResult
@@ -9,35 +12,63 @@ from . import distribution, select
 from .figure import Chart, from_pygal
 from .style import P95_COLOUR, P95_DASH, PALETTE, chart_config, legend_title, ms, number, records
 
+LOG_SPREAD = 20.0
+"""Endpoints further apart than this (slowest over fastest) get a logarithmic time axis."""
+LOG_SHIFT = 10.0
+
 
 def _colours(result: RunResult) -> dict[str, str]:
     return {e: PALETTE[i % len(PALETTE)] for i, e in enumerate(result.endpoints)}
 
 
 def latency_distribution(result: RunResult) -> Chart | None:
-    """Percentile curve per endpoint at its reference cell, the tail stretched out to p99.9."""
+    """Percentile curve per endpoint at its reference cell, the tail stretched out to p99.9.
+
+    When the endpoints differ by more than ``LOG_SPREAD`` the time axis is logarithmic, or the
+    slow one would flatten the others into the floor.
+    """
     cells = [c for c in select.reference_cells(result) if c.latency is not None]
     if not cells:
         return None
+    curves = {c.endpoint: distribution.percentile_curve(c) for c in cells}
+    values = [v * 1e3 for curve in curves.values() for _, v in curve if v > 0]
+    logarithmic = bool(values) and max(values) / min(values) > LOG_SPREAD
     colours = _colours(result)
     where = select.reference_label(result)
+    scale = ", log scale" if logarithmic else ""
     chart = pygal.XY(**chart_config(
         [colours[c.endpoint] for c in cells], legend_entries=len(cells),
         title=f"Latency distribution per endpoint{' ' + where if where else ''}",
-        x_title="Percentile (tail stretched: each step is ten times rarer)", y_title="Response time (ms)",
+        x_title="Percentile (tail stretched: each step is ten times rarer)",
+        y_title=f"Response time (ms{scale})",
         x_labels=[0, distribution.position(50), 1, 2, 3], x_value_formatter=distribution.label,
-        show_x_guides=True, dots_size=2.4,
-        xrange=(0, distribution.MAX_POSITION),
+        show_x_guides=True, dots_size=2.4, xrange=(0, distribution.MAX_POSITION),
+        **(_log_axis(min(values), max(values)) if logarithmic else {}),
     ))
     for cell in cells:
         chart.add(legend_title(cell.endpoint), [
-            {"value": (distribution.position(p), seconds * 1e3),
+            {"value": (distribution.position(p), _log(seconds * 1e3) if logarithmic else seconds * 1e3),
              "label": f"{cell.endpoint} \u00b7 p{p:g} {ms(seconds)} ms ({cell.requests} requests)"}
-            for p, seconds in distribution.percentile_curve(cell)
+            for p, seconds in curves[cell.endpoint] if seconds > 0
         ])
     caption = ("The flat left part is the typical request; where a curve turns up is where its tail "
                "starts. Curves from a few requests end early: p99.9 needs a thousand.")
     return from_pygal("latency_distribution", chart, caption)
+
+
+def _log(value: float) -> float:
+    """log10, shifted so that 1 ms is not at zero (pygal draws the zero line as a second x axis)."""
+    return math.log10(value) + LOG_SHIFT
+
+
+def _log_axis(low: float, high: float) -> dict[str, Any]:
+    """pygal's log scale would apply to the percentile axis too: plot log10(ms) on a linear axis and
+    label it with round milliseconds (1, 2, 5, 10, 20, 50...)."""
+    ticks = [m * 10**e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+             for m in (1, 2, 5)]
+    ticks = [t for t in ticks if low / 2 <= t <= high * 2]
+    return {"y_labels": [_log(t) for t in ticks], "value_formatter": lambda y: number(10 ** (y - LOG_SHIFT)),
+            "range": (_log(low) - 0.05, _log(high) + 0.05), "include_x_axis": False}
 
 
 def sweep_charts(result: RunResult) -> list[Chart]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..results import FAILURE_CATEGORIES, CellStats, RunResult
+from ..results import FAILURE_CATEGORIES, CellStats, RunResult, ThresholdOutcome
 from ..scaling import GrowthFit
 from ..thresholds import MetricKind, RuleError, format_metric, parse_rule
 from . import select
@@ -137,21 +137,45 @@ def failures(result: RunResult) -> Table | None:
 
 
 def thresholds(result: RunResult) -> Table | None:
+    """Failed checks one per row, first; passed checks one row per rule, with the closest call.
+
+    A rule applies to every matching cell, so a plain list would bury the one failure among
+    dozens of passes.
+    """
     if not result.thresholds:
         return None
-    rows = []
-    for t in result.thresholds:
-        kind = _kind(t.rule)
-        value = "-" if t.value is None else format_metric(kind, t.value) if kind else f"{t.value:g}"
-        limit = format_metric(kind, t.limit) if kind else f"{t.limit:g}"
-        places = (records(t.size) if t.size is not None else "",
-                  f"concurrency {t.concurrency}" if t.concurrency is not None else "")
-        where = ", ".join(p for p in places if p) or "-"
-        verdict = "pass" if t.passed else "FAIL"
-        level = "ok" if t.passed else "problem"
-        rows.append(Row((verdict, t.rule, t.endpoint, where, value, limit, t.message), level))
+    sweep = len(result.concurrency_levels) > 1
+    failed = [_threshold_row(t, sweep) for t in result.thresholds if not t.passed]
+    passed = []
+    for rule in dict.fromkeys(t.rule for t in result.thresholds if t.passed):
+        group = [t for t in result.thresholds if t.passed and t.rule == rule]
+        if len(group) == 1:
+            passed.append(_threshold_row(group[0], sweep))
+            continue
+        closest = min(group, key=lambda t: abs(t.value - t.limit) / (abs(t.limit) or 1) if t.value is not None
+                      else float("inf"))
+        endpoints = list(dict.fromkeys(t.endpoint for t in group))
+        named = ", ".join(endpoints[:3]) + (f" and {len(endpoints) - 3} more" if len(endpoints) > 3 else "")
+        value, limit = _measured(closest)
+        passed.append(Row(("pass", rule, named, f"{len(group)} checks", value, limit,
+                           f"all {len(group)} passed; closest: {closest.message}"), "ok"))
     header = ("Result", "Rule", "Endpoint", "Where", "Measured", "Limit", "Detail")
-    return Table("", header, tuple(rows), frozenset({4, 5}), kinds={2: "name", 6: "text"})
+    return Table("", header, tuple(failed + passed), frozenset({4, 5}), kinds={2: "name", 6: "text"})
+
+
+def _threshold_row(t: ThresholdOutcome, sweep: bool) -> Row:
+    value, limit = _measured(t)
+    places = (records(t.size) if t.size is not None else "",
+              f"concurrency {t.concurrency}" if t.concurrency is not None and sweep else "")
+    where = ", ".join(p for p in places if p) or "-"
+    return Row(("pass" if t.passed else "FAIL", t.rule, t.endpoint, where, value, limit, t.message),
+               "ok" if t.passed else "problem")
+
+
+def _measured(t: ThresholdOutcome) -> tuple[str, str]:
+    kind = _kind(t.rule)
+    value = "-" if t.value is None else format_metric(kind, t.value) if kind else f"{t.value:g}"
+    return value, format_metric(kind, t.limit) if kind else f"{t.limit:g}"
 
 
 def _kind(rule: str) -> MetricKind | None:
