@@ -32,7 +32,7 @@ AXIS_TITLES = {
     "response_time_heatmap": ("Dataset size (records)", "Median response time (ms"),
     "response_time_by_endpoint": ("Response time (ms)",),
     "success_rate_by_endpoint": ("Successful requests (%)",),
-    "latency_distribution": ("Percentile", "Response time (ms)"),
+    "latency_distribution": ("Percentile", "Response time (ms"),
     "throughput_vs_concurrency": ("Concurrency (requests in flight)", "Throughput (requests/s)"),
     "p95_vs_concurrency": ("Concurrency (requests in flight)", "p95 response time (ms)"),
     "seeding_latency": ("Records already there", "Write response time (ms)"),
@@ -150,3 +150,8 @@ def test_percentile_curve_from_histogram_samples_or_summary() -> None:
 def test_a_name_with_markup_in_titles_of_the_endpoint_charts(charts_of: ChartsOf) -> None:
     svg = charts_of("many")["response_time_by_endpoint"].svg
     assert short(SCRIPT_NAME) in texts(svg)
+
+
+def test_latency_distribution_uses_a_log_axis_only_for_a_wide_spread(charts_of: ChartsOf) -> None:
+    assert "log scale" in " ".join(texts(charts_of("scale")["latency_distribution"].svg))
+    assert "log scale" not in " ".join(texts(charts_of("one_endpoint")["latency_distribution"].svg))
