@@ -132,3 +132,15 @@ def test_writers_are_a_registry() -> None:
 def test_report_html_builds_its_own_charts(runs: dict[str, RunResult]) -> None:
     html = report_html(runs["one_endpoint"], log_scale=True)
     assert "log-log" in html
+
+
+def test_charts_are_drawn_only_for_formats_that_need_them(runs: dict[str, RunResult], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from yamlperf.render import outputs
+
+    drawn: list[str] = []
+    monkeypatch.setattr(outputs, "build_charts", lambda result, log_scale=None: drawn.append(result.name) or ())
+    outputs.write_outputs(runs["one_endpoint"], tmp_path, ["csv"])
+    assert drawn == []
+    outputs.write_outputs(runs["one_endpoint"], tmp_path, ["svg", "png"])
+    assert drawn == ["one endpoint"]  # once, shared by both formats

@@ -8,6 +8,7 @@ half a report.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,13 +28,18 @@ JUNIT_FILE = "junit.xml"
 CHART_FORMATS = ("svg", "png", "pdf")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OutputJob:
-    """What a writer gets: the run, its folder, and the charts (drawn once for every format)."""
+    """What a writer gets: the run, its folder, and the charts, drawn on first use and then shared
+    by every format (a csv-only run never draws them). Not slotted: ``charts`` is cached on it."""
 
     result: RunResult
     run_dir: Path
-    charts: tuple[Chart, ...]
+    log_scale: bool | None = None
+
+    @functools.cached_property
+    def charts(self) -> tuple[Chart, ...]:
+        return build_charts(self.result, self.log_scale)
 
 
 Writer = Callable[[OutputJob], list[Path]]
@@ -101,7 +107,7 @@ def write_outputs(result: RunResult, run_dir: Path, formats: Sequence[str],
     wanted = [f for f in dict.fromkeys(formats) if f in WRITERS]
     if not wanted:
         return []
-    job = OutputJob(result, run_dir, build_charts(result, log_scale))
+    job = OutputJob(result, run_dir, log_scale)
     written: list[Path] = []
     for name in wanted:
         paths = WRITERS[name](job)

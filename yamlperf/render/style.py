@@ -6,11 +6,14 @@ pasted into a design review looks like it belongs with the others.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any
 
+import pygal
 from pygal.style import Style
 
 FONT_FAMILY = "'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, sans-serif"
@@ -45,6 +48,23 @@ LEGEND_ROW = 18
 """pygal's legend row pitch at a 12px font: 1.5 x 12."""
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+
+
+def _give_pygal_finder_a_find_spec() -> None:
+    """pygal appends a ``sys.meta_path`` finder (``PluginImportFixer``, for ``pygal.maps.*``) that
+    has only the ``find_module`` API removed from Python 3.12; code that asks every finder for
+    ``find_spec`` directly, such as pytest importing a test package, then fails with
+    AttributeError. Give it the modern method, answering as its old one does."""
+    for finder in sys.meta_path:
+        if type(finder).__module__ == pygal.__name__ and not hasattr(finder, "find_spec"):
+            def find_spec(name: str, path: Any = None, target: Any = None, finder: Any = finder) -> Any:
+                loader = finder.find_module(name, path)
+                return importlib.util.spec_from_loader(name, loader) if loader is not None else None
+
+            finder.find_spec = find_spec
+
+
+_give_pygal_finder_a_find_spec()
 
 
 def pygal_style(colours: Sequence[str] = PALETTE) -> Style:
