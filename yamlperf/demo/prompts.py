@@ -154,16 +154,17 @@ def every(db: DbSession, except_id: int | None = None) -> list[Prompt]:
 
 
 def neighbourhood_size(db: DbSession, category: str, term: str) -> int:
-    """How many prompts share ``category`` or mention ``term`` (lower case) in title or tags.
+    """How many prompts share ``category`` or mention ``term`` in their title or tags.
 
-    Substring tests cannot use an index and the ``OR`` defeats the category index, so this is
-    a full table scan: the per-candidate query of the related endpoint's N+1 loop.
+    ``LIKE '%term%'`` (case-insensitive for ASCII) cannot use an index and the ``OR`` defeats the
+    category index, so this is a full table scan: the per-candidate query of the related
+    endpoint's N+1 loop.
     """
     pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     row = db.query_one(
         "SELECT COUNT(*) FROM prompts WHERE category = ?"
-        " OR instr(lower(title), ?) > 0 OR tags LIKE ? ESCAPE '\\'",
-        (category, term, pattern),
+        " OR title LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\'",
+        (category, pattern, pattern),
     )
     return int(row[0]) if row else 0
 
