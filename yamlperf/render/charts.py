@@ -19,7 +19,8 @@ from .endpoint_charts import latency_by_endpoint, success_by_endpoint
 from .figure import Chart, from_pygal
 from .heatmap import response_time_heatmap
 from .load_charts import latency_distribution, seeding_latency, sweep_charts
-from .style import P95_DASH, PALETTE, chart_config, legend_title, ms, percent, records
+from .style import P95_DASH, chart_config, legend_title, ms, percent, records
+from .style import endpoint_colours as colours_of
 
 CHART_NAMES = (
     "response_time_vs_size", "success_rate_by_size", "response_time_heatmap", "response_time_by_endpoint",
@@ -52,7 +53,7 @@ def _output_setting(result: RunResult, key: str) -> object:
 
 
 def endpoint_colours(result: RunResult) -> dict[str, str]:
-    return {e: PALETTE[i % len(PALETTE)] for i, e in enumerate(result.endpoints)}
+    return colours_of(result.endpoints)
 
 
 def response_time_vs_size(result: RunResult, log_scale: bool = False) -> Chart | None:

@@ -10,7 +10,7 @@ import pygal
 from ..results import RunResult
 from . import distribution, select
 from .figure import Chart, from_pygal
-from .style import P95_COLOUR, P95_DASH, PALETTE, chart_config, legend_title, ms, number, records
+from .style import P95_COLOUR, P95_DASH, chart_config, endpoint_colours, legend_title, ms, number, records
 
 LOG_SPREAD = 20.0
 """Endpoints further apart than this (slowest over fastest) get a logarithmic time axis."""
@@ -18,7 +18,7 @@ LOG_SHIFT = 10.0
 
 
 def _colours(result: RunResult) -> dict[str, str]:
-    return {e: PALETTE[i % len(PALETTE)] for i, e in enumerate(result.endpoints)}
+    return endpoint_colours(result.endpoints)
 
 
 def latency_distribution(result: RunResult) -> Chart | None:

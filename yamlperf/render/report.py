@@ -20,7 +20,7 @@ from .analysis import Analysis, analyze
 from .charts import build_charts
 from .figure import Chart
 from .jinja import environment
-from .style import FONT_FAMILY, HEAT_STOPS, INK, MUTED, PALETTE
+from .style import INK, MUTED, PALETTE
 
 SECTIONS = (
     ("analysis", "Analysis"), ("thresholds", "Thresholds"), ("charts", "Charts"), ("results", "Results"),
@@ -45,8 +45,7 @@ def report_html(result: RunResult, charts: Sequence[Chart] | None = None, analys
         threshold_table=threshold_table, failure_table=failure_table, seeding_table=seeding_table,
         environment_table=tables.environment(result), configuration=configuration_text(result),
         sections=[s for s in SECTIONS if present.get(s[0], True)], sized=select.has_sizes(result),
-        status=_status(result), font=FONT_FAMILY, ink=INK, muted=MUTED, accent=PALETTE[0],
-        heat=HEAT_STOPS,
+        status=_status(result), ink=INK, muted=MUTED, accent=PALETTE[0],
     )
 
 

@@ -125,6 +125,11 @@ def number(value: float) -> str:
     return f"{value:,.3g}" if magnitude >= 1 else f"{value:.3g}"
 
 
+def endpoint_colours(endpoints: Sequence[str]) -> dict[str, str]:
+    """Each endpoint's colour, by its place in the scenario: the same in every chart."""
+    return {e: PALETTE[i % len(PALETTE)] for i, e in enumerate(endpoints)}
+
+
 def finish(svg: str) -> str:
     """Drop pygal's config script: nothing loads the tooltip code it feeds, and a chart file or a
     report must not carry script text built from users' endpoint names."""
