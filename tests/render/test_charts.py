@@ -116,7 +116,11 @@ def test_log_scale_follows_the_argument_and_the_scenario(runs: dict[str, RunResu
     assert "log-log" in build_charts(run, log_scale=True)[0].title
     from dataclasses import replace
     logged = replace(run, scenario={**run.scenario, "output": {"log_scale": True}})
-    assert "log-log" in build_charts(logged)[0].title
+    chart = build_charts(logged)[0]
+    assert "log-log" in chart.title
+    words = texts(chart.svg)
+    assert {"10", "50", "100", "500"} <= set(words)  # the sizes on the log axis, in records
+    assert {"1", "2", "5", "10"} <= set(words)  # round milliseconds on the log axis
 
 
 def test_an_endpoint_keeps_its_colour_across_charts(runs: dict[str, RunResult], charts_of: ChartsOf) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pygal
 
 from ..results import CellStats, RunResult
-from . import select
+from . import axes, select
 from .endpoint_charts import latency_by_endpoint, success_by_endpoint
 from .figure import Chart, from_pygal
 from .heatmap import response_time_heatmap
@@ -63,24 +63,29 @@ def response_time_vs_size(result: RunResult, log_scale: bool = False) -> Chart |
         return None
     endpoints = result.endpoints
     colours = [c for e in endpoints for c in (endpoint_colours(result)[e],) * 2]
-    axes = ", log-log" if log_scale else ""
+    times = [v for c in result.cells if c.latency for v in (c.latency.median, c.latency.p95) if v > 0]
+    log_scale = log_scale and bool(times)
+    scaled = {**axes.log_x(_spaced(sizes, True)), **axes.log_y(min(times) * 1e3, max(times) * 1e3)} \
+        if log_scale else {"x_labels": _spaced(sizes, False)}
     chart = pygal.XY(**chart_config(
-        colours, legend_entries=len(endpoints), series=2 * len(endpoints), logarithmic=log_scale,
-        title=f"Response time vs dataset size (median solid, p95 dashed{axes})",
-        x_title="Dataset size (records)", y_title="Response time (ms)", x_labels=_spaced(sizes, log_scale),
-        show_x_guides=True, allow_interruptions=True,
+        colours, legend_entries=len(endpoints), series=2 * len(endpoints),
+        title=f"Response time vs dataset size (median solid, p95 dashed{', log-log' if log_scale else ''})",
+        x_title="Dataset size (records" + (", log scale)" if log_scale else ")"),
+        y_title="Response time (ms" + (", log scale)" if log_scale else ")"),
+        show_x_guides=True, allow_interruptions=True, **scaled,
     ))
     for endpoint in endpoints:
         cells = select.series(result, endpoint)
-        chart.add(legend_title(endpoint), _points(cells, "median", endpoint))
-        chart.add(None, _points(cells, "p95", endpoint), stroke_style={"width": 1.6, "dasharray": P95_DASH},
-                  dots_size=2.2)
+        chart.add(legend_title(endpoint), _points(cells, "median", endpoint, log_scale))
+        chart.add(None, _points(cells, "p95", endpoint, log_scale),
+                  stroke_style={"width": 1.6, "dasharray": P95_DASH}, dots_size=2.2)
     caption = ("Lines that bend upwards grow faster than the data; a sudden step between two sizes is a "
-               "performance cliff. Gaps are sizes where no request succeeded.")
+               "performance cliff. Gaps are sizes where no request succeeded."
+               + (" On log-log axes a straight line's slope is the growth power." if log_scale else ""))
     return from_pygal("response_time_vs_size", chart, caption)
 
 
-def _points(cells: Sequence[CellStats], stat: str, endpoint: str) -> list[dict[str, object]]:
+def _points(cells: Sequence[CellStats], stat: str, endpoint: str, log_scale: bool) -> list[dict[str, object]]:
     points: list[dict[str, object]] = []
     for cell in cells:
         if cell.size is None:
@@ -88,7 +93,12 @@ def _points(cells: Sequence[CellStats], stat: str, endpoint: str) -> list[dict[s
         seconds = None if cell.latency is None else cell.latency.get(stat)
         label = (f"{endpoint} \u00b7 {stat} {ms(seconds)} ms at {records(cell.size)}" if seconds is not None
                  else f"{endpoint} \u00b7 no successful request at {records(cell.size)}")
-        points.append({"value": (cell.size, None if seconds is None else seconds * 1e3), "label": label})
+        if seconds is None or seconds <= 0:
+            value = None
+        else:
+            value = axes.to_log(seconds * 1e3) if log_scale else seconds * 1e3
+        x = axes.to_log(cell.size) if log_scale else cell.size
+        points.append({"value": (x, value), "label": label})
     return points
 
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import pygal
 
 from ..results import RunResult
-from . import distribution, select
+from . import axes, distribution, select
 from .figure import Chart, from_pygal
 from .style import P95_COLOUR, P95_DASH, chart_config, endpoint_colours, legend_title, ms, number, records
 
 LOG_SPREAD = 20.0
 """Endpoints further apart than this (slowest over fastest) get a logarithmic time axis."""
-LOG_SHIFT = 10.0
 
 
 def _colours(result: RunResult) -> dict[str, str]:
@@ -43,32 +39,18 @@ def latency_distribution(result: RunResult) -> Chart | None:
         y_title=f"Response time (ms{scale})",
         x_labels=[0, distribution.position(50), 1, 2, 3], x_value_formatter=distribution.label,
         show_x_guides=True, dots_size=2.4, xrange=(0, distribution.MAX_POSITION),
-        **(_log_axis(min(values), max(values)) if logarithmic else {}),
+        **(axes.log_y(min(values), max(values)) if logarithmic else {}),
     ))
     for cell in cells:
         chart.add(legend_title(cell.endpoint), [
-            {"value": (distribution.position(p), _log(seconds * 1e3) if logarithmic else seconds * 1e3),
+            {"value": (distribution.position(p),
+                       axes.to_log(seconds * 1e3) if logarithmic else seconds * 1e3),
              "label": f"{cell.endpoint} \u00b7 p{p:g} {ms(seconds)} ms ({cell.requests} requests)"}
             for p, seconds in curves[cell.endpoint] if seconds > 0
         ])
     caption = ("The flat left part is the typical request; where a curve turns up is where its tail "
                "starts. Curves from a few requests end early: p99.9 needs a thousand.")
     return from_pygal("latency_distribution", chart, caption)
-
-
-def _log(value: float) -> float:
-    """log10, shifted so that 1 ms is not at zero (pygal draws the zero line as a second x axis)."""
-    return math.log10(value) + LOG_SHIFT
-
-
-def _log_axis(low: float, high: float) -> dict[str, Any]:
-    """pygal's log scale would apply to the percentile axis too: plot log10(ms) on a linear axis and
-    label it with round milliseconds (1, 2, 5, 10, 20, 50...)."""
-    ticks = [m * 10**e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
-             for m in (1, 2, 5)]
-    ticks = [t for t in ticks if low / 2 <= t <= high * 2]
-    return {"y_labels": [_log(t) for t in ticks], "value_formatter": lambda y: number(10 ** (y - LOG_SHIFT)),
-            "range": (_log(low) - 0.05, _log(high) + 0.05), "include_x_axis": False}
 
 
 def sweep_charts(result: RunResult) -> list[Chart]:
