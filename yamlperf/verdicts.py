@@ -70,21 +70,21 @@ def _measure(rule: Rule, cell: CellStats) -> tuple[float | None, str]:
 
 def _growth_outcomes(rule: Rule, cells: Sequence[CellStats]) -> list[ThresholdOutcome]:
     """One outcome per endpoint and concurrency level, from (size, median) across sizes."""
-    from .scaling import fit_growth
+    from .scaling.endpoint import endpoint_growth
 
     ordered = sorted(cells, key=lambda c: (c.endpoint, c.concurrency))
     outcomes = []
     for (endpoint, concurrency), group in groupby(ordered, key=lambda c: (c.endpoint, c.concurrency)):
-        points = sorted((c.size, c.latency.median) for c in group
-                        if c.size is not None and c.latency is not None and c.successes)
+        measured = endpoint_growth(sorted(group, key=lambda c: c.size or 0))
         where = cell_label(endpoint, None, concurrency)
-        if len(points) < MIN_GROWTH_POINTS:
+        points = measured.points if measured else 0
+        if measured is None or points < MIN_GROWTH_POINTS:
             message = (f"{rule.text} failed for {where}: needs median times at {MIN_GROWTH_POINTS} or more "
-                       f"dataset sizes, measured at {len(points)}, limit {rule.format_limit()}")
+                       f"dataset sizes, measured at {points}, limit {rule.format_limit()}")
             outcomes.append(ThresholdOutcome(rule.text, endpoint, None, concurrency, None, rule.limit,
                                              False, message))
             continue
-        fit = fit_growth(points)
+        fit = measured.fit
         rank = float(fit.rank)
         passed = rule.passes(rank)
         message = (f"{rule.text} {'passed' if passed else 'failed'} for {where}: measured "

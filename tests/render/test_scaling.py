@@ -177,3 +177,18 @@ def test_outliers_are_far_above_the_others() -> None:
 ])
 def test_no_outliers_without_a_clear_one(values: dict[str, float]) -> None:
     assert find_outliers(values) == []
+
+
+def test_a_hundredfold_growth_with_one_noisy_size_is_never_flat() -> None:
+    """Measured on a busy machine: 'related' at 100 records was slowed by other load. A relative
+    error cannot exceed 1 for a fit that is too low, so a flat line once looked as good as any."""
+    points = [(10, 1.51e-3), (50, 4.70e-3), (100, 64.0e-3), (200, 37.8e-3), (500, 142e-3)]
+    fit = fit_growth(points)
+    assert fit.growth_class != "constant"
+    assert fit.exponent > 1.0
+
+
+def test_the_fit_is_symmetric_in_over_and_under_estimates() -> None:
+    quiet = [(10, 1.4e-3), (50, 4.8e-3), (100, 7.7e-3), (200, 37e-3), (500, 185e-3)]
+    assert fit_growth(quiet).growth_class == "superlinear"
+    assert fit_growth([(n, t * 1000) for n, t in quiet]).growth_class == "superlinear"

@@ -16,13 +16,10 @@ from ..scaling import (
     GrowthFit,
     Outlier,
     SuccessDecline,
-    find_cliffs,
     find_outliers,
-    fit_growth,
-    median_noise,
     success_decline,
-    without_cliffs,
 )
+from ..scaling.endpoint import endpoint_growth
 from . import select
 from .style import ms, percent, records
 
@@ -94,23 +91,13 @@ def analyze(result: RunResult) -> Analysis:
 def _endpoint(result: RunResult, endpoint: str, outlier: Outlier | None) -> EndpointFinding:
     cells = [c for c in select.series(result, endpoint) if c.size is not None]
     growth = cliff = decline = None
-    if cells:
-        points = [(c.size, c.latency.median if c.latency else None) for c in cells]
-        hint = _noise_hint(cells)
-        cliffs = find_cliffs(points, noise_hint=hint)  # type: ignore[arg-type]
-        cliff = cliffs[0] if cliffs else None
-        growth = fit_growth(without_cliffs(points, cliffs), noise_hint=hint)  # type: ignore[arg-type]
+    measured = endpoint_growth(cells)
+    if measured is not None:
+        growth, cliff = measured.fit, measured.cliff
         decline = success_decline([(c.size, c.success_rate) for c in cells if c.requests])  # type: ignore[misc]
     first, last = (cells[0], cells[-1]) if cells else (None, select.reference_cell(result, endpoint))
     finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, ())
     return EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, _sentences(finding))
-
-
-def _noise_hint(cells: list[CellStats]) -> float | None:
-    """The typical relative uncertainty of the medians: the cells' own sample spread says how far
-    apart two medians must be before the difference means anything."""
-    found = sorted(n for c in cells if (n := median_noise(c.samples)) is not None)
-    return found[len(found) // 2] if found else None
 
 
 def _sentences(f: EndpointFinding) -> tuple[str, ...]:

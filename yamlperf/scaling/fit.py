@@ -3,9 +3,9 @@
 A response time is a fixed cost (HTTP, routing, serialisation: ~0.5-1 ms on loopback) plus the work
 that depends on the data. A plain log-log slope of the total time reads that fixed cost as "flat"
 and under-reports growth at small sizes, so the model is ``t(N) = a + b * (N / N_max) ** k`` with
-``a, b >= 0``: a grid over ``k`` with a closed-form non-negative least-squares solve for ``a`` and
-``b`` at each ``k``. Errors are relative (each point weighted by ``1 / t**2``) because timing noise
-is proportional to the time; a fit in absolute terms would listen only to the largest size.
+``a, b >= 0``: a grid over ``k`` with a one-dimensional search for ``a`` and ``b`` at each ``k``.
+Errors are log ratios because timing noise is proportional to the time: a fit in absolute terms
+would listen only to the largest size.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ EXPONENT_GRID = tuple(round(0.05 * i, 2) for i in range(1, 81))
 """Candidate powers 0.05 .. 4.0; a finer grid moves the exponent by less than the noise does."""
 NEGLIGIBLE_SHARE = 0.10
 """Constant when the size-dependent part is under 10% of the response time at the largest size
-(or under twice the measured relative noise, when that is larger)."""
+(noise is the significance test's business, not this floor's)."""
+SHARE_STEPS = 20
+REFINE_STEPS = 12
+"""The share of the size-dependent part is searched on a grid of 1/20, then refined to ~1e-3."""
 SUBLINEAR_BELOW = 0.75
 SUPERLINEAR_ABOVE = 1.3
 """``k`` in [0.75, 1.3] is linear: N log N (k ~ 1.1-1.2 over two decades) reads as linear."""
@@ -109,31 +112,37 @@ def clean(points: Points) -> tuple[list[float], list[float], int]:
 
 
 def solve(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, float]:
-    """Non-negative weighted least squares of ``a + b*x`` on ``y`` with weights ``1/y**2``.
+    """Least squares of ``log(a + b*x)`` against ``log(y)`` with ``a, b >= 0``.
 
-    Works on sums only (the weighted SSE is a quadratic in ``a`` and ``b``), so a grid over ``k``
-    costs a few multiplications per point. Returns ``a, b, sse``.
+    The error is the log ratio of fit to measurement: symmetric, so a fit that is 10x too low
+    costs as much as one 10x too high. (A relative error ``(fit - y) / y`` cannot exceed 1 when the
+    fit is too low, which let a flat line "explain" an endpoint that grew 100x.) Written as
+    ``c * ((1 - s) + s*x)``: for a share ``s`` of the size-dependent part, the best ``log c`` is a
+    mean, so only ``s`` is searched (a coarse grid, then a ternary refinement; the error is smooth
+    in ``s``). Returns ``a, b, sse``.
     """
-    sw = sx = sy = sxx = sxy = 0.0
-    for x, y in zip(xs, ys, strict=True):
-        w = 1.0 / (y * y)
-        sw, sy = sw + w, sy + w * y
-        sx, sxx, sxy = sx + w * x, sxx + w * x * x, sxy + w * x * y
-    syy = float(len(ys))
+    logs = [math.log(y) for y in ys]
 
-    def sse(a: float, b: float) -> float:
-        return max(a * a * sw + 2 * a * b * sx + b * b * sxx - 2 * a * sy - 2 * b * sxy + syy, 0.0)
+    def sse_at(share: float) -> tuple[float, float]:
+        residuals = [ly - math.log((1.0 - share) + share * x) if (1.0 - share) + share * x > 0 else math.inf
+                     for x, ly in zip(xs, logs, strict=True)]
+        if math.inf in residuals:
+            return math.inf, 0.0
+        level = sum(residuals) / len(residuals)
+        return sum((r - level) ** 2 for r in residuals), level
 
-    candidates = [(sy / sw, 0.0)]
-    if sxx > 0:
-        candidates.append((0.0, max(sxy / sxx, 0.0)))
-    det = sw * sxx - sx * sx
-    if det > 1e-12 * sw * sxx:
-        a, b = (sy * sxx - sx * sxy) / det, (sw * sxy - sx * sy) / det
-        if a >= 0 and b >= 0:
-            candidates.append((a, b))
-    a, b = min(candidates, key=lambda ab: sse(*ab))
-    return a, b, sse(a, b)
+    coarse = min((i / SHARE_STEPS for i in range(SHARE_STEPS + 1)), key=lambda share: sse_at(share)[0])
+    low, high = max(coarse - 1 / SHARE_STEPS, 0.0), min(coarse + 1 / SHARE_STEPS, 1.0)
+    for _ in range(REFINE_STEPS):
+        left, right = low + (high - low) / 3, high - (high - low) / 3
+        if sse_at(left)[0] <= sse_at(right)[0]:
+            high = right
+        else:
+            low = left
+    share = min((coarse, (low + high) / 2), key=lambda value: sse_at(value)[0])
+    sse, level = sse_at(share)
+    total = math.exp(level)
+    return total * (1.0 - share), total * share, sse
 
 
 def powers(xs: Sequence[float]) -> list[list[float]]:
@@ -181,7 +190,7 @@ def fit_growth(points: Points, noise_hint: float | None = None) -> GrowthFit:
     low, high = (min(plausible), max(plausible)) if plausible else (best.k, best.k)
     share = best.b / (best.a + best.b) if best.a + best.b > 0 else 0.0
     significant = (constant_sse - best.sse) / scatter**2 >= SIGNIFICANCE
-    if share < max(NEGLIGIBLE_SHARE, 2 * scatter) or not significant:
+    if share < NEGLIGIBLE_SHARE or not significant:
         growth_class, k, a, b = "constant", 0.0, constant_a, 0.0
     else:
         growth_class, k, a, b = _classify(best.k, low, high), best.k, best.a, best.b
