@@ -115,3 +115,20 @@ def test_failures_without_an_answer_count_but_have_no_latency() -> None:
     assert stats.latency is None
     assert stats.failures == {"refused": 1, "timeout": 1}
     assert stats.errors == ("ReadTimeoutError", "ConnectionRefusedError")
+
+
+def test_results_files_are_written_whole_and_readable_like_any_user_file(tmp_path) -> None:
+    import os
+    import stat
+
+    from yamlperf.results import write_atomic
+
+    target = tmp_path / "deep" / "results.json"
+    write_atomic(target, "{}\n")
+    write_atomic(target, '{"again": true}\n')
+    assert target.read_text() == '{"again": true}\n'
+    assert [p.name for p in target.parent.iterdir()] == ["results.json"]
+    mode = stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
