@@ -154,17 +154,17 @@ def every(db: DbSession, except_id: int | None = None) -> list[Prompt]:
 
 
 def neighbourhood_size(db: DbSession, category: str, term: str) -> int:
-    """How many prompts share ``category`` or mention ``term`` in their title or tags.
+    """How many prompts mention ``term`` in their title, tags or content, or share ``category``.
 
     ``LIKE '%term%'`` (case-insensitive for ASCII) cannot use an index and the ``OR`` defeats the
-    category index, so this is a full table scan: the per-candidate query of the related
-    endpoint's N+1 loop.
+    category index, so this is a full table scan that reads every prompt's text: the per-candidate
+    query of the related endpoint's N+1 loop. The text tests come first so each row pays for them.
     """
     pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     row = db.query_one(
-        "SELECT COUNT(*) FROM prompts WHERE category = ?"
-        " OR title LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\'",
-        (category, pattern, pattern),
+        "SELECT COUNT(*) FROM prompts WHERE title LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\'"
+        " OR content LIKE ? ESCAPE '\\' OR category = ?",
+        (pattern, pattern, pattern, category),
     )
     return int(row[0]) if row else 0
 
