@@ -1,0 +1,77 @@
+"""The README's commands are run as written: a new user's first two commands must stay true."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.DOTALL)
+
+
+def bash_blocks() -> list[str]:
+    return [body.strip() for lang, body in BLOCKS if lang == "bash"]
+
+
+def copy_project(destination: Path) -> Path:
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split()
+    for name in files:
+        source = ROOT / name
+        if source.is_file() or source.is_symlink():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target, follow_symlinks=False)
+    return destination
+
+
+def test_the_readme_gives_the_two_commands() -> None:
+    run, tests = bash_blocks()[:2]
+    assert run.endswith("yamlperf run scenarios/scale.yaml")
+    assert "pip install" in run
+    assert "pytest" in tests
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    tests = bash_blocks()[1]
+    test_part = tests.split("&&", 1)[1].strip()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test_part in ci
+    assert "pip install -q -e '.[test]'" in ci
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to list the project's files")
+def test_the_main_command_works_on_a_fresh_virtual_environment(tmp_path: Path) -> None:
+    """Install from the project's own files into a new venv and run the scale scenario."""
+    project = copy_project(tmp_path / "yamlperf")
+    command = bash_blocks()[0]
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p)
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    result = subprocess.run(["bash", "-c", command.replace("python3 ", f"{sys.executable} ", 1)],
+                            cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (report,) = (project / "performance_results" / "scale_tests").glob("*/report.html")
+    assert "super-linear" in report.read_text()
+    assert "results: performance_results/scale_tests/" in result.stdout
+
+
+def test_the_error_example_is_what_yamlperf_prints(tmp_path: Path) -> None:
+    example = next(body for lang, body in BLOCKS if lang == "" and "iteratons" in body)
+    (tmp_path / "scenarios").mkdir()
+    for path in (ROOT / "scenarios").glob("*.yaml"):
+        text = path.read_text()
+        if path.name == "scale.yaml":
+            text = text.replace("\n  iterations: 10", "\n  iteratons: 10", 1)
+        (tmp_path / "scenarios" / path.name).write_text(text)
+    result = subprocess.run([sys.executable, "-m", "yamlperf", "validate", "scenarios/scale.yaml"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == example.strip()
