@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 from .scenario import Endpoint, Scenario
-from .verdicts import cell_label, describe_scope
+from .verdicts import cell_label
 
 CellKey = tuple[str, int | None, int]
 
@@ -103,7 +103,7 @@ def _total(plan: PlanLike, name: str) -> int:
 def _threshold_texts(scenario: Scenario) -> tuple[str, ...]:
     texts = []
     for threshold in scenario.thresholds:
-        scope = describe_scope(threshold)
+        scope = threshold.scope()
         texts.extend(f"{rule.text}   ({scope})" for rule in threshold.rules)
     return tuple(dict.fromkeys(texts))
 

@@ -174,6 +174,17 @@ class Threshold:
     concurrency: tuple[int, ...] = ()
     location: Location = Location("")
 
+    def scope(self) -> str:
+        """``endpoints search*; sizes 500`` or ``all cells``."""
+        parts = []
+        if self.endpoints:
+            parts.append("endpoints " + ", ".join(self.endpoints))
+        if self.sizes:
+            parts.append("sizes " + ", ".join(map(str, self.sizes)))
+        if self.concurrency:
+            parts.append("concurrency " + ", ".join(map(str, self.concurrency)))
+        return "; ".join(parts) or "all cells"
+
     def applies_to(self, endpoint: str, size: int | None, concurrency: int) -> bool:
         return ((not self.endpoints or any(fnmatch.fnmatchcase(endpoint, g) for g in self.endpoints))
                 and (not self.sizes or size in self.sizes)

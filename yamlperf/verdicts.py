@@ -96,23 +96,11 @@ def _growth_outcomes(rule: Rule, cells: Sequence[CellStats]) -> list[ThresholdOu
 
 
 def _unmatched(rule: Rule, threshold: Threshold) -> ThresholdOutcome:
-    scope = describe_scope(threshold)
+    scope = threshold.scope()
     message = (f"{rule.text} failed: it matches no measured cell ({scope}); "
                "check the endpoint names, sizes and concurrency levels it names")
     return ThresholdOutcome(rule.text, ", ".join(threshold.endpoints) or "*", None, None, None, rule.limit,
                             False, message)
-
-
-def describe_scope(threshold: Threshold) -> str:
-    """``endpoints search*; sizes 500`` or ``all cells``."""
-    parts = []
-    if threshold.endpoints:
-        parts.append("endpoints " + ", ".join(threshold.endpoints))
-    if threshold.sizes:
-        parts.append("sizes " + ", ".join(map(str, threshold.sizes)))
-    if threshold.concurrency:
-        parts.append("concurrency " + ", ".join(map(str, threshold.concurrency)))
-    return "; ".join(parts) or "all cells"
 
 
 def failed(outcomes: Sequence[ThresholdOutcome]) -> tuple[ThresholdOutcome, ...]:

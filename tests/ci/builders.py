@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import random
-import statistics
 from pathlib import Path
 
+from tests.latency import latency_from
 from yamlperf.loader import load_scenario
-from yamlperf.results import CellStats, Latency, RunMeta, RunResult
+from yamlperf.results import CellStats, RunMeta, RunResult
 from yamlperf.scenario import Scenario
 
 META = RunMeta(yamlperf_version="0.1.0", python="3.11", platform="linux", started_at="2026-01-01T00:00:00Z",
                finished_at="2026-01-01T00:00:10Z", duration_s=10.0, scenario_file="s.yaml",
                hostname="ci-host")
-
-
-def latency_of(samples: list[float]) -> Latency:
-    ordered = sorted(samples)
-
-    def pct(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    return Latency(min=ordered[0], mean=statistics.fmean(ordered), median=statistics.median(ordered),
-                   p90=pct(0.90), p95=pct(0.95), p99=pct(0.99), max=ordered[-1],
-                   stdev=statistics.pstdev(ordered))
 
 
 def cell(endpoint: str = "search", size: int | None = 100, concurrency: int = 1, *,
@@ -35,7 +24,7 @@ def cell(endpoint: str = "search", size: int | None = 100, concurrency: int = 1,
     samples = tuple(max(1e-4, rng.gauss(median, spread)) for _ in range(ok))
     return CellStats(
         endpoint=endpoint, method="GET", path=f"/api/{endpoint}", size=size, concurrency=concurrency,
-        requests=n, successes=ok, latency=latency_of(list(samples)) if ok else None,
+        requests=n, successes=ok, latency=latency_from(list(samples)) if ok else None,
         throughput=ok / (sum(samples) or 1.0), wall_time=sum(samples) or 0.1, bytes_received=512 * n,
         failures={failure_kind: failures} if failures else {},
         status_codes={"200": ok, **({"500": failures} if failures else {})},

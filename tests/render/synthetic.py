@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 import random
-import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from hdrh.histogram import HdrHistogram
 
-from yamlperf.results import CellStats, Latency, RunMeta, RunResult, SeedStep, ThresholdOutcome
+from tests.latency import latency_from
+from yamlperf.results import CellStats, RunMeta, RunResult, SeedStep, ThresholdOutcome
 
 Shape = Callable[[int], float]
 SIZES = (10, 50, 100, 200, 500)
@@ -35,17 +35,6 @@ SHAPES: dict[str, Shape] = {
 SCRIPT_NAME = "<script>window.__pwned = 1</script>"
 
 
-def latency_of(samples: Sequence[float]) -> Latency:
-    ordered = sorted(samples)
-
-    def pct(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    return Latency(min=ordered[0], mean=statistics.fmean(ordered), median=statistics.median(ordered),
-                   p90=pct(0.90), p95=pct(0.95), p99=pct(0.99), max=ordered[-1],
-                   stdev=statistics.pstdev(ordered))
-
-
 def histogram_of(samples: Sequence[float]) -> str:
     """The engine's encoding: an HDR histogram of whole microseconds, base64 text."""
     histogram = HdrHistogram(1, 3_600_000_000, 3)
@@ -63,7 +52,7 @@ def make_cell(endpoint: str, size: int | None, median: float, *, concurrency: in
     wall = sum(samples) / concurrency if samples else 0.5
     return CellStats(
         endpoint=endpoint, method="GET", path=f"/api/{endpoint}", size=size, concurrency=concurrency,
-        requests=n, successes=ok, latency=latency_of(samples) if samples else None,
+        requests=n, successes=ok, latency=latency_from(samples) if samples else None,
         throughput=n / wall if wall else 0.0, wall_time=wall, bytes_received=900 * n,
         failures={"http_5xx": failures - failures // 3, "timeout": failures // 3} if failures else {},
         status_codes={"200": ok, **({"503": failures - failures // 3} if failures else {})},
@@ -98,7 +87,7 @@ def _seed_step(size: int, previous: int | None) -> SeedStep:
     created = size - existing
     writes = [0.002 + existing * 2e-6] * 8 + [0.003 + existing * 3e-6] * 2
     return SeedStep(size=size, existing=existing, created=created, failed=0, wall_time=created * 0.0025,
-                    latency=latency_of(writes))
+                    latency=latency_from(writes))
 
 
 def _scenario(endpoints: list[str], sizes: Sequence[int | None], concurrency: Sequence[int]) -> dict:

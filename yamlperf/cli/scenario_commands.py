@@ -125,14 +125,8 @@ def format_plan(scenario: Scenario, matrix: Plan) -> str:
     if rules:
         lines.append("thresholds:")
         for text, threshold in rules:
-            scope = []
-            if threshold.endpoints:
-                scope.append("endpoints " + ", ".join(threshold.endpoints))
-            if threshold.sizes:
-                scope.append("sizes " + ", ".join(map(str, threshold.sizes)))
-            if threshold.concurrency:
-                scope.append("concurrency " + ", ".join(map(str, threshold.concurrency)))
-            lines.append(f"  {text}" + (f"   ({'; '.join(scope)})" if scope else ""))
+            scoped = threshold.endpoints or threshold.sizes or threshold.concurrency
+            lines.append(f"  {text}" + (f"   ({threshold.scope()})" if scoped else ""))
     return "\n".join(lines)
 
 
