@@ -66,8 +66,10 @@ def merge_documents(base: Document, child: Document) -> Document:
     """Mappings merge key by key, anything else in ``child`` replaces, ``null`` removes a key."""
     merger = _Merger(child, dict(base.key_locations), dict(base.value_locations))
     data = merger.merge(base.data, child.data, ())
+    merger.values[()] = child.value_locations.get((), Location(child.file, 1, 1))
     data.pop("extends", None)
-    return Document(child.file, data, merger.keys, merger.values, {**base.sources, **child.sources})
+    return Document(child.file, data, merger.keys, merger.values, {**base.sources, **child.sources},
+                    base.problems + child.problems)
 
 
 @dataclass
@@ -87,6 +89,8 @@ class _Merger:
             if value is None and key in merged:
                 merged.pop(key)
                 _drop_below(sub, self.keys, self.values)
+                if sub in self.child.key_locations:
+                    self.keys[sub] = self.child.key_locations[sub]
                 continue
             if key in base:
                 merged[key] = self.merge(base[key], value, sub)
@@ -119,21 +123,36 @@ def apply_overrides(document: Document, overrides: Sequence[Override]) -> Docume
     for override in overrides:
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in override.path.split(".")]
         node = data
-        for index, part in enumerate(parts[:-1]):
+        for index, part in enumerate(parts):
+            _check_step(node, part, parts[:index], override)
+            if index == len(parts) - 1:
+                break
             nxt = node[part] if _has(node, part) else None
             if not isinstance(nxt, dict | list):
                 nxt = {}
                 node[part] = nxt
+                values[tuple(parts[: index + 1])] = Location(override.origin)
             node = nxt
             keys.setdefault(tuple(parts[: index + 1]), Location(override.origin))
-        last = parts[-1]
-        if isinstance(node, list) and isinstance(last, int) and last >= len(node):
-            raise ScenarioError.single(Location(override.origin), f"no item {last} in {override.path}")
-        node[last] = override.value
+        node[parts[-1]] = override.value
         target = tuple(parts)
         _drop_below(target, keys, values)
         values[target] = keys[target] = Location(override.origin)
-    return Document(document.file, data, keys, values, document.sources)
+    return Document(document.file, data, keys, values, document.sources, document.problems)
+
+
+def _check_step(node: Any, part: str | int, before: list[str | int], override: Override) -> None:
+    """A list is addressed by an existing index, a mapping by a name: anything else is the user's typo."""
+    where = ".".join(map(str, before)) or "the top level"
+    if isinstance(node, list):
+        if not isinstance(part, int):
+            raise ScenarioError.single(Location(override.origin), f"{where} is a list: {part!r} is no index",
+                                       hint=f"address an item by number, e.g. {where}.0")
+        if part >= len(node):
+            raise ScenarioError.single(Location(override.origin), f"{where} has no item {part}",
+                                       hint=f"it has {len(node)} item(s), numbered from 0")
+    elif isinstance(part, int) and not isinstance(node, dict):
+        raise ScenarioError.single(Location(override.origin), f"{where} is not a list")
 
 
 def _has(node: Any, part: str | int) -> bool:

@@ -43,6 +43,8 @@ from .thresholds import RULE_SHAPE, RuleError, parse_rule
 from .units import parse_duration
 from .validation import schema_problems
 
+RECORD_NAMES = frozenset({"id", "ids"})
+"""Template names that exist only when the scenario seeds a dataset."""
 NOT_TEMPLATED = frozenset({"name", "description", "extends", "thresholds", "output", "feed"})
 """Top-level keys whose strings are never rendered, so ``{{`` in them is plain text."""
 
@@ -62,11 +64,12 @@ def load_scenario(
 def build_scenario(
     document: Document, base_dir: Path, environ: Mapping[str, str], supplied: Collection[str] = (),
 ) -> Scenario:
-    problems = schema_problems(document)
+    problems = [*document.problems, *schema_problems(document)]
     data = document.data
     endpoints = [e for e in _list(data.get("endpoints")) if isinstance(e, dict)]
     problems.extend(problems_in_names(endpoints, document.problem))
     problems.extend(_template_problems(document, endpoints, environ, frozenset(supplied)))
+    problems.extend(_header_problems(document))
     thresholds = _thresholds(document, problems)
     problems.extend(_size_problems(document, endpoints))
     feed = _feed(document, base_dir, problems)
@@ -253,7 +256,8 @@ def _template_problems(
     document: Document, endpoints: list[dict[str, Any]], environ: Mapping[str, str], supplied: frozenset[str],
 ) -> list[Problem]:
     captures = {name for e in endpoints if isinstance(e.get("capture"), dict) for name in e["capture"]}
-    known = RUN_NAMES | captures
+    seeded = isinstance(document.data.get("dataset"), dict)
+    known = RUN_NAMES | captures if seeded else (RUN_NAMES - RECORD_NAMES) | captures
     problems = []
     for path, text in _strings(document.data, ()):
         if not is_template(text) or path[0] in NOT_TEMPLATED or format_path(path) in supplied:
@@ -262,8 +266,26 @@ def _template_problems(
             loc = document.location(path)
             if issue.line_offset and loc.line:
                 loc = Location(loc.file, loc.line + issue.line_offset + 1, 1)
-            problems.append(Problem(loc, issue.message, key_path=format_path(path), hint=issue.hint,
+            hint = issue.hint
+            if not seeded and any(f"variable {name!r}" in issue.message for name in RECORD_NAMES):
+                hint = "`id` and `ids` are the records `dataset:` creates: add a `dataset:`, or a fixed id"
+            problems.append(Problem(loc, issue.message, key_path=format_path(path), hint=hint,
                                     source_line=document.source_line(loc)))
+    return problems
+
+
+def _header_problems(document: Document) -> list[Problem]:
+    """HTTP/1.1 header values are Latin-1: a value outside it would fail every request at run time."""
+    problems = []
+    for path, text in _strings(document.data, ()):
+        if len(path) < 2 or path[-2] != "headers" or is_template(text):
+            continue
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            problems.append(document.problem(
+                path, f"header value {text!r} has characters HTTP headers cannot carry",
+                hint="percent-encode it, e.g. Jos%C3%A9, or send it in the query or the body"))
     return problems
 
 

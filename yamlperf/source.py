@@ -21,6 +21,8 @@ MAX_NODES = 50_000
 """More values than any real scenario has; reached only by an alias expansion ("billion laughs")."""
 
 MAX_BYTES = 5_000_000
+MAX_DEPTH = 64
+"""Deeper than any scenario; a guard against runaway nesting before Python's recursion limit."""
 
 
 def format_path(path: KeyPath) -> str:
@@ -44,6 +46,9 @@ class Document:
     key_locations: dict[KeyPath, Location] = field(default_factory=dict)
     value_locations: dict[KeyPath, Location] = field(default_factory=dict)
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+    """Mistakes found while reading that still leave usable data (a duplicate key keeps the last
+    value), reported together with the schema's findings so a user sees everything at once."""
 
     def location(self, path: KeyPath, *, key: bool = False) -> Location:
         """The location of ``path`` (its key with ``key=True``), or of its nearest known parent."""
@@ -100,8 +105,6 @@ def parse_document(raw: bytes | str, name: str) -> Document:
     root = _compose(text, name, lines)
     builder = _Builder(name, lines)
     data = builder.build(root, ())
-    if builder.problems:
-        raise ScenarioError(builder.problems)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({data!r:.40})"
         raise ScenarioError([Problem(
@@ -110,7 +113,8 @@ def parse_document(raw: bytes | str, name: str) -> Document:
             hint="write `key: value` lines at the top level, without a leading `- `",
             source_line=lines[root.start_mark.line] if root.start_mark.line < len(lines) else "",
         )])
-    return Document(name, data, builder.key_locations, builder.value_locations, {name: lines})
+    return Document(name, data, builder.key_locations, builder.value_locations, {name: lines},
+                    tuple(builder.problems))
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -145,6 +149,10 @@ def _decode(raw: bytes, name: str) -> str:
 def _compose(text: str, name: str, lines: tuple[str, ...]) -> Node:
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except RecursionError:
+        raise ScenarioError.single(
+            Location(name, 1, 1), "the file is nested too deeply to be a scenario",
+            hint="a scenario is a few levels deep; check for runaway indentation or brackets") from None
     except yaml.MarkedYAMLError as exc:
         raise ScenarioError([_yaml_problem(exc, name, lines)]) from None
     except yaml.YAMLError as exc:
@@ -235,6 +243,10 @@ class _Builder:
                           hint="write the values out instead of nesting `*alias` references")
             raise ScenarioError(self.problems)
         self.value_locations.setdefault(path, self._at(node))
+        if len(path) > MAX_DEPTH:
+            self._problem(node, f"nested more than {MAX_DEPTH} levels deep", path,
+                          hint="a scenario is a few levels deep; check the indentation")
+            raise ScenarioError(self.problems)
         if id(node) in self._active:
             self._problem(node, "an alias refers to the structure that contains it", path,
                           hint="remove the recursive `*alias`")

@@ -208,7 +208,7 @@ def check_template(text: str, known_names: frozenset[str], environ: Mapping[str,
     declared = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     for node in tree.find_all(nodes.Name):
         if node.ctx == "load" and node.name not in known_names and node.name not in declared \
-                and node.name not in env.globals and node.name not in env.filters:
+                and node.name not in env.globals:
             hint = suggest(node.name, sorted(known_names)) or f"known names: {', '.join(sorted(known_names))}"
             issues.append(TemplateIssue(f"unknown template variable {node.name!r}", hint, node.lineno - 1))
     for name, lineno in _env_references(tree):

@@ -60,12 +60,43 @@ def _explain(document: Document, error: ValidationError) -> list[Problem]:
     return [document.problem(path, message, hint=_describe_hint(schema))]
 
 
+@cache
+def key_homes() -> dict[str, tuple[str, ...]]:
+    """Every key the language knows -> the mappings it belongs in (``iterations`` -> ``load``)."""
+    schema = load_schema()
+    homes: dict[str, list[str]] = {}
+
+    def walk(node: Any, where: str, depth: int) -> None:
+        if not isinstance(node, dict) or depth > 8:
+            return
+        if "$ref" in node:
+            walk(schema["$defs"][node["$ref"].rsplit("/", 1)[-1]], where, depth + 1)
+        for name, sub in node.get("properties", {}).items():
+            homes.setdefault(name, []).append(where or "the top level")
+            walk(sub, f"{where}.{name}" if where else name, depth + 1)
+        for branch in node.get("anyOf", []):
+            walk(branch, where, depth + 1)
+        walk(node.get("items"), f"{where}[]", depth + 1)
+
+    walk(schema, "", 0)
+    return {name: tuple(dict.fromkeys(places)) for name, places in homes.items()}
+
+
+def _misplaced(key: str) -> str:
+    places = key_homes().get(key, ())
+    if not places:
+        return ""
+    named = [f"`{place}:`" if place != "the top level" else place for place in places[:3]]
+    return f"`{key}` belongs under " + " or ".join(named)
+
+
 def _additional(document: Document, error: ValidationError, path: KeyPath, schema: dict) -> list[Problem]:
     allowed = sorted(schema.get("properties", {}))
     extra = [k for k in error.instance if k not in schema.get("properties", {})]
     problems = []
     for key in extra:
-        hint = suggest(str(key), allowed) or f"allowed keys here: {', '.join(allowed)}"
+        hint = (suggest(str(key), allowed) or _misplaced(str(key))
+                or f"allowed keys here: {', '.join(allowed)}")
         problems.append(document.problem(
             (*path, key), f"unknown key {key!r}", hint=hint, key=True, key_path=format_path(path),
         ))
@@ -76,6 +107,11 @@ def _required(document: Document, error: ValidationError, path: KeyPath, schema:
     missing = error.message.split("'")[1] if "'" in error.message else error.message
     description = schema.get("properties", {}).get(missing, {}).get("description", "")
     hint = f"add `{missing}:`" + (f"; {description[0].lower()}{description[1:]}" if description else "")
+    removed = (*path, missing)
+    if removed in document.key_locations:
+        return [document.problem(removed, f"required key {missing!r} is removed by `{missing}: null`",
+                                 hint="delete that line to keep the base file's value", key=True,
+                                 key_path=format_path(path))]
     return [document.problem(path, f"missing required key {missing!r}", hint=hint.rstrip("."), key=True)]
 
 

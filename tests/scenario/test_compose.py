@@ -102,3 +102,27 @@ def test_redaction_keeps_references_and_masks_literal_secrets() -> None:
     assert clean["auth"]["token"] == "{{ env.API_TOKEN }}"
     assert clean["target"]["headers"] == {"Authorization": MASK, "Accept": "x"}
     assert "hunter2" not in str(clean)
+
+
+@pytest.mark.parametrize(("assignment", "message"), [
+    ("endpoints.5.path=/x", "--set endpoints.5.path=/x: endpoints has no item 5"),
+    ("endpoints.first.path=/x", "--set endpoints.first.path=/x: endpoints is a list: 'first' is no index"),
+    ("load.iterations.3=1", "--set load.iterations.3=1: load.iterations: expected a whole number, found a mapping"),
+])
+def test_set_paths_that_do_not_fit_the_file_are_located_at_the_flag(tmp_path: Path, assignment: str,
+                                                                   message: str) -> None:
+    (tmp_path / "base.yaml").write_text(BASE)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(tmp_path / "base.yaml", [Override.parse(assignment)], environ={"TEAM_TOKEN": "x"})
+    assert any(p.headline().startswith(message) for p in caught.value.problems), caught.value.render()
+
+
+def test_removing_a_required_key_in_the_child_points_at_that_line(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text(BASE)
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: base.yaml\nname: child\n\ntarget: null\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(child, environ={"TEAM_TOKEN": "x"})
+    (problem,) = caught.value.problems
+    assert str(problem.location) == f"{child}:4:1"
+    assert "required key 'target' is removed by `target: null`" in problem.message

@@ -88,6 +88,18 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
      "expected an http:// or https:// URL"),
     ("feed file missing", VALID + "feed:\n  file: users.csv\n", 14, 9, "CSV file 'users.csv' not found"),
     ("key that is not a name", VALID + "[a, b]: 1\n", 13, 1, "a key must be a plain name"),
+    ("key in the wrong section", VALID + "warmup: 3\n", 13, 1, "unknown key 'warmup' (`warmup` belongs under `load:`)"),
+    ("record id without a dataset", VALID.split("dataset:", 1)[0] + "endpoints:\n  - name: one\n    path: /items/{{ id }}\n",
+     5, 11, "unknown template variable 'id' (`id` and `ids` are the records `dataset:` creates"),
+    ("a filter name used as a variable", VALID.replace("Item {{ n }}", "Item {{ last }}"), 7, 19,
+     "unknown template variable 'last'"),
+    ("header value HTTP cannot carry", VALID + "    headers: {X-City: 北京}\n", 13, 23, "has characters HTTP headers cannot carry"),
+    ("concurrency beyond one thread each", VALID.replace("iterations: 5", "iterations: 5\n  concurrency: 30000"),
+     10, 16, "load.concurrency: must be at most 1024"),
+    ("status class written wrong in a list", VALID + "    expect: {status: [200, 2x]}\n", 13, 28,
+     "expected a status code such as 200 or a class such as 2xx, found '2x'"),
+    ("runaway nesting", VALID + "x:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 80)), 78, 131,
+     "nested more than 64 levels deep"),
     ("extends a missing file", "extends: nowhere.yaml\n" + VALID, 1, 10, "base scenario 'nowhere.yaml' not found"),
 ]
 
@@ -112,12 +124,14 @@ def test_there_are_at_least_25_distinct_mistakes() -> None:
 def test_all_problems_of_a_file_are_reported_at_once(tmp_path: Path) -> None:
     text = VALID.replace("iterations: 5", "iteratons: 5").replace("sizes: [10, 50]", "sizes: 10")
     text += "thresholds:\n  - 'p95 < 300'\n"
+    text = text.replace("dataset:\n", "dataset:\n  id_path: id\n  id_path: uid\n", 1)
     path = tmp_path / "many.yaml"
     path.write_text(text)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path, environ={})
     lines = sorted(p.location.line for p in caught.value.problems)
-    assert lines == [4, 9, 14]
+    assert lines == [5, 6, 11, 16]
+    assert "duplicate key 'id_path'" in str(caught.value)
 
 
 def test_the_valid_base_loads(tmp_path: Path) -> None:
