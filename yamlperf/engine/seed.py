@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..results import SeedStep
@@ -27,6 +29,9 @@ from .progress import Observer
 from .stats import CellInfo, Recorder, summarize
 
 logger = logging.getLogger(__name__)
+WINDOW_PER_WORKER = 4
+"""Tasks submitted ahead of the workers: enough to keep them busy, few enough that a million
+records cost no memory up front and Ctrl-C has next to nothing queued to drop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +76,7 @@ class Seeder:
         recorder = Recorder()
         ids = tuple(self.ids)
         started = time.perf_counter()
-        results = self._run_all([lambda n=n: self._create_one(n, size, ids) for n in numbers])
+        results = self._run_all(partial(self._create_one, n, size, ids) for n in numbers)
         wall = time.perf_counter() - started
         failed = 0
         for created in sorted((r for r in results if r is not None), key=lambda c: c.n):
@@ -98,7 +103,7 @@ class Seeder:
             return Cleanup(0, 0, len(self.ids))
         ids = list(self.ids)
         self._observer.phase(f"cleaning up {len(ids)} records", len(ids))
-        results = self._run_all([lambda rid=rid: self._delete_one(rid) for rid in ids], stoppable=False)
+        results = self._run_all((partial(self._delete_one, rid) for rid in ids), stoppable=False)
         gone = {rid for rid, ok in (r for r in results if r is not None) if ok}
         self.ids = [rid for rid in ids if rid not in gone]
         if self.ids:
@@ -139,20 +144,35 @@ class Seeder:
         exchange = self._auth.send(self._delete, context, self._client.send)
         return record_id, not exchange.fault and (200 <= exchange.status < 300 or exchange.status == 404)
 
-    def _run_all(self, tasks: list[Any], stoppable: bool = True) -> list[Any]:
-        """Run on ``max_workers`` threads, reporting progress as tasks finish."""
-        if not tasks:
-            return []
+    def _run_all(self, tasks: Iterable[Callable[[], Any]], stoppable: bool = True) -> list[Any]:
+        """Run on ``max_workers`` threads, reporting progress as tasks finish.
+
+        Tasks are submitted in a window of ``WINDOW_PER_WORKER`` per worker, never all at once; once
+        the stop event is set (``stoppable``) no new task starts, the ones in flight finish.
+        """
         results = []
+        todo = iter(tasks)
+        window = self._workers * WINDOW_PER_WORKER
+        done = 0
         with ThreadPoolExecutor(self._workers, thread_name_prefix="yamlperf-seed") as pool:
-            futures: list[Future[Any]] = [pool.submit(task) for task in tasks]
-            for done, future in enumerate(as_completed(futures), 1):
-                if not future.cancelled():
-                    results.append(future.result())
-                self._observer.advance(done)
-                if stoppable and self._stop.is_set():
-                    for pending in futures:
-                        pending.cancel()
+            pending: set[Future[Any]] = set()
+            try:
+                while True:
+                    while len(pending) < window and not (stoppable and self._stop.is_set()):
+                        task = next(todo, None)
+                        if task is None:
+                            break
+                        pending.add(pool.submit(task))
+                    if not pending:
+                        break
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    results.extend(future.result() for future in finished)
+                    done += len(finished)
+                    self._observer.advance(done)
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
         return results
 
 
