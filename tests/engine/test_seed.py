@@ -9,7 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+from click.testing import CliRunner
 from servers import RecordsServer, ScenarioFactory, records_scenario
+
+from yamlperf.cli import main
+from yamlperf.results import load_results
 
 
 def _start_run(path: Path, *args: str) -> subprocess.Popen[str]:
@@ -47,3 +51,36 @@ def test_ctrl_c_during_a_large_seed_stops_within_seconds_and_cleans_up(
     assert took < 10, f"stopping took {took:.1f}s"
     assert records_server.records == {}, "the records created before Ctrl-C are deleted"
     assert "results:" in stdout
+
+
+def test_a_size_no_create_can_reach_stops_the_run_with_exit_3_and_says_why(
+        records_server: RecordsServer, write_scenario: ScenarioFactory, tmp_path: Path) -> None:
+    data = records_scenario(records_server.url, sizes=[4, 8], load={"iterations": 3})
+    data["dataset"]["create"]["path"] = "/api/prompts"
+    result = CliRunner().invoke(main, ["run", str(write_scenario(data))])
+    assert result.exit_code == 3, result.output
+    assert ("could not grow the dataset to 4 records: 0 of 4 creates succeeded; first failure: "
+            "404 Not Found from POST /api/prompts") in result.output
+    assert "no route POST /api/prompts" in result.output, "the answer's first words are shown"
+    assert "Dataset size" not in result.output
+    assert records_server.hits["GET /records"] == 0, "nothing is measured on a dataset that is not there"
+    saved = load_results(next((tmp_path / "out").iterdir()))
+    assert not saved.complete
+    assert saved.stop_reason is not None
+    assert saved.stop_reason.startswith("target error: could not grow the dataset to 4 records")
+    assert [(s.size, s.existing, s.created, s.failed) for s in saved.seeding] == [(4, 0, 0, 4)]
+    assert saved.cells == ()
+
+
+def test_a_partial_shortfall_is_measured_and_says_how_many_records_are_there(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    data = records_scenario(records_server.url, sizes=[6], load={"iterations": 2},
+                            endpoints=[{"name": "list", "path": "/records"}])
+    data["dataset"]["create"] = {"path": "/records",
+                                 "body": '{% if n % 3 == 0 %}not json{% else %}{"title": "r{{ n }}"}{% endif %}'}
+    result = CliRunner().invoke(main, ["run", str(write_scenario(data))])
+    assert result.exit_code == 0, result.output
+    assert "Dataset size: 6 records requested, only 4 there (0 before, 4 created in" in result.output
+    assert "2 failed" in result.output
+    assert records_server.hits["POST /records"] == 6
+    assert records_server.records == {}

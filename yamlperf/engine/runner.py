@@ -123,7 +123,8 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
                            load.think_time, load.max_duration, options.debug)
         if scenario.dataset:
             seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,
-                            workers=load.max_workers, stop=options.stop, observer=observer)
+                            workers=load.max_workers, stop=options.stop, observer=observer,
+                            secrets=options.secrets)
         _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer)
     finally:
         try:
@@ -140,7 +141,9 @@ def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: 
         if stop.is_set():
             return
         if seeder is not None and size is not None:
-            journal.add_seeding(seeder.grow(size))
+            step = seeder.grow(size)
+            journal.add_seeding(step)
+            seeder.check_reached(step)
         ids = tuple(seeder.ids) if seeder is not None else ()
         for cell in (c for c in ready.plan.cells if c.size == size):
             if stop.is_set():

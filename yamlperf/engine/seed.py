@@ -15,8 +15,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
+from http import HTTPStatus
 from typing import Any
 
+from ..errors import TargetError
+from ..redact import SecretRegistry
 from ..results import SeedStep
 from ..scenario import Dataset, Target
 from .auth import Authenticator
@@ -32,6 +35,7 @@ logger = logging.getLogger(__name__)
 WINDOW_PER_WORKER = 4
 """Tasks submitted ahead of the workers: enough to keep them busy, few enough that a million
 records cost no memory up front and Ctrl-C has next to nothing queued to drop."""
+BODY_EXCERPT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,8 @@ class Seeder:
     """Owns the ids the run created (in record order) and the records' lifecycle."""
 
     def __init__(self, dataset: Dataset, target: Target, *, client: SessionClient, auth: Authenticator,
-                 context: RunContext, workers: int, stop: threading.Event, observer: Observer) -> None:
+                 context: RunContext, workers: int, stop: threading.Event, observer: Observer,
+                 secrets: SecretRegistry | None = None) -> None:
         self._dataset = dataset
         self._client = client
         self._auth = auth
@@ -65,8 +70,11 @@ class Seeder:
             if dataset.delete else None
         self._count = RequestTemplate(dataset.count.request, target.base_url, target.headers) \
             if dataset.count else None
+        self._scrub = secrets.scrub if secrets is not None else str
         self.ids: list[Any] = []
         self.created = 0
+        self.first_failure = ""
+        """How the first failed create of the last ``grow`` failed (status or fault, the answer)."""
 
     def grow(self, size: int) -> SeedStep:
         """Create the records missing to reach ``size``; one ``SeedStep`` with the creates' latency."""
@@ -78,21 +86,51 @@ class Seeder:
         started = time.perf_counter()
         results = self._run_all(partial(self._create_one, n, size, ids) for n in numbers)
         wall = time.perf_counter() - started
-        failed = 0
+        made = failed = 0
+        first_failure = ""
         for created in sorted((r for r in results if r is not None), key=lambda c: c.n):
             ok = created.record_id is not None
-            failed += not ok
             exchange = created.exchange
             recorder.record(exchange.duration, _category(exchange, ok), exchange.status, len(exchange.body),
                             exchange.error)
             if ok:
+                made += 1
                 self.ids.append(created.record_id)
                 self.created += 1
+            else:
+                failed += 1
+                first_failure = first_failure or self._describe_failure(exchange)
+        self.first_failure = first_failure
         if failed:
-            logger.warning("seeding to %d: %d of %d creates failed", size, failed, len(numbers))
+            logger.warning("seeding to %d: %d of %d creates failed, %d records there (first failure: %s)",
+                           size, failed, made + failed, existing + made, first_failure)
         info = CellInfo("create", self._create.method, self._create.spec_path, size, self._workers)
-        return SeedStep(size, existing, len(numbers) - failed, failed, wall,
-                        summarize(recorder, info, wall).latency)
+        return SeedStep(size, existing, made, failed, wall, summarize(recorder, info, wall).latency)
+
+    def check_reached(self, step: SeedStep) -> None:
+        """A ``TargetError`` when no create of ``step`` succeeded (the size cannot be reached, so
+        measuring it would measure a different dataset); a partial shortfall is only reported."""
+        if step.created or not step.failed or self._stop.is_set():
+            return
+        there = f"{step.existing} there, " if step.existing else ""
+        raise TargetError(f"could not grow the dataset to {step.size} records: {there}0 of {step.failed} "
+                          f"creates succeeded; first failure: {self.first_failure}\n"
+                          "  check dataset.create (its path, body and id_path) against the API")
+
+    def _describe_failure(self, exchange: Exchange) -> str:
+        where = f"{self._create.method} {self._create.spec_path}"
+        if exchange.fault:
+            return f"{exchange.fault} ({exchange.error}) from {where}"
+        try:
+            phrase = HTTPStatus(exchange.status).phrase
+        except ValueError:
+            phrase = ""
+        answer = exchange.body[:BODY_EXCERPT].decode("utf-8", "replace").strip()
+        if 200 <= exchange.status < 300:
+            what = f"{exchange.status} {phrase} without an id at {self._dataset.id_path!r}"
+        else:
+            what = f"{exchange.status} {phrase}".rstrip()
+        return self._scrub(f"{what} from {where}" + (f": {answer}" if answer else ""))
 
     def cleanup(self) -> Cleanup:
         """Delete every record this run created (a 404 counts as gone); never stops on a failure."""

@@ -38,8 +38,12 @@ def _size_title(size: int | None, seeding: tuple[SeedStep, ...]) -> str:
         return f"Dataset size: {size} records"
     create = f", create median {format_ms(step.latency.median)} ms" if step.latency else ""
     failed = f", {step.failed} failed" if step.failed else ""
-    return (f"Dataset size: {size} records ({step.existing} there, {step.created} created in "
-            f"{step.wall_time:.2f}s{create}{failed})")
+    detail = f"{step.created} created in {step.wall_time:.2f}s{create}{failed}"
+    there = step.existing + step.created
+    if there < size:
+        return (f"Dataset size: {size} records requested, only {there} there "
+                f"({step.existing} before, {detail})")
+    return f"Dataset size: {size} records ({step.existing} there, {detail})"
 
 
 def _row(cell: CellStats) -> tuple[str, ...]:
