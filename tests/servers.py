@@ -130,8 +130,11 @@ class RecordsServer:
     """The records API above, served on a background thread; counts every hit by route."""
 
     def __init__(self, *, auth: bool = False, token_lifetime: float = 300.0, preload: int = 0,
-                 username: str = USERNAME, password: str = PASSWORD, port: int = 0) -> None:
+                 username: str = USERNAME, password: str = PASSWORD, port: int = 0,
+                 delete_delay: float = 0.0) -> None:
         self.auth = auth
+        self.delete_delay = delete_delay
+        """Seconds each ``DELETE /records/{id}`` takes: a cleanup slow enough to interrupt."""
         self.token_lifetime = token_lifetime
         self.username = username
         self.password = password
@@ -247,6 +250,8 @@ class RecordsServer:
 
     def _one(self, method: str, raw_id: str) -> tuple[int, Any]:
         record_id = int(raw_id) if raw_id.isdigit() else -1
+        if method == "DELETE" and self.delete_delay:
+            time.sleep(self.delete_delay)
         with self._lock:
             if record_id not in self.records:
                 return 404, {"detail": "not found"}

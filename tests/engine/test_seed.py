@@ -84,3 +84,47 @@ def test_a_partial_shortfall_is_measured_and_says_how_many_records_are_there(
     assert "2 failed" in result.output
     assert records_server.hits["POST /records"] == 6
     assert records_server.records == {}
+
+
+def test_a_graceful_stop_mid_seed_keeps_the_partial_seeding_step(
+        records_server: RecordsServer, write_scenario: ScenarioFactory, tmp_path: Path) -> None:
+    data = records_scenario(records_server.url, sizes=[200_000], load={"iterations": 1, "max_workers": 4})
+    process = _start_run(write_scenario(data))
+    _wait_for(lambda: records_server.hits["POST /records"] >= 200, 30, process)
+    process.send_signal(signal.SIGINT)
+    _stdout, stderr, _took = _finish(process, timeout=20)
+    assert process.returncode == 130, stderr[-2000:]
+    saved = load_results(next((tmp_path / "out").iterdir()))
+    [step] = saved.seeding
+    assert step.size == 200_000
+    assert step.existing == 0
+    assert 200 <= step.created == records_server.hits["POST /records"] < 200_000
+    assert step.failed == 0
+    assert records_server.records == {}
+
+
+def test_a_forced_stop_during_cleanup_says_how_many_records_are_left_and_lists_their_ids(
+        write_scenario: ScenarioFactory, tmp_path: Path) -> None:
+    with RecordsServer(delete_delay=0.05) as server:
+        data = records_scenario(server.url, sizes=[200_000], load={"iterations": 1, "max_workers": 4})
+        process = _start_run(write_scenario(data))
+        _wait_for(lambda: server.hits["POST /records"] >= 300, 30, process)
+        process.send_signal(signal.SIGINT)
+        _wait_for(lambda: server.hits["DELETE /records/{id}"] >= 20, 20, process)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGINT)
+        stdout, stderr, took = _finish(process, timeout=20)
+        assert process.returncode == 130, stderr[-2000:]
+        assert took < 5, f"a forced stop took {took:.1f}s"
+        assert "results:" in stdout
+        left = set(server.records)
+        assert left, "the forced stop came before the cleanup finished"
+        run_dir = next((tmp_path / "out").iterdir())
+        listed = {int(line) for line in (run_dir / "leftover_ids.txt").read_text("utf-8").split()}
+        assert left <= listed, "every record still there is listed"
+        assert len(listed - left) <= 4, "at most the deletes in flight are listed but gone"
+        assert f"{len(listed)} records this run created may still be on the target" in stderr
+        assert str(run_dir / "leftover_ids.txt") in stderr
+        saved = load_results(run_dir)
+        assert saved.stop_reason == "interrupted"
+        assert saved.seeding[0].created >= 300

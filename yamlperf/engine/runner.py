@@ -36,6 +36,8 @@ from .target import check_reachable, running_target
 
 logger = logging.getLogger(__name__)
 INTERRUPTED = "interrupted"
+LEFTOVER_IDS = "leftover_ids.txt"
+"""In the run folder: the ids of records the run created and could not delete, one a line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
         _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer)
     finally:
         try:
-            _clean_up(scenario, seeder, options, observer)
+            _clean_up(scenario, seeder, options, observer, journal.run_dir / LEFTOVER_IDS)
         finally:
             transports.close()
             client.close()
@@ -141,8 +143,7 @@ def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: 
         if stop.is_set():
             return
         if seeder is not None and size is not None:
-            step = seeder.grow(size)
-            journal.add_seeding(step)
+            step = seeder.grow(size, record=journal.add_seeding)
             seeder.check_reached(step)
         ids = tuple(seeder.ids) if seeder is not None else ()
         for cell in (c for c in ready.plan.cells if c.size == size):
@@ -153,11 +154,12 @@ def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: 
             observer.cell_done(stats)
 
 
-def _clean_up(scenario: Scenario, seeder: Seeder | None, options: RunOptions, observer: Observer) -> None:
+def _clean_up(scenario: Scenario, seeder: Seeder | None, options: RunOptions, observer: Observer,
+              leftovers: Path) -> None:
     if seeder is None or not seeder.ids:
         return
     if options.keep_data or (scenario.dataset is not None and not scenario.dataset.cleanup):
         observer.note(f"keeping the {len(seeder.ids)} records this run created")
         return
-    report = seeder.cleanup()
+    report = seeder.cleanup(leftovers)
     logger.info("cleanup: %d deleted, %d failed, %d kept", report.deleted, report.failed, report.kept)

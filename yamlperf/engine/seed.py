@@ -8,6 +8,8 @@ records this run created.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import threading
 import time
@@ -16,11 +18,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from ..errors import TargetError
 from ..redact import SecretRegistry
-from ..results import SeedStep
+from ..results import SeedStep, write_atomic
 from ..scenario import Dataset, Target
 from .auth import Authenticator
 from .checks import dig, parse_json
@@ -76,36 +79,52 @@ class Seeder:
         self.first_failure = ""
         """How the first failed create of the last ``grow`` failed (status or fault, the answer)."""
 
-    def grow(self, size: int) -> SeedStep:
-        """Create the records missing to reach ``size``; one ``SeedStep`` with the creates' latency."""
+    def grow(self, size: int, record: Callable[[SeedStep], None] | None = None) -> SeedStep:
+        """Create the records missing to reach ``size``; one ``SeedStep`` with the creates' latency.
+
+        Each answer is taken in as it arrives, so a forced stop (a second Ctrl-C) loses no created
+        id; ``record`` receives the step, the partial one too, before any exception goes on.
+        """
         existing = self._existing()
         numbers = range(existing + 1, size + 1)
         self._observer.phase(f"seeding {len(numbers)} records to reach {size}", len(numbers))
         recorder = Recorder()
-        ids = tuple(self.ids)
-        started = time.perf_counter()
-        results = self._run_all(partial(self._create_one, n, size, ids) for n in numbers)
-        wall = time.perf_counter() - started
-        made = failed = 0
-        first_failure = ""
-        for created in sorted((r for r in results if r is not None), key=lambda c: c.n):
+        made: list[tuple[int, Any]] = []
+        failures: list[tuple[int, Exchange]] = []
+
+        def take(created: Created | None) -> None:
+            if created is None:
+                return
             ok = created.record_id is not None
             exchange = created.exchange
             recorder.record(exchange.duration, _category(exchange, ok), exchange.status, len(exchange.body),
                             exchange.error)
             if ok:
-                made += 1
-                self.ids.append(created.record_id)
-                self.created += 1
+                made.append((created.n, created.record_id))
+            elif not failures or created.n < failures[0][0]:
+                failures.insert(0, (created.n, exchange))
             else:
-                failed += 1
-                first_failure = first_failure or self._describe_failure(exchange)
-        self.first_failure = first_failure
-        if failed:
+                failures.append((created.n, exchange))
+
+        ids = tuple(self.ids)
+        started = time.perf_counter()
+        try:
+            self._run_all((partial(self._create_one, n, size, ids) for n in numbers), take)
+        finally:
+            wall = time.perf_counter() - started
+            self.ids.extend(record_id for _, record_id in sorted(made, key=lambda pair: pair[0]))
+            self.created += len(made)
+            self.first_failure = self._describe_failure(failures[0][1]) if failures else ""
+            info = CellInfo("create", self._create.method, self._create.spec_path, size, self._workers)
+            step = SeedStep(size, existing, len(made), len(failures), wall,
+                            summarize(recorder, info, wall).latency)
+            if record is not None:
+                record(step)
+        if failures:
             logger.warning("seeding to %d: %d of %d creates failed, %d records there (first failure: %s)",
-                           size, failed, made + failed, existing + made, first_failure)
-        info = CellInfo("create", self._create.method, self._create.spec_path, size, self._workers)
-        return SeedStep(size, existing, made, failed, wall, summarize(recorder, info, wall).latency)
+                           size, len(failures), len(made) + len(failures), existing + len(made),
+                           self.first_failure)
+        return step
 
     def check_reached(self, step: SeedStep) -> None:
         """A ``TargetError`` when no create of ``step`` succeeded (the size cannot be reached, so
@@ -132,21 +151,42 @@ class Seeder:
             what = f"{exchange.status} {phrase}".rstrip()
         return self._scrub(f"{what} from {where}" + (f": {answer}" if answer else ""))
 
-    def cleanup(self) -> Cleanup:
-        """Delete every record this run created (a 404 counts as gone); never stops on a failure."""
+    def cleanup(self, leftovers: Path | None = None) -> Cleanup:
+        """Delete every record this run created (a 404 counts as gone); never stops on a failure.
+
+        ``ids`` shrinks as deletes succeed, so after a forced stop it holds what may be left; those
+        ids are written to ``leftovers`` (one a line) and the user is told how many there are.
+        """
         if not self.ids:
             return Cleanup(0, 0, 0)
         if self._delete is None:
             logger.warning("keeping %d records: the dataset has no `delete` request", len(self.ids))
+            self._list_leftovers(leftovers)
             return Cleanup(0, 0, len(self.ids))
-        ids = list(self.ids)
-        self._observer.phase(f"cleaning up {len(ids)} records", len(ids))
-        results = self._run_all((partial(self._delete_one, rid) for rid in ids), stoppable=False)
-        gone = {rid for rid, ok in (r for r in results if r is not None) if ok}
-        self.ids = [rid for rid in ids if rid not in gone]
+        remaining = dict.fromkeys(self.ids)
+        total = len(remaining)
+        self._observer.phase(f"cleaning up {total} records", total)
+
+        def take(result: tuple[Any, bool]) -> None:
+            record_id, ok = result
+            if ok:
+                remaining.pop(record_id, None)
+
+        try:
+            self._run_all((partial(self._delete_one, rid) for rid in list(remaining)), take, stoppable=False)
+        finally:
+            self.ids = list(remaining)
+            self._list_leftovers(leftovers)
         if self.ids:
             logger.warning("cleanup: %d records could not be deleted: %s", len(self.ids), self.ids[:10])
-        return Cleanup(len(gone), len(self.ids), 0)
+        return Cleanup(total - len(self.ids), len(self.ids), 0)
+
+    def _list_leftovers(self, path: Path | None) -> None:
+        if path is None or not self.ids:
+            return
+        write_atomic(path, "".join(f"{i if isinstance(i, str) else json.dumps(i)}\n" for i in self.ids))
+        self._observer.note(f"{len(self.ids)} records this run created may still be on the target: "
+                            f"their ids are in {path}")
 
     def _existing(self) -> int:
         if self._count is None or self._dataset.count is None:
@@ -182,13 +222,13 @@ class Seeder:
         exchange = self._auth.send(self._delete, context, self._client.send)
         return record_id, not exchange.fault and (200 <= exchange.status < 300 or exchange.status == 404)
 
-    def _run_all(self, tasks: Iterable[Callable[[], Any]], stoppable: bool = True) -> list[Any]:
-        """Run on ``max_workers`` threads, reporting progress as tasks finish.
+    def _run_all(self, tasks: Iterable[Callable[[], Any]], take: Callable[[Any], None],
+                 stoppable: bool = True) -> None:
+        """Run on ``max_workers`` threads; ``take`` each result on this thread as it arrives.
 
         Tasks are submitted in a window of ``WINDOW_PER_WORKER`` per worker, never all at once; once
         the stop event is set (``stoppable``) no new task starts, the ones in flight finish.
         """
-        results = []
         todo = iter(tasks)
         window = self._workers * WINDOW_PER_WORKER
         done = 0
@@ -204,14 +244,16 @@ class Seeder:
                     if not pending:
                         break
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    results.extend(future.result() for future in finished)
-                    done += len(finished)
+                    for future in finished:
+                        done += 1
+                        take(future.result())
                     self._observer.advance(done)
             except BaseException:
-                for future in pending:
-                    future.cancel()
+                running = [future for future in pending if not future.cancel()]
+                for future in running:  # finished anyway (the pool waits for them): keep their ids
+                    with contextlib.suppress(Exception):
+                        take(future.result())
                 raise
-        return results
 
 
 def _category(exchange: Exchange, ok: bool) -> str:
