@@ -202,7 +202,7 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
     """Run with a progress line and Ctrl-C handling; print the summary and the results path."""
     from ..engine.credentials import Credentials
     from ..engine.matrix import expand
-    from ..engine.rundir import command_line
+    from ..engine.rundir import command_line, secret_arguments
     from ..engine.runner import RunOptions, run_scenario
     from ..render.console import format_summary
     from .progress import ProgressLine, run_logging
@@ -210,6 +210,8 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
     options = RunOptions(scenario_file=file, credentials=Credentials(username, password),
                          keep_data=keep_data, debug=debug, command=command_line())
     options.secrets.add(password)
+    for value in secret_arguments():
+        options.secrets.add(value)
     progress = ProgressLine(len(expand(scenario).cells))
     with run_logging(debug, options.secrets), stop_on_ctrl_c(options.stop):
         try:

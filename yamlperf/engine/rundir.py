@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
+from ..redact import is_secret_key
 from ..results import RunMeta
 
 logger = logging.getLogger(__name__)
@@ -108,11 +109,34 @@ def run_meta(identity: RunIdentity, duration: float) -> RunMeta:
 
 
 def command_line(argv: list[str] | None = None) -> str:
-    """The command as typed, with the value of ``--password`` masked whatever its length."""
+    """The command as typed, with secrets masked whatever their length: the value of ``--password``
+    and of every ``--set`` whose key names a secret (``--set auth.token=...``)."""
     args = list(sys.argv if argv is None else argv)
-    for index, arg in enumerate(args):
-        if arg.startswith("--password="):
-            args[index] = "--password=***"
-        elif arg == "--password" and index + 1 < len(args):
-            args[index + 1] = "***"
+    for index, (arg, value) in enumerate(_secret_arguments(args)):
+        if value is not None:
+            args[index] = arg[: len(arg) - len(value)] + "***"
     return shlex.join([Path(args[0]).name, *args[1:]]) if args else ""
+
+
+def secret_arguments(argv: list[str] | None = None) -> list[str]:
+    """The secret values given on the command line (see ``command_line``), to register and scrub."""
+    args = list(sys.argv if argv is None else argv)
+    return [value for _, value in _secret_arguments(args) if value]
+
+
+def _secret_arguments(args: list[str]) -> list[tuple[str, str | None]]:
+    """Each argument, with the secret value it ends with (or ``None``)."""
+    found: list[tuple[str, str | None]] = []
+    for index, arg in enumerate(args):
+        option = args[index - 1] if index else ""
+        value = None
+        if arg.startswith("--password="):
+            value = arg.removeprefix("--password=")
+        elif option == "--password":
+            value = arg
+        elif arg.startswith("--set=") or option == "--set":
+            key, sep, rest = arg.removeprefix("--set=").partition("=")
+            if sep and is_secret_key(re.split(r"[.\[\]]+", key.strip().strip(".[]"))[-1]):
+                value = rest
+        found.append((arg, value))
+    return found
