@@ -37,7 +37,7 @@ class SecretRegistry:
         self._pattern: re.Pattern[str] | None = None
 
     def add(self, value: str | None) -> None:
-        if not value or len(value) < _MIN_SECRET_LENGTH:
+        if not value or len(value) < _MIN_SECRET_LENGTH or value in self._values:
             return
         with self._lock:
             if value not in self._values:
@@ -51,6 +51,9 @@ class SecretRegistry:
 
     def __contains__(self, value: object) -> bool:
         return value in self._values
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 def redact(value: Any, secrets: SecretRegistry | None = None) -> Any:

@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from servers import RecordsServer, ScenarioFactory, make_jwt, records_scenario
 
+from yamlperf.cli import main
 from yamlperf.engine.rundir import command_line, secret_arguments
 from yamlperf.results import load_results
 
@@ -44,3 +47,44 @@ def test_a_token_given_with_set_is_not_in_results_or_debug_output(
     assert "GET http://127.0.0.1" in done.stderr
     assert token not in done.stderr
     assert token not in done.stdout
+
+
+QKEY, HKEY, BKEY = "query-key-5b1e9c", "header-key-77d0a2", "body-secret-c4f81e"
+
+
+def test_rendered_secret_query_header_and_body_values_are_scrubbed_from_debug_output(
+        records_server: RecordsServer, write_scenario: ScenarioFactory, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("QKEY", QKEY), ("HKEY", HKEY), ("BKEY", BKEY)):
+        monkeypatch.setenv(name, value)
+    data = records_scenario(records_server.url, sizes=[2], load={"iterations": 3}, endpoints=[
+        {"name": "echo", "method": "POST", "path": "/echo", "query": {"apikey": "{{ env.QKEY }}"},
+         "headers": {"X-Api-Key": "{{ env.HKEY }}"},
+         "json": {"user": {"client_secret": "{{ env.BKEY }}"}, "n": "{{ i }}"}}])
+    data["dataset"]["create"]["query"] = {"apikey": "{{ env.QKEY }}"}
+    result = CliRunner().invoke(main, ["run", str(write_scenario(data)), "--debug"])
+    assert result.exit_code == 0, result.output
+    assert records_server.hits["POST /echo"] == 3
+    assert "POST http://127.0.0.1" in result.stderr, "--debug logs the requests"
+    assert "urllib3.connectionpool" in result.stderr, "third-party debug lines are shown (and scrubbed)"
+    assert "apikey=***" in result.stderr
+    text = next((tmp_path / "out").iterdir()).joinpath("results.json").read_text("utf-8")
+    for secret in (QKEY, HKEY, BKEY):
+        assert secret not in result.stderr
+        assert secret not in result.output
+        assert secret not in text
+
+
+def test_a_secret_that_changes_with_every_request_is_registered_a_bounded_number_of_times() -> None:
+    from yamlperf.engine.prepare import MAX_REGISTERED, RequestTemplate
+    from yamlperf.redact import SecretRegistry
+    from yamlperf.scenario import RequestSpec
+
+    secrets = SecretRegistry()
+    spec = RequestSpec("GET", "/x", query=(("signature", "sig-{{ i }}"), ("page", "{{ i }}")))
+    template = RequestTemplate(spec, "http://127.0.0.1:9", secrets=secrets)
+    for i in range(MAX_REGISTERED * 3):
+        template.render({"i": i}, {})
+    assert len(secrets) == MAX_REGISTERED
+    assert "sig-7" in secrets
+    assert "1000" not in secrets, "only secret-named parameters are registered"

@@ -108,7 +108,7 @@ class Authenticator:
         spec = login.request
         if spec.body_kind is BodyKind.NONE:
             spec = replace(spec, body_kind=BodyKind.JSON, body=DEFAULT_LOGIN_BODY)
-        template = RequestTemplate(spec, self._target.base_url, self._target.headers)
+        template = RequestTemplate(spec, self._target.base_url, self._target.headers, self._secrets)
         try:
             request = template.render(self._context, {})
         except TemplateError as exc:

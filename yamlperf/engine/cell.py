@@ -35,9 +35,9 @@ WATCH_INTERVAL_S = 0.1
 class CompiledEndpoint:
     """An endpoint's request, expectations and captures, compiled once per run."""
 
-    def __init__(self, endpoint: Endpoint, target: Target) -> None:
+    def __init__(self, endpoint: Endpoint, target: Target, secrets: SecretRegistry | None = None) -> None:
         self.endpoint = endpoint
-        self.template = RequestTemplate(endpoint.request, target.base_url, target.headers)
+        self.template = RequestTemplate(endpoint.request, target.base_url, target.headers, secrets)
         self.checker = Checker(endpoint.expect, endpoint.captures)
         self.needs_context = not self.template.static or self.checker.needs_context
 

@@ -7,6 +7,7 @@ reused (per authentication token), so a static endpoint costs nothing per reques
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -14,11 +15,14 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from .. import __version__
+from ..redact import SecretRegistry, is_secret_key
 from ..scenario import BodyKind, Pairs, RequestSpec
 from ..templating import Compiled, compile_text, compile_value
 from .http import Prepared
 
+logger = logging.getLogger(__name__)
 USER_AGENT = f"yamlperf/{__version__}"
+MAX_REGISTERED = 256
 _CONTENT_TYPES = {BodyKind.JSON: "application/json", BodyKind.FORM: "application/x-www-form-urlencoded"}
 NO_CONTEXT: Mapping[str, Any] = MappingProxyType({})
 
@@ -34,7 +38,8 @@ class AuthHeaders:
 class RequestTemplate:
     """Renders one ``RequestSpec`` against ``target.base_url`` and ``target.headers``."""
 
-    def __init__(self, spec: RequestSpec, base_url: str, base_headers: Pairs = ()) -> None:
+    def __init__(self, spec: RequestSpec, base_url: str, base_headers: Pairs = (),
+                 secrets: SecretRegistry | None = None) -> None:
         self.method = spec.method
         self.spec_path = spec.path
         self._base = urlsplit(base_url)
@@ -52,6 +57,12 @@ class RequestTemplate:
             parts.append(self._body)
         self.static = all(p.static for p in parts)
         self._cached: tuple[int, Prepared] | None = None
+        self._secret_query = frozenset(i for i, (k, _) in enumerate(spec.query) if is_secret_key(k))
+        self._secret_headers = frozenset(i for i, (k, _) in enumerate(merged.values()) if is_secret_key(k))
+        self._secret_body = _secret_paths(spec)
+        watched = self._secret_query or self._secret_headers or self._secret_body
+        self._secrets = secrets if watched else None
+        self._registered = 0
 
     def prepare(self, context: Mapping[str, Any], auth: AuthHeaders = AuthHeaders()) -> Prepared:
         """The request for one context; for a static request the same object every time."""
@@ -67,16 +78,40 @@ class RequestTemplate:
     def render(self, context: Mapping[str, Any], auth_headers: Mapping[str, str]) -> Prepared:
         """Render every template (raises ``TemplateError``)."""
         origin, target = self._locate(str(self._path.render(context)))
-        if self._query:
-            query = urlencode([(str(k.render(context)), str(v.render(context))) for k, v in self._query])
-            target = f"{target}{'&' if '?' in target else '?'}{query}"
+        query = [(str(k.render(context)), str(v.render(context))) for k, v in self._query]
+        if query:
+            target = f"{target}{'&' if '?' in target else '?'}{urlencode(query)}"
         headers = {"User-Agent": USER_AGENT}
-        headers.update((str(k.render(context)), str(v.render(context))) for k, v in self._headers)
+        pairs = [(str(k.render(context)), str(v.render(context))) for k, v in self._headers]
+        headers.update(pairs)
         headers.update(auth_headers)
-        body = self._render_body(context)
+        value = self._body.render(context) if self._body is not None else None
+        body = self._encode_body(value)
         if body is not None and self._content_type:
             headers["Content-Type"] = self._content_type
+        if self._secrets is not None:
+            self._register(query, pairs, value)
         return Prepared(self.method, origin, target, headers, body)
+
+    def _register(self, query: list[tuple[str, str]], headers: list[tuple[str, str]], body: Any) -> None:
+        """Add the rendered values of secret-named query parameters, headers and body keys to the
+        run's secrets, so ``--debug`` and every log line scrub them; a value that changes with every
+        request (a signature, a nonce) stops being added after ``MAX_REGISTERED`` of them."""
+        secrets = self._secrets
+        if secrets is None:
+            return
+        before = len(secrets)
+        for index in self._secret_query:
+            secrets.add(query[index][1])
+        for index in self._secret_headers:
+            secrets.add(headers[index][1])
+        for path in self._secret_body:
+            _add_leaves(secrets, _at(body, path))
+        self._registered += len(secrets) - before
+        if self._registered >= MAX_REGISTERED:
+            logger.warning("%s %s renders a new secret value on each request: only the first %d are "
+                           "scrubbed from the output", self.method, self.spec_path, self._registered)
+            self._secrets = None
 
     def _locate(self, path: str) -> tuple[str, str]:
         url = urlsplit(path) if path.startswith(("http://", "https://")) else None
@@ -86,10 +121,9 @@ class RequestTemplate:
         prefix = base.path.rstrip("/")
         return f"{base.scheme}://{base.netloc}", f"{prefix}{'' if path.startswith('/') else '/'}{path}"
 
-    def _render_body(self, context: Mapping[str, Any]) -> bytes | None:
+    def _encode_body(self, value: Any) -> bytes | None:
         if self._body is None:
             return None
-        value = self._body.render(context)
         if self._body_kind is BodyKind.JSON:
             return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         if self._body_kind is BodyKind.FORM:
@@ -105,3 +139,47 @@ def _compile_body(spec: RequestSpec) -> Compiled | None:
     if spec.body_kind is BodyKind.FORM:
         return compile_value([list(pair) for pair in spec.body])
     return compile_value(spec.body)
+
+
+def _secret_paths(spec: RequestSpec) -> tuple[tuple[int | str, ...], ...]:
+    """Where the body holds values under secret-named keys: JSON keys at any depth, form fields."""
+    if spec.body_kind is BodyKind.FORM:
+        return tuple((i, 1) for i, (k, _) in enumerate(spec.body) if is_secret_key(str(k)))
+    if spec.body_kind is not BodyKind.JSON:
+        return ()
+    found: list[tuple[int | str, ...]] = []
+
+    def walk(value: Any, path: tuple[int | str, ...]) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if is_secret_key(str(key)):
+                    found.append((*path, key))
+                else:
+                    walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+
+    walk(spec.body, ())
+    return tuple(found)
+
+
+def _at(value: Any, path: tuple[int | str, ...]) -> Any:
+    for part in path:
+        try:
+            value = value[part]
+        except (LookupError, TypeError):
+            return None
+    return value
+
+
+def _add_leaves(secrets: SecretRegistry, value: Any) -> None:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            _add_leaves(secrets, item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _add_leaves(secrets, item)
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        secrets.add(str(value))
+

@@ -105,7 +105,7 @@ def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
                                       options.environ if options.environ is not None else os.environ,
                                       options.secrets)
     context = RunContext(scenario.variables, credential_context(credentials), feed, options.environ)
-    endpoints = {e.name: CompiledEndpoint(e, scenario.target) for e in scenario.endpoints}
+    endpoints = {e.name: CompiledEndpoint(e, scenario.target, options.secrets) for e in scenario.endpoints}
     return _Prepared(expand(scenario), endpoints, context, credentials)
 
 

@@ -68,10 +68,10 @@ class Seeder:
         self._workers = max(1, workers)
         self._stop = stop
         self._observer = observer
-        self._create = RequestTemplate(dataset.create, target.base_url, target.headers)
-        self._delete = RequestTemplate(dataset.delete, target.base_url, target.headers) \
+        self._create = RequestTemplate(dataset.create, target.base_url, target.headers, secrets)
+        self._delete = RequestTemplate(dataset.delete, target.base_url, target.headers, secrets) \
             if dataset.delete else None
-        self._count = RequestTemplate(dataset.count.request, target.base_url, target.headers) \
+        self._count = RequestTemplate(dataset.count.request, target.base_url, target.headers, secrets) \
             if dataset.count else None
         self._scrub = secrets.scrub if secrets is not None else str
         self.ids: list[Any] = []
