@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from servers import RecordsServer, ScenarioFactory, make_jwt, records_scenario
+from servers import RecordsServer, ScenarioFactory, free_port, make_jwt, records_scenario
 
 from yamlperf.cli import main
 from yamlperf.engine.rundir import command_line, secret_arguments
@@ -88,3 +88,25 @@ def test_a_secret_that_changes_with_every_request_is_registered_a_bounded_number
     assert len(secrets) == MAX_REGISTERED
     assert "sig-7" in secrets
     assert "1000" not in secrets, "only secret-named parameters are registered"
+
+
+def test_server_env_secrets_are_scrubbed_from_the_log_tail_an_error_shows(
+        write_scenario: ScenarioFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_url = "postgres://app:db-pass-9911@db.internal/app"
+    monkeypatch.setenv("TEST_DB_URL", db_url)
+    monkeypatch.setenv("TEST_APP_PORT", "18080")
+    code = ("import os, sys; print('SECRET_KEY', os.environ['SECRET_KEY']); "
+            "print('DATABASE_URL', os.environ['DATABASE_URL']); print('PORT', os.environ['PORT']); sys.exit(3)")
+    data = records_scenario(f"http://127.0.0.1:{free_port()}", sizes=[2])
+    data["target"]["server"] = {"command": [sys.executable, "-c", code], "start_timeout": "10s",
+                                "env": {"SECRET_KEY": "literal-s3cr3t-value", "DATABASE_URL": "{{ env.TEST_DB_URL }}",
+                                        "PORT": "{{ env.TEST_APP_PORT }}"}}
+    result = CliRunner().invoke(main, ["run", str(write_scenario(data)), "--debug"])
+    assert result.exit_code == 3, result.output
+    assert "the target exited with code 3 before it was ready" in result.output
+    assert "SECRET_KEY ***" in result.output
+    assert "DATABASE_URL ***" in result.output
+    assert "PORT 18080" in result.output, "a number from the environment is no secret"
+    for secret in ("literal-s3cr3t-value", db_url):
+        assert secret not in result.output
+        assert secret not in result.stderr

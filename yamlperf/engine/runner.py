@@ -82,7 +82,8 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
                       scenario_file=options.scenario_file, command=options.command)
     stop = options.stop
     try:
-        with running_target(scenario.target, journal.run_dir / "server.log", stop, options.environ):
+        with running_target(scenario.target, journal.run_dir / "server.log", stop, options.environ,
+                            options.secrets):
             if not stop.is_set():
                 check_reachable(scenario.target.base_url, scenario.target.timeout)
                 _measure(scenario, ready, options, journal, observer)

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import urllib3
 
 from ..errors import TargetError, UsageError
+from ..redact import SecretRegistry, is_secret_key
 from ..scenario import Server, Target
 from ..templating import TemplateError, compile_text
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 POLL_INTERVAL_S = 0.1
 LOG_TAIL_LINES = 20
 CONNECT_TIMEOUT_S = 5.0
+_SWITCHES = frozenset({"true", "false", "yes", "no", "on", "off"})
 
 
 def ready_url(target: Target, server: Server) -> str:
@@ -66,8 +68,12 @@ def check_reachable(base_url: str, timeout: float) -> None:
 
 @contextlib.contextmanager
 def running_target(target: Target, log_path: Path, stop: threading.Event,
-                   environ: Mapping[str, str] | None = None) -> Iterator[None]:
-    """The target is up inside the block; a server started here is stopped on the way out, always."""
+                   environ: Mapping[str, str] | None = None,
+                   secrets: SecretRegistry | None = None) -> Iterator[None]:
+    """The target is up inside the block; a server started here is stopped on the way out, always.
+
+    ``secrets`` receives the secret values of ``server.env`` and scrubs the log lines an error shows.
+    """
     server = target.server
     if server is None:
         yield
@@ -77,18 +83,26 @@ def running_target(target: Target, log_path: Path, stop: threading.Event,
         logger.info("reusing the server that already answers at %s", url)
         yield
         return
-    process = _start(server, log_path, os.environ if environ is None else environ)
+    secrets = secrets if secrets is not None else SecretRegistry()
+    process = _start(server, log_path, os.environ if environ is None else environ, secrets)
     try:
-        _wait_ready(process, server, url, verify_tls=target.verify_tls, log_path=log_path, stop=stop)
+        _wait_ready(process, server, url, verify_tls=target.verify_tls, log_path=log_path, stop=stop,
+                    scrub=secrets.scrub)
         yield
     finally:
         stop_process(process, server.stop_timeout)
 
 
-def _start(server: Server, log_path: Path, environ: Mapping[str, str]) -> subprocess.Popen[bytes]:
+def _start(server: Server, log_path: Path, environ: Mapping[str, str],
+           secrets: SecretRegistry) -> subprocess.Popen[bytes]:
     context: dict[str, Any] = {"env": environ}
+    extra: dict[str, str] = {}
     try:
-        extra = {k: str(compile_text(v).render(context)) for k, v in server.env}
+        for key, text in server.env:
+            compiled = compile_text(text)
+            extra[key] = value = str(compiled.render(context))
+            if is_secret_key(key) or (not compiled.static and not _plain(value)):
+                secrets.add(value)
     except TemplateError as exc:
         raise UsageError(f"target.server.env: {exc}") from None
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,20 +117,26 @@ def _start(server: Server, log_path: Path, environ: Mapping[str, str]) -> subpro
                               "  check target.server.command and target.server.cwd") from None
 
 
+def _plain(value: str) -> bool:
+    """A value rendered from the environment that is no secret: a number (a port) or a switch."""
+    return value.isdigit() or value.lower() in _SWITCHES
+
+
 def _wait_ready(process: subprocess.Popen[bytes], server: Server, url: str, *, verify_tls: bool,
-                log_path: Path, stop: threading.Event) -> None:
+                log_path: Path, stop: threading.Event, scrub: Callable[[str], str] = str) -> None:
     deadline = time.monotonic() + server.start_timeout
     while not stop.is_set():
         code = process.poll()
         if code is not None:
             raise TargetError(f"the target exited with code {code} before it was ready\n"
-                              f"{log_tail(log_path)}")
+                              f"{log_tail(log_path, scrub=scrub)}")
         if answers(url, verify_tls, timeout=POLL_INTERVAL_S * 5):
             logger.info("the target is ready at %s", url)
             return
         if time.monotonic() >= deadline:
             raise TargetError(f"the target did not answer at {url} within {server.start_timeout:g}s\n"
-                              f"{log_tail(log_path)}\n  raise target.server.start_timeout or check ready_url")
+                              f"{log_tail(log_path, scrub=scrub)}\n"
+                              "  raise target.server.start_timeout or check ready_url")
         stop.wait(POLL_INTERVAL_S)
 
 
@@ -133,11 +153,12 @@ def stop_process(process: subprocess.Popen[bytes], stop_timeout: float) -> None:
             continue
 
 
-def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
+def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES, scrub: Callable[[str], str] = str) -> str:
+    """The log's last lines, indented, each passed through ``scrub`` (the run's secrets masked)."""
     try:
         tail = log_path.read_text("utf-8", "replace").splitlines()[-lines:]
     except OSError:
         return f"  (no log at {log_path})"
     if not tail:
         return f"  ({log_path} is empty)"
-    return f"  last lines of {log_path}:\n" + "\n".join(f"    {line}" for line in tail)
+    return f"  last lines of {log_path}:\n" + "\n".join(f"    {scrub(line)}" for line in tail)
