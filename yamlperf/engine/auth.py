@@ -23,6 +23,7 @@ from ..scenario import Auth, AuthType, BodyKind, Target
 from ..templating import TemplateError
 from .checks import dig, parse_json
 from .credentials import Credentials, credential_context, render_setting
+from .exchange_log import log_exchange
 from .http import Exchange, Prepared
 from .prepare import AuthHeaders, RequestTemplate
 
@@ -117,8 +118,11 @@ class Authenticator:
                              "YAMLPERF_USERNAME/YAMLPERF_PASSWORD") from None
         exchange = self._send(request)
         self.logins += 1
-        token = self._token(request, exchange, login.token_path)
-        self._secrets.add(token)
+        try:
+            token = self._token(request, exchange, login.token_path)
+            self._secrets.add(token)
+        finally:  # after the token is known, so the logged answer shows it masked
+            log_exchange(request, exchange, "login", self._secrets)
         logger.info("logged in at %s %s (login %d)", request.method, request.url, self.logins)
         return LoginResult(AuthHeaders(version, {self._auth.header: self._with_scheme(token)}),
                            jwt_expiry(token))

@@ -15,13 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..redact import SecretRegistry, redact_headers
+from ..redact import SecretRegistry
 from ..results import CellStats
 from ..scenario import Endpoint, Target
 from ..templating import TemplateError
 from .auth import Authenticator
 from .checks import Checker
 from .context import RunContext
+from .exchange_log import log_exchange
 from .http import Exchange, Prepared, Transport
 from .matrix import Cell
 from .prepare import NO_CONTEXT, RequestTemplate
@@ -119,8 +120,13 @@ class CellRun:
     def _one(self, index: int, worker: int, transport: Transport, recorder: Recorder) -> None:
         compiled, shared = self._compiled, self._shared
         context = self._context(index, worker) if compiled.needs_context else NO_CONTEXT
+        sent: list[Prepared] | tuple[()] = ()
+        send = transport.send
+        if shared.debug:
+            sent = []
+            send = _keeping(transport.send, sent)
         try:
-            exchange = shared.auth.send(compiled.template, context, transport.send)
+            exchange = shared.auth.send(compiled.template, context, send)
         except TemplateError as exc:
             recorder.record(0.0, "other", error=f"template: {exc}")
             return
@@ -128,9 +134,8 @@ class CellRun:
         if category == "ok" and compiled.checker.captures:
             shared.context.capture(compiled.checker.capture(exchange))
         recorder.record(exchange.duration, category, exchange.status, len(exchange.body), error)
-        if shared.debug:
-            log_exchange(compiled.template.prepare(context, shared.auth.current), exchange, category,
-                         shared.secrets)
+        if sent:
+            log_exchange(sent[-1], exchange, category, shared.secrets)
 
     def _context(self, index: int, worker: int) -> dict[str, Any]:
         cell = self._cell
@@ -155,11 +160,9 @@ def run_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Seq
     return stats
 
 
-def log_exchange(request: Prepared, exchange: Exchange, category: str, secrets: SecretRegistry) -> None:
-    """``--debug``: one request and its answer, with secret headers masked and secret values scrubbed."""
-    body = (request.body or b"")[:500].decode("utf-8", "replace")
-    answer = exchange.body[:500].decode("utf-8", "replace")
-    logger.debug("%s", secrets.scrub(
-        f"{request.method} {request.url} headers={redact_headers(dict(request.headers), secrets)} "
-        f"body={body!r} -> {exchange.status or exchange.fault} in {exchange.duration * 1e3:.2f} ms "
-        f"[{category}] headers={redact_headers(dict(exchange.headers), secrets)} body={answer!r}"))
+def _keeping(send: Callable[[Prepared], Exchange], sent: list[Prepared]) -> Callable[[Prepared], Exchange]:
+    """``send`` that also keeps each request it sends (``--debug`` logs the one actually sent)."""
+    def keep(request: Prepared) -> Exchange:
+        sent.append(request)
+        return send(request)
+    return keep

@@ -29,6 +29,7 @@ from .auth import Authenticator
 from .checks import dig, parse_json
 from .client import SessionClient
 from .context import RunContext
+from .exchange_log import LoggedSend
 from .http import Exchange
 from .prepare import RequestTemplate
 from .progress import Observer
@@ -74,6 +75,8 @@ class Seeder:
         self._count = RequestTemplate(dataset.count.request, target.base_url, target.headers, secrets) \
             if dataset.count else None
         self._scrub = secrets.scrub if secrets is not None else str
+        self._sends = {label: LoggedSend(client.send, label, secrets)  # logged under --debug
+                       for label in ("create", "delete", "count")}
         self.ids: list[Any] = []
         self.created = 0
         self.first_failure = ""
@@ -192,7 +195,7 @@ class Seeder:
         if self._count is None or self._dataset.count is None:
             return self.created
         context = self._context.record(n=0, ids=tuple(self.ids), size=None)
-        exchange = self._auth.send(self._count, context, self._client.send)
+        exchange = self._auth.send(self._count, context, self._sends["count"])
         data = parse_json(exchange.body) if 200 <= exchange.status < 300 else None
         try:
             value = data if isinstance(data, list) else dig(data, self._dataset.count.count_path)
@@ -206,7 +209,7 @@ class Seeder:
         if self._stop.is_set():
             return None
         context = self._context.record(n=n, ids=ids, size=size, worker=_worker_number())
-        exchange = self._auth.send(self._create, context, self._client.send)
+        exchange = self._auth.send(self._create, context, self._sends["create"])
         record_id = None
         if not exchange.fault and 200 <= exchange.status < 300:
             try:
@@ -219,7 +222,7 @@ class Seeder:
         if self._delete is None:
             return record_id, False
         context = self._context.record(n=0, ids=(), size=None, record_id=record_id)
-        exchange = self._auth.send(self._delete, context, self._client.send)
+        exchange = self._auth.send(self._delete, context, self._sends["delete"])
         return record_id, not exchange.fault and (200 <= exchange.status < 300 or exchange.status == 404)
 
     def _run_all(self, tasks: Iterable[Callable[[], Any]], take: Callable[[Any], None],
