@@ -22,6 +22,8 @@ DEFAULT_FORMATS = ("json", "html", "png")
 DEFAULT_OUTPUT_DIR = "performance_results/scale_tests"
 
 Pairs = tuple[tuple[str, str], ...]
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+"""Methods that may add or remove records: measured at a dataset size, they make it drift."""
 
 
 class BodyKind(Enum):

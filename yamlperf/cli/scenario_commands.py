@@ -16,7 +16,8 @@ from ..errors import ScenarioError, UsageError
 from ..gitrev import materialize
 from ..loader import build_scenario, load_scenario
 from ..plandiff import diff_plans, format_plan_diff, plan_diff_json
-from ..scenario import Scenario
+from ..render.console import drift_note
+from ..scenario import WRITE_METHODS, Scenario
 from ..textable import format_table
 from ..units import format_duration
 from ..validation import load_schema
@@ -121,6 +122,10 @@ def format_plan(scenario: Scenario, matrix: Plan) -> str:
     lines += ["", f"cells: {len(matrix.cells)}   measured requests: {matrix.measured_requests}   "
               f"warm-up requests: {matrix.warmup_requests}   records to create: {matrix.records_to_create}   "
               f"total requests: {matrix.total_requests}"]
+    writers = sorted({(c.endpoint.name, c.endpoint.request.method) for c in matrix.cells
+                      if c.size is not None and c.endpoint.request.method in WRITE_METHODS})
+    if writers:
+        lines.append(drift_note(writers, scenario.dataset is not None and scenario.dataset.count is not None))
     rules = [(r.text, t) for t in scenario.thresholds for r in t.rules]
     if rules:
         lines.append("thresholds:")

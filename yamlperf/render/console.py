@@ -6,6 +6,7 @@ Pure: ``RunResult`` in, text out; the command line prints it.
 from __future__ import annotations
 
 from ..results import CellStats, RunResult, SeedStep
+from ..scenario import WRITE_METHODS
 from ..textable import format_table
 from ..units import format_ms
 
@@ -22,12 +23,26 @@ def format_summary(result: RunResult) -> str:
         lines.append(f"incomplete run ({reason}): the cells below are what was measured")
     if not result.cells:
         lines.append("no cells were measured")
+    writers = {(c.endpoint, c.method) for c in result.cells
+               if c.size is not None and c.method in WRITE_METHODS}
+    if writers:
+        dataset = result.scenario.get("dataset")
+        lines.append(drift_note(sorted(writers), isinstance(dataset, dict) and bool(dataset.get("count"))))
     for size in result.sizes:
         cells = [c for c in result.cells if c.size == size]
         lines += ["", _size_title(size, result.seeding)]
         lines.append(format_table(HEADER, [_row(c) for c in cells], right=NUMERIC_COLUMNS))
         lines += _failure_lines(cells)
     return "\n".join(lines)
+
+
+def drift_note(writers: list[tuple[str, str]], counted: bool) -> str:
+    """One line: endpoints measured with a write method change the dataset their size labels name."""
+    names = ", ".join(f"{name} ({method})" for name, method in writers)
+    count = ("dataset.count re-counts the records before each size" if counted
+             else "add dataset.count to re-count the records before each size")
+    return (f"note: {names} may add or remove records at each dataset size, and yamlperf does not "
+            f"delete what they create: the dataset size may drift; {count}")
 
 
 def _size_title(size: int | None, seeding: tuple[SeedStep, ...]) -> str:
