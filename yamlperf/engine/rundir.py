@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml
+
 from .. import __version__
+from ..compose import MAX_EXTENDS_DEPTH
 from ..redact import is_secret_key
 from ..results import RunMeta
 
@@ -46,14 +49,37 @@ def make_run_dir(parent: Path, name: str, now: datetime | None = None) -> Path:
     raise FileExistsError(f"too many runs named {base} in {parent}")
 
 
+def scenario_files(path: Path | None) -> list[Path]:
+    """The scenario file, then the base it ``extends:``, its base, and so on (the files that make
+    the scenario); a base that cannot be read ends the chain (loading has checked it already)."""
+    files: list[Path] = []
+    current = path.resolve() if path is not None else None
+    while current is not None and current.is_file() and current not in files \
+            and len(files) <= MAX_EXTENDS_DEPTH:
+        files.append(current)
+        try:
+            data = yaml.safe_load(current.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            break
+        base = data.get("extends") if isinstance(data, dict) else None
+        current = (current.parent / base).resolve() if isinstance(base, str) else None
+    return files
+
+
 def file_sha256(path: Path | None) -> str:
-    if path is None or not path.is_file():
-        return ""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of the scenario: of the file's bytes; when it extends bases, of the lines
+    ``<sha256 of a file>`` for the file and each base in turn (any change to any of them shows)."""
+    files = scenario_files(path)
+    if len(files) <= 1:
+        return hashlib.sha256(files[0].read_bytes()).hexdigest() if files else ""
+    digests = "".join(hashlib.sha256(f.read_bytes()).hexdigest() + "\n" for f in files)
+    return hashlib.sha256(digests.encode("ascii")).hexdigest()
 
 
-def git_state(folder: Path) -> tuple[str | None, bool | None]:
-    """The commit where the scenario lives and whether the tree has changes; ``None`` outside git."""
+def git_state(folder: Path, files: list[Path] | None = None) -> tuple[str | None, bool | None]:
+    """The commit checked out where the scenario lives, and whether the scenario's ``files`` (all
+    the tree when not given) differ from it: modified, staged, untracked or ignored; ``None``
+    outside git."""
     def git(*args: str) -> str | None:
         try:
             done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True,
@@ -65,7 +91,15 @@ def git_state(folder: Path) -> tuple[str | None, bool | None]:
     commit = git("rev-parse", "HEAD")
     if commit is None:
         return None, None
-    status = git("status", "--porcelain", "--untracked-files=no")
+    if files is None:
+        status = git("status", "--porcelain", "--untracked-files=no")
+        return commit, (bool(status) if status is not None else None)
+    top = git("rev-parse", "--show-toplevel")
+    root = Path(top).resolve() if top else None
+    inside = [str(f) for f in files if root is not None and f.is_relative_to(root)]
+    if len(inside) < len(files):
+        return commit, True  # a base outside the repository is not in the commit either
+    status = git("status", "--porcelain", "--ignored", "--untracked-files=all", "--", *inside)
     return commit, (bool(status) if status is not None else None)
 
 
@@ -86,7 +120,8 @@ class RunIdentity:
 
 
 def identify(scenario_file: Path | None, command: str) -> RunIdentity:
-    commit, dirty = git_state(scenario_file.resolve().parent) if scenario_file else (None, None)
+    files = scenario_files(scenario_file)
+    commit, dirty = git_state(files[0].parent, files) if files else (None, None)
     return RunIdentity(str(scenario_file) if scenario_file else "", file_sha256(scenario_file), commit, dirty,
                        command, now_iso())
 
