@@ -31,7 +31,9 @@ import hmac
 import itertools
 import json
 import socket
+import ssl
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -131,8 +133,10 @@ class RecordsServer:
 
     def __init__(self, *, auth: bool = False, token_lifetime: float = 300.0, preload: int = 0,
                  username: str = USERNAME, password: str = PASSWORD, port: int = 0,
-                 delete_delay: float = 0.0) -> None:
+                 delete_delay: float = 0.0, tls: ssl.SSLContext | None = None) -> None:
         self.auth = auth
+        self.tls = tls
+        """Serve https with this context (see ``self_signed_tls``) instead of plain http."""
         self.delete_delay = delete_delay
         """Seconds each ``DELETE /records/{id}`` takes: a cleanup slow enough to interrupt."""
         self.token_lifetime = token_lifetime
@@ -153,12 +157,14 @@ class RecordsServer:
             self.records[record_id] = {"id": record_id, "title": f"preloaded {record_id}"}
         self._httpd = _Server(("127.0.0.1", port), _Handler)
         self._httpd.app = self
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._httpd.server_port}"
 
     def __enter__(self) -> RecordsServer:
         self._thread.start()
@@ -289,6 +295,17 @@ def records_scenario(base_url: str, *, auth: bool = False, sizes: list[int] | No
     for key, value in sections.items():
         data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
     return data
+
+
+def self_signed_tls(folder: Path) -> ssl.SSLContext:
+    """A server context with a fresh self-signed certificate for 127.0.0.1 (made with ``openssl``)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 def free_port() -> int:

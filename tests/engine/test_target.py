@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import servers
+from click.testing import CliRunner
 from servers import RecordsServer, ScenarioFactory, free_port, records_scenario
 
+from yamlperf.cli import main
 from yamlperf.engine.runner import RunOptions, run_scenario
 from yamlperf.engine.target import answers, running_target
 from yamlperf.errors import TargetError
@@ -72,3 +76,22 @@ def test_a_run_starts_its_target(write_scenario: ScenarioFactory) -> None:
     assert [c.successes for c in outcome.result.cells] == [3, 3]
     assert (outcome.run_dir / "server.log").is_file()
     assert not answers(f"http://127.0.0.1:{port}/health")
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[RecordsServer]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    with RecordsServer(tls=servers.self_signed_tls(tmp_path)) as server:
+        yield server
+
+
+def test_a_certificate_that_does_not_verify_stops_the_run_with_exit_3_and_a_hint(
+        tls_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    path = write_scenario(records_scenario(tls_server.url, sizes=[2], load={"iterations": 2}))
+    result = CliRunner().invoke(main, ["run", str(path)])
+    assert result.exit_code == 3, result.output
+    assert f"TLS failed at {tls_server.url}: certificate verify failed" in result.output
+    assert "target.verify_tls: false" in result.output
+    assert tls_server.hits["POST /records"] == 0, "nothing is seeded or measured"
+

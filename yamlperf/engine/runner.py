@@ -85,7 +85,7 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
         with running_target(scenario.target, journal.run_dir / "server.log", stop, options.environ,
                             options.secrets):
             if not stop.is_set():
-                check_reachable(scenario.target.base_url, scenario.target.timeout)
+                check_reachable(scenario.target.base_url, scenario.target.timeout, scenario.target.verify_tls)
                 _measure(scenario, ready, options, journal, observer)
     except YamlperfError as exc:
         kind = "target error" if isinstance(exc, TargetError) else "error"

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -52,18 +53,54 @@ def answers(url: str, verify_tls: bool = True, timeout: float = 1.0) -> bool:
         return response.status < 500
 
 
-def check_reachable(base_url: str, timeout: float) -> None:
-    """A TCP connection to the target, so a target that is down stops the run before any load."""
+def check_reachable(base_url: str, timeout: float, verify_tls: bool = True) -> None:
+    """A TCP connection to the target, so a target that is down stops the run before any load; for
+    https, a first request too, so a certificate that does not verify stops it as well (rather than
+    turning every request into an "other" failure)."""
     url = urlsplit(base_url)
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         with socket.create_connection((url.hostname or "localhost", port), min(timeout, CONNECT_TIMEOUT_S)):
-            return
+            pass
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise TargetError(f"nothing answers at {base_url}: {reason}\n"
                           "  is the server running? start it, check target.base_url (or --host), "
                           "or let yamlperf start it with target.server") from None
+    if url.scheme == "https":
+        _check_tls(base_url, timeout, verify_tls)
+
+
+def _check_tls(base_url: str, timeout: float, verify_tls: bool) -> None:
+    """One GET of ``base_url``: any answer will do; a TLS failure is a ``TargetError``."""
+    if not verify_tls:
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    with urllib3.PoolManager(cert_reqs="CERT_REQUIRED" if verify_tls else "CERT_NONE") as pool:
+        try:
+            pool.request("GET", base_url, retries=False, redirect=False, timeout=timeout)
+        except urllib3.exceptions.HTTPError as exc:
+            failure = _tls_failure(exc)
+            if failure is None:
+                return  # not about TLS: the measurement will show what it is
+            hint = ("  if the target uses a self-signed or private certificate, set target.verify_tls: false "
+                    "(or --set target.verify_tls=false)" if verify_tls else "  check the target's TLS setup")
+            raise TargetError(f"TLS failed at {base_url}: {failure}\n{hint}") from None
+
+
+def _tls_failure(exc: BaseException) -> str | None:
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return f"certificate verify failed: {item.verify_message}"
+        if isinstance(item, ssl.SSLError):
+            return str(item)
+        pending.extend([getattr(item, "reason", None), item.__cause__, item.__context__, *item.args])
+    return None
 
 
 @contextlib.contextmanager
