@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import servers
 from click.testing import CliRunner
 from servers import RecordsServer, ScenarioFactory, free_port, records_scenario
@@ -95,3 +96,12 @@ def test_a_certificate_that_does_not_verify_stops_the_run_with_exit_3_and_a_hint
     assert "target.verify_tls: false" in result.output
     assert tls_server.hits["POST /records"] == 0, "nothing is seeded or measured"
 
+
+def test_with_verify_tls_off_a_self_signed_target_is_measured(
+        tls_server: RecordsServer, write_scenario: ScenarioFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())  # as a corporate setup may have it
+    data = records_scenario(tls_server.url, sizes=[2], load={"iterations": 2})
+    data["target"]["verify_tls"] = False
+    result = CliRunner().invoke(main, ["run", str(write_scenario(data))])
+    assert result.exit_code == 0, result.output
+    assert tls_server.hits["GET /records/{id}"] == 2

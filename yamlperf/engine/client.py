@@ -41,11 +41,13 @@ class SessionClient:
         return session
 
     def send(self, request: Prepared) -> Exchange:
+        """``verify`` is given with each request: requests lets $REQUESTS_CA_BUNDLE override a
+        session's ``verify=False``, which would ignore ``target.verify_tls: false``."""
         start = time.perf_counter()
         try:
             response = self._session().request(
                 request.method, request.url, headers=dict(request.headers), data=request.body,
-                timeout=self._options.timeout)
+                timeout=self._options.timeout, verify=self._options.verify_tls)
             body = response.content
         except requests.RequestException as exc:
             return Exchange(0, {}, b"", time.perf_counter() - start, classify_fault(exc), describe_fault(exc))
