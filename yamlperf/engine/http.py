@@ -59,8 +59,11 @@ class Exchange:
 
 @dataclass(frozen=True, slots=True)
 class TransportOptions:
+    """``proxy`` is the forward proxy's URL when the environment sets one for the target, else empty."""
+
     timeout: float
     verify_tls: bool = True
+    proxy: str = ""
 
 
 class Transport(Protocol):
@@ -76,7 +79,10 @@ TransportFactory = Callable[[TransportOptions], Transport]
 
 class Urllib3Transport:
     """One ``urllib3`` pool of size 1 per origin: a single keep-alive connection, no retries or
-    redirects, so what is timed is exactly one exchange."""
+    redirects, so what is timed is exactly one exchange. The fallback of the fast transport, so it
+    does what that one does not: https, and a forward proxy (``options.proxy``)."""
+
+    name = "urllib3"
 
     def __init__(self, options: TransportOptions) -> None:
         self._options = options
@@ -84,6 +90,9 @@ class Urllib3Transport:
         self._pools: dict[str, HTTPConnectionPool] = {}
         if not options.verify_tls:
             urllib3.disable_warnings(InsecureRequestWarning)
+        self._proxy = urllib3.ProxyManager(
+            options.proxy, maxsize=1, block=False, retries=False, timeout=self._timeout,
+            cert_reqs="CERT_REQUIRED" if options.verify_tls else "CERT_NONE") if options.proxy else None
 
     def _pool(self, origin: str) -> HTTPConnectionPool:
         pool = self._pools.get(origin)
@@ -96,12 +105,18 @@ class Urllib3Transport:
         return pool
 
     def send(self, request: Prepared) -> Exchange:
-        pool = self._pools.get(request.origin) or self._pool(request.origin)
+        proxy = self._proxy
+        pool = None if proxy is not None else self._pools.get(request.origin) or self._pool(request.origin)
         start = time.perf_counter()
         try:
-            response = pool.urlopen(request.method, request.target, body=request.body,
-                                    headers=request.headers, retries=False, redirect=False,
-                                    assert_same_host=False, preload_content=True)
+            if pool is not None:
+                response = pool.urlopen(request.method, request.target, body=request.body,
+                                        headers=request.headers, retries=False, redirect=False,
+                                        assert_same_host=False, preload_content=True)
+            else:  # the proxy manager writes the absolute form (or the CONNECT) and the proxy headers
+                response = proxy.urlopen(request.method, request.url, body=request.body,  # type: ignore[union-attr]
+                                         headers=request.headers, retries=False, redirect=False,
+                                         preload_content=True)
         except Exception as exc:  # a target fault is a measurement, never an error
             duration = time.perf_counter() - start
             fault = classify_fault(exc)
@@ -112,6 +127,8 @@ class Urllib3Transport:
         for pool in self._pools.values():
             pool.close()
         self._pools.clear()
+        if self._proxy is not None:
+            self._proxy.clear()
 
 
 def classify_fault(exc: BaseException) -> str:
@@ -170,6 +187,14 @@ class TransportSet:
                     transport = self._factory(self._options)
                     self._transports[worker] = transport
         return transport
+
+    def used(self, default: str) -> str:
+        """What sent the requests so far: ``default``, or e.g. ``httptools+urllib3`` when the fast
+        transport had to hand an https origin met during the run to urllib3."""
+        with self._lock:
+            used = {part for t in self._transports.values()
+                    for part in str(getattr(t, "used", default)).split("+")}
+        return "+".join([default, *sorted(used - {default})])
 
     def close(self) -> None:
         with self._lock:

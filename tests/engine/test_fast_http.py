@@ -1,0 +1,287 @@
+"""The fast transport against real sockets: the same ``Exchange`` as urllib3 for the same requests,
+and the edge cases a load generator meets (chunks, idle closes, resets, silence, garbage).
+
+Every server is on 127.0.0.1; every loop is bounded in count, every wait in time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import time
+from collections.abc import Callable
+
+import pytest
+from raw_servers import Peer, ScriptedServer, answer, serve_forever
+from servers import RecordsServer, free_port
+
+from yamlperf.engine.fast_http import FastTransport
+from yamlperf.engine.http import Exchange, Prepared, TransportOptions, Urllib3Transport
+
+VOLATILE = {"date", "x-request-number"}
+MEGABYTE = bytes(range(256)) * 4096
+
+
+def _request(url: str, target: str = "/", method: str = "GET", body: bytes | None = None,
+             **headers: str) -> Prepared:
+    return Prepared(method, url, target, {"User-Agent": "test", **headers}, body)
+
+
+def _send_all(transport_type: type, requests: list[Prepared], timeout: float = 5) -> list[Exchange]:
+    transport = transport_type(TransportOptions(timeout=timeout))
+    try:
+        return [transport.send(r) for r in requests]
+    finally:
+        transport.close()
+
+
+def _comparable(exchange: Exchange) -> tuple[object, ...]:
+    headers = {k.lower(): exchange.headers[k] for k in exchange.headers if k.lower() not in VOLATILE}
+    return exchange.status, headers, exchange.body, len(exchange.body), exchange.fault
+
+
+def _both(requests: Callable[[], list[Prepared]], timeout: float = 5) -> tuple[list[Exchange], list[Exchange]]:
+    return _send_all(Urllib3Transport, requests(), timeout), _send_all(FastTransport, requests(), timeout)
+
+
+def test_the_same_requests_give_the_same_exchanges_as_urllib3() -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    requests = [_request(url, "/static"), _request(url, "/echo?q=a+b&n=1", **{"X-Trace": "t1"}),
+                _request(url, "/records", "POST", b'{"title":"x"}', **{"Content-Type": "application/json"}),
+                _request(url, "/records/1"), _request(url, "/records/1", "DELETE"), _request(url, "/records/1"),
+                _request(url, "/echo", "POST", b"raw body"), _request(url, "/echo", "PUT"),
+                _request(url, "/static", "HEAD"), _request(url, "/static")]
+    results = []
+    for transport_type in (Urllib3Transport, FastTransport):  # a fresh server each, on the same port
+        with RecordsServer(port=port):
+            results.append(_send_all(transport_type, requests))
+    slow, fast = results
+    assert [_comparable(e) for e in fast] == [_comparable(e) for e in slow]
+    assert [e.status for e in fast] == [200, 200, 201, 200, 204, 404, 200, 501, 501, 200]
+    assert fast[0].headers["CONTENT-TYPE"] == "application/json", "headers are case-insensitive"
+    assert all(e.fault == "" and 0 < e.duration < 5 for e in fast)
+
+
+def test_the_server_receives_the_same_bytes_from_both_transports() -> None:
+    with ScriptedServer(serve_forever(lambda _: answer())) as server:
+        def requests() -> list[Prepared]:
+            return [_request(server.url, "/a?b=c"), _request(server.url, "/p", "POST", b'{"a":1}'),
+                    _request(server.url, "/p", "POST"), _request(server.url, "/h", "GET", **{"Host": "x.test"}),
+                    _request(server.url, "/t", "POST", b"abc", **{"Transfer-Encoding": "chunked"}),
+                    Prepared("GET", server.url, "/no-agent", {"Accept-Encoding": "gzip"})]
+
+        slow, fast = _both(requests)
+        assert all(e.status == 200 for e in slow + fast)
+        half = len(server.requests) // 2
+        assert server.requests[half:] == server.requests[:half]
+
+
+def test_a_request_header_with_a_line_break_is_refused_like_urllib3_refuses_it() -> None:
+    with ScriptedServer(serve_forever(lambda _: answer())) as server:
+        slow, fast = _both(lambda: [_request(server.url, "/", **{"X-Evil": "a\r\nInjected: yes"})])
+        assert (fast[0].fault, slow[0].fault) == ("other", "other")
+        assert server.requests == []
+
+
+def _chunked(peer: Peer) -> None:
+    for _ in range(3):
+        if not peer.read_request():
+            return
+        peer.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Part: a\r\nX-Part: b\r\n\r\n5\r\nhel")
+        time.sleep(0.01)
+        peer.send(b"lo\r\n6\r\n world\r\n")
+        time.sleep(0.01)
+        peer.send(b"0\r\n\r\n")
+
+
+def test_a_chunked_answer_split_across_packets_is_read_whole_on_a_kept_connection() -> None:
+    with ScriptedServer(_chunked) as server:
+        slow, fast = _both(lambda: [_request(server.url)] * 3)
+        assert [_comparable(e) for e in fast] == [_comparable(e) for e in slow]
+        assert fast[0].body == b"hello world"
+        assert fast[0].headers["x-part"] == "a, b", "repeated fields are joined as urllib3 joins them"
+        assert server.connections == 2, "one kept-alive connection per transport"
+
+
+def test_a_megabyte_body_arrives_whole_with_a_length_or_chunked() -> None:
+    chunked = b"".join(b"%x\r\n%b\r\n" % (65536, MEGABYTE[i:i + 65536]) for i in range(0, len(MEGABYTE), 65536))
+    replies = {b"/length": answer(MEGABYTE),
+               b"/chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked + b"0\r\n\r\n"}
+    with ScriptedServer(serve_forever(lambda request: replies[request.split(b" ")[1]])) as server:
+        slow, fast = _both(lambda: [_request(server.url, "/length"), _request(server.url, "/chunked")])
+        assert [e.body == MEGABYTE for e in fast] == [True, True]
+        assert [_comparable(e) for e in fast] == [_comparable(e) for e in slow]
+
+
+def test_head_204_and_304_have_no_body_and_keep_the_connection() -> None:
+    def reply(request: bytes) -> bytes:
+        if request.startswith(b"HEAD"):
+            return b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\nContent-Type: text/plain\r\n\r\n"
+        if b"/204" in request:
+            return b"HTTP/1.1 204 No Content\r\n\r\n"
+        if b"/304" in request:
+            return b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n"
+        return answer(b"after")
+
+    with ScriptedServer(serve_forever(reply)) as server:
+        def requests() -> list[Prepared]:
+            return [_request(server.url, "/", "HEAD"), _request(server.url, "/"), _request(server.url, "/204"),
+                    _request(server.url, "/"), _request(server.url, "/304"), _request(server.url, "/")]
+
+        slow, fast = _both(requests)
+        assert [(e.status, e.body) for e in fast] == [(200, b""), (200, b"after"), (204, b""), (200, b"after"),
+                                                      (304, b""), (200, b"after")]
+        assert fast[0].headers["content-length"] == "1234"
+        assert [_comparable(e) for e in fast] == [_comparable(e) for e in slow]
+        assert server.connections == 2
+
+
+def test_connection_close_answers_and_bodies_ending_at_close_are_complete() -> None:
+    def script(peer: Peer) -> None:
+        request = peer.read_request()
+        if b"/eof" in request:
+            peer.send(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end")
+        else:
+            peer.send(answer(b"closing", headers="Connection: close\r\n"))
+
+    with ScriptedServer(script) as server:
+        slow, fast = _both(lambda: [_request(server.url, "/eof"), _request(server.url, "/"), _request(server.url)])
+        assert [(e.status, e.body, e.fault) for e in fast] == [(200, b"until the end", ""), (200, b"closing", ""),
+                                                               (200, b"closing", "")]
+        assert [_comparable(e) for e in fast] == [_comparable(e) for e in slow]
+        assert server.connections == 6
+
+
+@pytest.mark.parametrize(("idle_close_s", "methods"), [(0.02, ("GET", "POST")), (0.0, ("GET", "HEAD"))])
+def test_a_server_closing_idle_connections_causes_no_failure(idle_close_s: float, methods: tuple[str, ...]) -> None:
+    """Closed after 20 ms idle: noticed before sending. Closed at once after the answer (a race with the
+    next request): a GET or HEAD that meets the closed connection goes again on a new one."""
+    def script(peer: Peer) -> None:  # answers as keep-alive, then closes the connection anyway
+        if peer.read_request():
+            peer.send(answer())
+            time.sleep(idle_close_s)
+
+    with ScriptedServer(script) as server:
+        transport = FastTransport(TransportOptions(timeout=2))
+        exchanges = []
+        for index in range(20):
+            method = methods[index % 2]
+            exchanges.append(transport.send(_request(server.url, "/", method, b"x" if method == "POST" else None)))
+            time.sleep(idle_close_s * 2)
+        transport.close()
+    assert [e.fault for e in exchanges] == [""] * 20
+    assert len(server.requests) == server.connections == 20, "every request answered once, one per connection"
+    assert transport.retries <= 19, "at most once per request after the first"
+
+
+def test_a_reset_before_any_answer_byte_is_sent_again_only_on_a_reused_connection_and_if_idempotent() -> None:
+    def script(peer: Peer) -> None:  # the second request of every connection is reset unanswered
+        peer.read_request()
+        peer.send(answer())
+        peer.read_request()
+        peer.reset()
+
+    with ScriptedServer(script) as server:
+        transport = FastTransport(TransportOptions(timeout=2))
+        get = [transport.send(_request(server.url, "/")) for _ in range(2)]
+        post = [transport.send(_request(server.url, "/", "POST", b"x")) for _ in range(2)]
+        transport.close()
+    assert [e.fault for e in get] == ["", ""], "the second GET went again on a new connection"
+    assert [e.fault for e in post] == ["reset", ""], "a POST that may have run is not sent twice"
+    assert transport.retries == 1
+
+
+def test_a_reset_mid_answer_is_a_reset_and_is_not_sent_again() -> None:
+    def script(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(answer())
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+        time.sleep(0.05)
+        peer.reset()
+
+    with ScriptedServer(script) as server:
+        slow, fast = _both(lambda: [_request(server.url), _request(server.url), _request(server.url)])
+        assert [e.fault for e in fast] == ["", "reset", ""]
+        assert [e.fault for e in slow] == ["", "reset", ""]
+        assert len(server.requests) == 6, "no request was sent twice"
+
+
+def test_a_closed_port_is_refused() -> None:
+    exchange = _send_all(FastTransport, [_request(f"http://127.0.0.1:{free_port()}")])[0]
+    assert (exchange.status, exchange.fault) == (0, "refused")
+    assert "Refused" in exchange.error
+
+
+def test_a_silent_server_is_a_timeout_within_the_timeout() -> None:
+    def script(peer: Peer) -> None:
+        peer.read_request()
+        time.sleep(1.0)
+
+    with ScriptedServer(script) as server:
+        exchange = _send_all(FastTransport, [_request(server.url)], timeout=0.2)[0]
+    assert (exchange.status, exchange.fault) == (0, "timeout")
+    assert 0.19 < exchange.duration < 0.6
+
+
+@pytest.mark.parametrize("garbage", [
+    b"hello, this is not HTTP\r\n\r\n",
+    b"\x00\xff\xfe binary \x01\x02\r\n\r\n",
+    b"HTTP/1.1 abc Nope\r\nContent-Length: 2\r\n\r\nok",
+    b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nBad Header Line\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n",
+])
+def test_garbage_instead_of_http_is_a_failure_never_a_crash(garbage: bytes) -> None:
+    def script(peer: Peer) -> None:
+        request = peer.read_request()
+        peer.send(answer() if b"/fine" in request else garbage)
+        time.sleep(0.05)
+
+    with ScriptedServer(script) as server:
+        bad, fine = _send_all(FastTransport, [_request(server.url), _request(server.url, "/fine")], timeout=1)
+    assert bad.status == 0
+    assert bad.fault in ("bad_body", "other")
+    assert bad.error
+    assert (fine.status, fine.fault) == (200, ""), "the next request gets a clean connection"
+
+
+def test_interim_answers_are_skipped() -> None:
+    with ScriptedServer(serve_forever(lambda _: b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                                                + answer(b"final"))) as server:
+        exchanges = _send_all(FastTransport, [_request(server.url)] * 2)
+    assert [(e.status, e.body) for e in exchanges] == [(200, b"final")] * 2
+    assert "link" not in exchanges[0].headers
+
+
+def test_an_encoded_body_is_decoded_as_urllib3_decodes_it() -> None:
+    def reply(request: bytes) -> bytes:
+        body = gzip.compress(b'{"zipped": true}') if b"/good" in request else b"not gzip at all"
+        return answer(body, headers="Content-Encoding: gzip\r\n")
+
+    with ScriptedServer(serve_forever(reply)) as server:
+        slow, fast = _both(lambda: [_request(server.url, "/good"), _request(server.url, "/bad")])
+    assert fast[0].body == b'{"zipped": true}'
+    assert [_comparable(e) for e in fast] == [_comparable(e) for e in slow]
+    assert fast[1].fault == "bad_body"
+
+
+def test_a_timeout_on_a_reused_connection_is_not_sent_again() -> None:
+    def script(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(answer())
+        peer.read_request()
+        time.sleep(0.6)
+
+    with ScriptedServer(script) as server:
+        exchanges = _send_all(FastTransport, [_request(server.url)] * 2, timeout=0.2)
+        assert [e.fault for e in exchanges] == ["", "timeout"]
+        assert server.connections == 1
+
+
+def test_https_origins_go_through_urllib3() -> None:
+    transport = FastTransport(TransportOptions(timeout=1))
+    exchange = transport.send(_request(f"https://127.0.0.1:{free_port()}"))
+    transport.close()
+    assert exchange.fault == "refused"
+    assert transport.used == "httptools+urllib3"

@@ -1,0 +1,287 @@
+"""The lean measured transport: one plain socket per worker and origin, requests as bytes, answers
+parsed by ``httptools`` (llhttp, the parser of Node.js and uvicorn).
+
+Why: on a 2-core machine urllib3 tops out near 5,300 requests/s per core and adds ~0.9 ms to
+every measured time; plain sockets and llhttp do ~43,000 and add 0.1-0.2 ms (PERFORMANCE.md).
+The difference is Python layers (http.client, email header parsing, buffered files), not HTTP.
+
+It behaves like a careful client (urllib3, Go's net/http), because a load tester that counts its
+own connection handling as server failures lies:
+- a reused connection the server closed while idle is noticed before sending (``poll``, as
+  urllib3's ``is_connection_dropped``) and replaced;
+- a request that fails on a reused connection before any byte of the answer arrived (the server
+  closed it as we sent) is sent once more on a new connection, when the method is idempotent or
+  the request could not be written; anything else is counted.
+
+It returns the ``Exchange`` ``Urllib3Transport`` returns: status, case-insensitive headers with
+repeated fields joined by ", ", the whole body decoded as urllib3 decodes it (Content-Encoding),
+and faults in ``classify_fault``'s categories (an answer llhttp rejects is ``other``). The time
+runs from sending (or connecting, when a connection must be opened) to the last byte of the body.
+Plain http only: ``choose_transport`` picks urllib3 for https and proxies, and an https origin
+met during a run (an absolute URL in a path) is sent through a urllib3 transport kept here.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import select
+import socket
+import time
+from http.client import IncompleteRead, RemoteDisconnected
+from urllib.parse import urlsplit
+
+from .http import Exchange, Prepared, TransportOptions, Urllib3Transport, classify_fault, describe_fault
+from .wire import IDEMPOTENT, ResponseHeaders, encode_request, host_header
+
+try:
+    import httptools
+except ImportError as exc:  # the factory then picks urllib3; see transport_choice
+    httptools = None
+    IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
+else:
+    IMPORT_ERROR = ""
+
+logger = logging.getLogger(__name__)
+RECV_BYTES = 128 * 1024
+_STALE_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+_DROPPED = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
+
+
+class _Answer:
+    """The parser's callbacks: the parts of the answer being read on one connection."""
+
+    __slots__ = ("body", "complete", "encoding", "head", "headers", "keep_alive", "parser", "surplus")
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.start()
+
+    def start(self) -> None:
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.head = self.complete = self.surplus = self.keep_alive = False
+        self.encoding: bytes | None = None
+
+    def on_message_begin(self) -> None:
+        if self.complete:  # bytes after the answer: the connection is not in a known state
+            self.surplus = True
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+        if len(name) == 16 and name.lower() == b"content-encoding":
+            self.encoding = value
+
+    def on_headers_complete(self) -> None:
+        self.head = True
+        self.keep_alive = self.parser.should_keep_alive()  # llhttp forgets it once the message ends
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if 100 <= self.parser.get_status_code() < 200:  # 100 Continue, 103 Early Hints: skipped
+            self.start()
+        else:
+            self.complete = True
+
+    def ends_at_close(self) -> bool:
+        """Whether the body runs until the server closes (no length, not chunked): EOF ends it."""
+        names = {name.lower() for name, _ in self.headers}
+        return self.head and not names & {b"content-length", b"transfer-encoding"}
+
+
+class _Connection:
+    __slots__ = ("answer", "poller", "reused", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.answer = _Answer()
+        self.poller = select.poll()
+        self.poller.register(sock, _DROPPED)
+        self.reused = False
+
+    def dropped(self) -> bool:
+        """Readable while idle means closed by the server (or unexpected bytes): not reusable."""
+        return bool(self.poller.poll(0))
+
+    def close(self) -> None:
+        self.answer.parser = None  # type: ignore[assignment]  (breaks the parser <-> callbacks cycle)
+        self.sock.close()
+
+
+class _Stale(Exception):
+    """A reused connection failed before any byte of the answer: it was closed under us."""
+
+    def __init__(self, cause: BaseException, *, unsent: bool) -> None:
+        super().__init__(cause)
+        self.cause = cause
+        self.unsent = unsent
+
+
+class FastTransport:
+    """Plain sockets and llhttp for ``http://`` origins, one keep-alive connection per origin."""
+
+    name = "httptools"
+
+    def __init__(self, options: TransportOptions) -> None:
+        if httptools is None:
+            raise RuntimeError(f"httptools does not import ({IMPORT_ERROR}): use Urllib3Transport")
+        self._options = options
+        self._timeout = options.timeout
+        self._connections: dict[str, _Connection] = {}
+        self._origins: dict[str, tuple[tuple[str, int], bytes]] = {}
+        self._buffer = bytearray(RECV_BYTES)
+        self._view = memoryview(self._buffer)
+        self._last: tuple[Prepared | None, bytes] = (None, b"")
+        self._fallback: Urllib3Transport | None = None
+        self.retries = 0
+
+    @property
+    def used(self) -> str:
+        """What sent this transport's requests: ``httptools``, plus ``urllib3`` for https origins."""
+        return self.name if self._fallback is None else f"{self.name}+{Urllib3Transport.name}"
+
+    def send(self, request: Prepared) -> Exchange:
+        origin = request.origin
+        if not origin.startswith("http://"):
+            return self._delegate(request)
+        try:
+            payload = self._payload(request)
+        except (ValueError, UnicodeError) as exc:  # a header or path http.client would refuse too
+            return Exchange(0, {}, b"", 0.0, "other", describe_fault(exc))
+        start = time.perf_counter()
+        head_only = request.method == "HEAD"
+        connection = self._connections.get(origin)
+        try:
+            if connection is not None and connection.dropped():
+                self._discard(origin)
+                connection = None
+            if connection is not None:
+                try:
+                    return self._exchange(origin, connection, payload, head_only, start)
+                except _Stale as stale:
+                    if not (stale.unsent or request.method in IDEMPOTENT):
+                        return self._failed(origin, stale.cause, start)
+                    self.retries += 1
+                    logger.debug("%s: reused connection closed before the answer (%s); sending again",
+                                 origin, describe_fault(stale.cause))
+            return self._exchange(origin, self._connect(origin), payload, head_only, start)
+        except Exception as exc:  # a target fault is a measurement, never an error
+            return self._failed(origin, exc, start)
+
+    def _failed(self, origin: str, exc: BaseException, start: float) -> Exchange:
+        duration = time.perf_counter() - start
+        self._discard(origin)
+        return Exchange(0, {}, b"", duration, classify_fault(exc), describe_fault(exc))
+
+    def _exchange(self, origin: str, connection: _Connection, payload: bytes, head_only: bool,
+                  start: float) -> Exchange:
+        answer = connection.answer
+        answer.start()
+        try:
+            connection.sock.sendall(payload)
+        except _STALE_ERRORS as exc:
+            if connection.reused:
+                raise _Stale(exc, unsent=True) from exc
+            raise
+        self._read(connection, head_only)
+        end = time.perf_counter()
+        status = answer.parser.get_status_code()
+        if answer.complete and answer.keep_alive and not answer.surplus:
+            connection.reused = True
+        elif head_only and answer.head and answer.keep_alive:
+            connection.answer = _Answer()  # llhttp would wait for the body a HEAD answer announces
+            connection.reused = True
+        else:
+            self._discard(origin)
+        body = answer.body[0] if len(answer.body) == 1 else b"".join(answer.body)
+        if answer.encoding is not None and body:
+            try:
+                body = _decoded(body, answer.encoding)
+            except Exception as exc:  # urllib3's DecodeError: a body that is not what it claims
+                return Exchange(0, {}, b"", end - start, classify_fault(exc), describe_fault(exc))
+        return Exchange(status, ResponseHeaders(answer.headers), body, end - start)
+
+    def _read(self, connection: _Connection, head_only: bool) -> None:
+        """Feed the parser until the answer is complete (for HEAD: until its head is)."""
+        answer = connection.answer
+        feed, recv_into = answer.parser.feed_data, connection.sock.recv_into
+        buffer, view = self._buffer, self._view
+        received = 0
+        while not answer.complete:
+            try:
+                count = recv_into(buffer)
+            except _STALE_ERRORS as exc:
+                if connection.reused and not received:
+                    raise _Stale(exc, unsent=False) from exc
+                raise
+            if not count:
+                if answer.ends_at_close():
+                    return
+                if received:
+                    raise IncompleteRead(b"".join(answer.body))
+                closed = RemoteDisconnected("Remote end closed connection without response")
+                if connection.reused:
+                    raise _Stale(closed, unsent=False)
+                raise closed
+            received += count
+            feed(view[:count])
+            if head_only and answer.head:
+                return
+
+    def _payload(self, request: Prepared) -> bytes:
+        """The request's bytes; a static request (the same ``Prepared`` again) is encoded once."""
+        last, payload = self._last
+        if request is last:
+            return payload
+        payload = encode_request(request, self._origin(request.origin)[1])
+        self._last = (request, payload)
+        return payload
+
+    def _origin(self, origin: str) -> tuple[tuple[str, int], bytes]:
+        known = self._origins.get(origin)
+        if known is None:
+            url = urlsplit(origin)
+            host, port = url.hostname or "localhost", url.port or 80
+            known = self._origins[origin] = ((host, port), host_header(host, port))
+        return known
+
+    def _connect(self, origin: str) -> _Connection:
+        self._discard(origin)
+        sock = socket.create_connection(self._origin(origin)[0], timeout=self._timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            connection = _Connection(sock)
+        except BaseException:
+            sock.close()
+            raise
+        self._connections[origin] = connection
+        return connection
+
+    def _discard(self, origin: str) -> None:
+        connection = self._connections.pop(origin, None)
+        if connection is not None:
+            connection.close()
+
+    def _delegate(self, request: Prepared) -> Exchange:
+        if self._fallback is None:
+            logger.info("%s: not plain http, sent with urllib3", request.origin)
+            self._fallback = Urllib3Transport(self._options)
+        return self._fallback.send(request)
+
+    def close(self) -> None:
+        for origin in list(self._connections):
+            self._discard(origin)
+        if self._fallback is not None:
+            self._fallback.close()
+
+
+def _decoded(body: bytes, encoding: bytes) -> bytes:
+    """The body as urllib3 decodes it (gzip, deflate, and br/zstd when their packages are there):
+    urllib3's own decoder on the bytes read, so both transports agree, errors included."""
+    from urllib3.response import HTTPResponse
+
+    response = HTTPResponse(body=io.BytesIO(body), headers={"Content-Encoding": encoding.decode("latin-1")},
+                            preload_content=True, decode_content=True)
+    return response.data

@@ -1,0 +1,106 @@
+"""HTTP/1.1 on the wire for the fast transport: a ``Prepared`` as the bytes urllib3 would send, and
+an answer's headers as urllib3 would give them.
+
+Both mirror urllib3 and ``http.client`` on purpose, down to the header order and the refusals: the
+server must see the same request and the checks the same answer whichever transport ran.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+import urllib3
+
+from .http import Prepared
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+"""Methods a client may send again when the connection closed before any answer (RFC 9110 9.2.2)."""
+DEFAULT_USER_AGENT = f"python-urllib3/{urllib3.__version__}"
+_BODY_EXPECTED = frozenset({"POST", "PUT", "PATCH"})
+# http.client's own checks: no request smuggling through a header, a path or a method.
+_LEGAL_NAME = re.compile(r"[^:\s][^:\r\n]*").fullmatch
+_ILLEGAL_VALUE = re.compile(r"\n(?![ \t])|\r(?![ \t\n])").search
+_ILLEGAL_TARGET = re.compile("[\x00-\x20\x7f]").search
+_ILLEGAL_METHOD = re.compile("[\x00-\x1f]").search
+
+
+def host_header(host: str, port: int) -> bytes:
+    """``Host`` as http.client writes it: IPv6 in brackets, IDNA for a non-ASCII name, the port
+    left out when it is 80."""
+    try:
+        encoded = host.encode("ascii")
+    except UnicodeEncodeError:
+        encoded = host.encode("idna")
+    shown = b"[%b]" % encoded if b":" in encoded else encoded
+    return shown if port == 80 else b"%b:%d" % (shown, port)
+
+
+def encode_request(request: Prepared, host: bytes) -> bytes:
+    """The request head and body, as urllib3 2 sends them; ``ValueError``/``UnicodeError`` for a
+    method, path or header http.client refuses."""
+    method, target, body = request.method, request.target, request.body
+    if _ILLEGAL_METHOD(method) or _ILLEGAL_TARGET(target):
+        raise ValueError(f"invalid method or path {method!r} {target!r}")
+    headers = request.headers
+    keys = {name.lower() for name in headers}
+    lines = [f"{method} {target} HTTP/1.1".encode("ascii")]
+    if "host" not in keys:
+        lines.append(b"Host: " + host)
+    if "accept-encoding" not in keys:
+        lines.append(b"Accept-Encoding: identity")
+    chunked = "transfer-encoding" in keys and "content-length" not in keys
+    if not keys & {"content-length", "transfer-encoding"}:
+        length = len(body) if body is not None else 0 if method in _BODY_EXPECTED else None
+        if length is not None:
+            lines.append(b"Content-Length: %d" % length)
+    if "user-agent" not in keys:
+        lines.append(b"User-Agent: " + DEFAULT_USER_AGENT.encode("ascii"))
+    for name, value in headers.items():
+        if not _LEGAL_NAME(name) or _ILLEGAL_VALUE(value):
+            raise ValueError(f"invalid header {name!r}")
+        lines.append(name.encode("ascii") + b": " + value.encode("latin-1"))
+    lines.append(b"")
+    lines.append(b"")
+    head = b"\r\n".join(lines)
+    if chunked:
+        return head + (b"%x\r\n%b\r\n" % (len(body), body) if body else b"") + b"0\r\n\r\n"
+    return head + body if body else head
+
+
+class ResponseHeaders(Mapping[str, str]):
+    """An answer's headers as urllib3 gives them: case-insensitive, repeated fields joined by ", ".
+
+    Kept as the parser's raw pairs and decoded on first use: most endpoints only check the status,
+    and they should not pay for headers nobody reads.
+    """
+
+    __slots__ = ("_fields", "_raw")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._raw = raw
+        self._fields: dict[str, tuple[str, str]] | None = None
+
+    def _merged(self) -> dict[str, tuple[str, str]]:
+        fields = self._fields
+        if fields is None:
+            fields = {}
+            for raw_name, raw_value in self._raw:
+                name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+                key = name.lower()
+                seen = fields.get(key)
+                fields[key] = (name, value) if seen is None else (seen[0], f"{seen[1]}, {value}")
+            self._fields = fields
+        return fields
+
+    def __getitem__(self, name: str) -> str:
+        return self._merged()[name.lower()][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._merged().values())
+
+    def __len__(self) -> int:
+        return len(self._merged())
+
+    def __repr__(self) -> str:
+        return f"ResponseHeaders({dict(self.items())!r})"
