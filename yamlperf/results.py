@@ -124,6 +124,11 @@ class RunMeta:
     git_dirty: bool | None = None
     command: str = ""
     hostname: str = ""
+    transport: str = "urllib3"
+    """The client that sent the measured requests: ``httptools`` (plain sockets and llhttp) or
+    ``urllib3``; runs saved before this field existed were all measured with urllib3."""
+    transport_note: str = ""
+    """Why urllib3 measured rather than the fast transport (https, a proxy...); empty otherwise."""
 
 
 @dataclass(frozen=True, slots=True)

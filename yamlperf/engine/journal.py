@@ -19,8 +19,10 @@ RESULTS_FILE = "results.json"
 
 class Journal:
     def __init__(self, scenario: Scenario, run_dir: Path, secrets: SecretRegistry, *,
-                 scenario_file: Path | None, command: str) -> None:
+                 scenario_file: Path | None, command: str, transport: tuple[str, str] = ("", "")) -> None:
         self.run_dir = run_dir
+        self.transport = transport
+        """(name, why the fast transport was not used): ``meta.transport`` and ``meta.transport_note``"""
         self.cells: list[CellStats] = []
         self.seeding: list[SeedStep] = []
         self._scenario = scenario
@@ -41,7 +43,7 @@ class Journal:
 
     def write(self, *, complete: bool, stop_reason: str | None = None) -> RunResult:
         scenario = self._scenario
-        meta = run_meta(self._identity, time.monotonic() - self._started)
+        meta = run_meta(self._identity, time.monotonic() - self._started, transport=self.transport)
         cells = tuple(self.cells)
         result = RunResult(
             name=scenario.name, meta=meta, scenario=redact(dict(scenario.raw), self._secrets),

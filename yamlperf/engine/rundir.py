@@ -126,7 +126,8 @@ def identify(scenario_file: Path | None, command: str) -> RunIdentity:
                        command, now_iso())
 
 
-def run_meta(identity: RunIdentity, duration: float) -> RunMeta:
+def run_meta(identity: RunIdentity, duration: float, transport: tuple[str, str] = ("", "")) -> RunMeta:
+    """``transport``: the name of the client that measured and why the fast one was not used."""
     return RunMeta(
         yamlperf_version=__version__,
         python=platform.python_version(),
@@ -140,6 +141,8 @@ def run_meta(identity: RunIdentity, duration: float) -> RunMeta:
         git_dirty=identity.git_dirty,
         command=identity.command,
         hostname=socket.gethostname(),
+        transport=transport[0],
+        transport_note=transport[1],
     )
 
 

@@ -26,13 +26,14 @@ from .client import SessionClient
 from .context import RunContext
 from .credentials import Credentials, credential_context, resolve_credentials
 from .feed import RowFeed
-from .http import TransportFactory, TransportOptions, TransportSet, Urllib3Transport
+from .http import TransportFactory, TransportOptions, TransportSet
 from .journal import Journal
 from .matrix import Plan, expand
 from .progress import NullObserver, Observer
 from .rundir import make_run_dir
 from .seed import Seeder
 from .target import check_reachable, running_target
+from .transport_choice import TransportChoice, choose_transport, given_transport
 
 logger = logging.getLogger(__name__)
 INTERRUPTED = "interrupted"
@@ -49,7 +50,8 @@ class RunOptions:
     keep_data: bool = False
     debug: bool = False
     command: str = ""
-    transport: TransportFactory = Urllib3Transport
+    transport: TransportFactory | None = None
+    """``None``: the fast transport where it applies, else urllib3 (``choose_transport``)."""
     environ: Mapping[str, str] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     secrets: SecretRegistry = field(default_factory=SecretRegistry)
@@ -71,6 +73,7 @@ class _Prepared:
     endpoints: Mapping[str, CompiledEndpoint]
     context: RunContext
     credentials: Credentials
+    transport: TransportChoice
 
 
 def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
@@ -79,7 +82,8 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
     observer = observer or NullObserver()
     ready = _prepare(scenario, options)
     journal = Journal(scenario, make_run_dir(scenario.output.directory, scenario.name), options.secrets,
-                      scenario_file=options.scenario_file, command=options.command)
+                      scenario_file=options.scenario_file, command=options.command,
+                      transport=(ready.transport.name, ready.transport.note))
     stop = options.stop
     try:
         with running_target(scenario.target, journal.run_dir / "server.log", stop, options.environ,
@@ -107,15 +111,26 @@ def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
                                       options.secrets)
     context = RunContext(scenario.variables, credential_context(credentials), feed, options.environ)
     endpoints = {e.name: CompiledEndpoint(e, scenario.target, options.secrets) for e in scenario.endpoints}
-    return _Prepared(expand(scenario), endpoints, context, credentials)
+    return _Prepared(expand(scenario), endpoints, context, credentials, _transport(scenario, options))
+
+
+def _transport(scenario: Scenario, options: RunOptions) -> TransportChoice:
+    """The caller's transport, or the fast one unless an origin the scenario names needs urllib3."""
+    if options.transport is not None:
+        return given_transport(options.transport)
+    urls = [scenario.target.base_url, *(e.request.path for e in scenario.endpoints
+                                        if e.request.path.startswith(("http://", "https://")))]
+    choice = choose_transport(urls, options.environ if options.environ is not None else os.environ)
+    logger.info("measuring with %s%s", choice.name, f" ({choice.note})" if choice.note else "")
+    return choice
 
 
 def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal: Journal,
              observer: Observer) -> None:
     target, load = scenario.target, scenario.load
     client = SessionClient(TransportOptions(target.timeout, target.verify_tls))
-    transports = TransportSet(options.transport, TransportOptions(load.timeout or target.timeout,
-                                                                  target.verify_tls))
+    transports = TransportSet(ready.transport.factory, TransportOptions(
+        load.timeout or target.timeout, target.verify_tls, ready.transport.proxy))
     auth = Authenticator(scenario.auth, target, credentials=ready.credentials, context=ready.context.base,
                          secrets=options.secrets, send=client.send)
     seeder = None
@@ -128,7 +143,8 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
             seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,
                             workers=load.max_workers, stop=options.stop, observer=observer,
                             secrets=options.secrets)
-        _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer)
+        _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer,
+                   transports=transports)
     finally:
         try:
             _clean_up(scenario, seeder, options, observer, journal.run_dir / LEFTOVER_IDS)
@@ -138,7 +154,7 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
 
 
 def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: Seeder | None, *,
-               journal: Journal, observer: Observer) -> None:
+               journal: Journal, observer: Observer, transports: TransportSet) -> None:
     stop = shared.stop
     for size in scenario.sizes:
         if stop.is_set():
@@ -151,6 +167,7 @@ def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: 
             if stop.is_set():
                 return
             stats = run_cell(cell, ready.endpoints[cell.endpoint.name], shared, ids, observer)
+            journal.transport = (transports.used(ready.transport.name), ready.transport.note)
             journal.add_cell(stats)
             observer.cell_done(stats)
 
