@@ -166,3 +166,16 @@ def test_the_command_line_hides_the_password_whatever_its_length() -> None:
     assert command_line(["/bin/yamlperf", "run", "s.yaml", "--password", "pw"]) == \
         "yamlperf run s.yaml --password '***'"
     assert command_line(["yamlperf", "--password=pw"]) == "yamlperf '--password=***'"
+
+
+def test_a_run_stopped_before_measuring_anything_leaves_no_run_folder(
+        write_scenario: ScenarioFactory, tmp_path: Path) -> None:
+    down = invoke(str(write_scenario(records_scenario(f"http://127.0.0.1:{free_port()}"), "down.yaml")))
+    assert down.exit_code == 3, down.output
+    with RecordsServer(auth=True) as server:
+        data = records_scenario(server.url, auth=True)
+        data["auth"]["password"] = "not-the-password"
+        refused = invoke(str(write_scenario(data, "refused.yaml")))
+        assert refused.exit_code == 3, refused.output
+        assert "login failed" in refused.output
+    assert not any((tmp_path / "out").iterdir()), "no empty run folder is left behind"

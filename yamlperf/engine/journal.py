@@ -15,6 +15,7 @@ from ..scenario import Scenario
 from .rundir import identify, run_meta
 
 RESULTS_FILE = "results.json"
+SERVER_LOG = "server.log"
 
 
 class Journal:
@@ -53,3 +54,19 @@ class Journal:
         )
         save_results(result, self.path)
         return result
+
+    def discard(self) -> bool:
+        """Remove the run folder when the run stopped before measuring anything (the target is down,
+        the login failed): no cell, no seeding step, and no server log worth reading in it."""
+        if self.cells or self.seeding:
+            return False
+        log = self.run_dir / SERVER_LOG
+        if log.is_file() and log.stat().st_size:
+            return False
+        log.unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)
+        try:
+            self.run_dir.rmdir()
+        except OSError:
+            return False
+        return True

@@ -93,7 +93,8 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
                 _measure(scenario, ready, options, journal, observer)
     except YamlperfError as exc:
         kind = "target error" if isinstance(exc, TargetError) else "error"
-        journal.write(complete=False, stop_reason=f"{kind}: {str(exc).splitlines()[0]}")
+        if not journal.discard():
+            journal.write(complete=False, stop_reason=f"{kind}: {str(exc).splitlines()[0]}")
         raise
     except KeyboardInterrupt:
         stop.set()
