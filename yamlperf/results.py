@@ -271,7 +271,7 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -284,10 +284,14 @@ def write_atomic(path: Path, content: str | bytes) -> None:
 
 def _umask() -> int:
     """The process umask (reading it means setting it; restored at once): mkstemp's files are 0600,
-    and results are meant to be read by whoever may read the folder, like any file the user writes."""
+    and results are meant to be read by whoever may read the folder, like any file the user writes.
+    Read once, at import (``_UMASK``): setting it while other threads create files is not safe."""
     current = os.umask(0o022)
     os.umask(current)
     return current
+
+
+_UMASK = _umask()
 
 
 def save_results(result: RunResult, path: Path) -> Path:

@@ -132,3 +132,16 @@ def test_results_files_are_written_whole_and_readable_like_any_user_file(tmp_pat
     umask = os.umask(0)
     os.umask(umask)
     assert mode == 0o666 & ~umask
+
+
+def test_writing_results_never_touches_the_process_umask(tmp_path, monkeypatch) -> None:
+    import os
+
+    from yamlperf.results import write_atomic
+
+    def no_umask(_mask: int) -> int:
+        raise AssertionError("os.umask changes the whole process's umask, under other threads' feet")
+
+    monkeypatch.setattr(os, "umask", no_umask)
+    write_atomic(tmp_path / "results.json", "{}\n")
+    assert (tmp_path / "results.json").read_text() == "{}\n"
