@@ -179,3 +179,11 @@ def test_a_run_stopped_before_measuring_anything_leaves_no_run_folder(
         assert refused.exit_code == 3, refused.output
         assert "login failed" in refused.output
     assert not any((tmp_path / "out").iterdir()), "no empty run folder is left behind"
+
+
+def test_run_folder_names_keep_letters_of_any_script(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    moment = datetime(2026, 1, 2, 3, 4, 5)
+    assert make_run_dir(tmp_path, "ünïcode 测试", moment).name == "20260102-030405-ünïcode-测试"
+    assert make_run_dir(tmp_path, "!!! ???", moment).name == "20260102-030405-run"

@@ -14,6 +14,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,8 +31,10 @@ GIT_TIMEOUT_S = 5.0
 
 
 def slug(name: str) -> str:
-    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return text[:60] or "run"
+    """Letters and digits of any script, lower case, other runs of characters as one ``-``
+    ("ünïcode 测试" -> "ünïcode-测试"); "run" when nothing is left."""
+    text = "".join(c if c.isalnum() else "-" for c in unicodedata.normalize("NFC", name.lower()))
+    return re.sub(r"-+", "-", text).strip("-")[:60].strip("-") or "run"
 
 
 def make_run_dir(parent: Path, name: str, now: datetime | None = None) -> Path:
