@@ -88,3 +88,24 @@ def test_a_templated_request_renders_path_query_headers_and_json_body() -> None:
     assert prepared.headers["X-Base"] == "yes"
     assert prepared.headers["Content-Type"] == "application/json"
     assert prepared.body == b'{"n":3,"title":"t3"}'
+
+
+class _NoDecode(bytes):
+    def decode(self, *args: object, **kwargs: object) -> str:  # type: ignore[override]
+        raise AssertionError("the whole body was decoded to look for a text")
+
+
+def test_contains_searches_the_body_bytes_without_decoding_it() -> None:
+    from yamlperf.engine.checks import Checker
+    from yamlperf.engine.http import Exchange
+    from yamlperf.scenario import Expectation
+
+    body = _NoDecode('{"title": "café"}'.encode() + b"x" * 100_000)
+    answer = Exchange(200, {}, body, 0.001)
+    assert Checker(Expectation(contains="café")).judge(answer, {}) == ("ok", "")
+    assert Checker(Expectation(contains="{{ word }}")).judge(answer, {"word": "title"}) == ("ok", "")
+    assert Checker(Expectation(contains="tea")).judge(answer, {}) == (
+        "expectation_failed", "body does not contain 'tea'")
+    assert Checker(Expectation(not_contains="café")).judge(answer, {}) == (
+        "expectation_failed", "body contains 'café'")
+    assert Checker(Expectation(not_contains="{{ word }}")).judge(answer, {"word": "tea"}) == ("ok", "")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..scenario import Capture, Expectation
-from ..templating import compile_text, compile_value
+from ..templating import Compiled, compile_text, compile_value
 from .http import Exchange
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class Checker:
         self._json = [(path, compile_value(value)) for path, value in expect.json]
         self._contains = compile_text(expect.contains) if expect.contains is not None else None
         self._not_contains = compile_text(expect.not_contains) if expect.not_contains is not None else None
+        self._needles = (_Needle(self._contains), _Needle(self._not_contains))
         self._headers = expect.headers
         self._captures = captures
         self._reads_json = bool(self._json) or any(c.source == "json" for c in captures)
@@ -74,12 +75,11 @@ class Checker:
             got = exchange.headers.get(name)
             if got is None or wanted not in ("*", got):
                 return "expectation_failed", f"header {name}: expected {wanted!r}, got {got!r}"
-        if self._contains or self._not_contains:
-            text = exchange.body.decode("utf-8", "replace")
-            if self._contains and (needle := str(self._contains.render(context))) not in text:
-                return "expectation_failed", f"body does not contain {needle!r}"
-            if self._not_contains and (needle := str(self._not_contains.render(context))) in text:
-                return "expectation_failed", f"body contains {needle!r}"
+        contains, not_contains = self._needles
+        if contains and contains.find(exchange.body, context) < 0:
+            return "expectation_failed", f"body does not contain {contains.text(context)!r}"
+        if not_contains and not_contains.find(exchange.body, context) >= 0:
+            return "expectation_failed", f"body contains {not_contains.text(context)!r}"
         if self._json:
             data = parse_json(exchange.body)
             if data is _MISSING:
@@ -107,6 +107,26 @@ class Checker:
             else:
                 found[capture.name] = value
         return found
+
+
+class _Needle:
+    """A ``contains``/``not_contains`` text, searched in the body's bytes: encoded once when it has no
+    template, so a check never decodes the whole answer."""
+
+    def __init__(self, compiled: Compiled | None) -> None:
+        self._compiled = compiled
+        self._bytes = str(compiled.render({})).encode("utf-8") if compiled is not None and compiled.static \
+            else None
+
+    def __bool__(self) -> bool:
+        return self._compiled is not None
+
+    def text(self, context: Mapping[str, Any]) -> str:
+        return str(self._compiled.render(context)) if self._compiled is not None else ""
+
+    def find(self, body: bytes, context: Mapping[str, Any]) -> int:
+        needle = self._bytes if self._bytes is not None else self.text(context).encode("utf-8")
+        return body.find(needle)
 
 
 def _value_at(data: Any, path: str) -> Any:
