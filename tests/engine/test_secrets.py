@@ -110,3 +110,27 @@ def test_server_env_secrets_are_scrubbed_from_the_log_tail_an_error_shows(
     for secret in ("literal-s3cr3t-value", db_url):
         assert secret not in result.output
         assert secret not in result.stderr
+
+
+def test_every_log_record_is_scrubbed_whoever_logs_it(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from yamlperf.cli.progress import run_logging
+    from yamlperf.redact import SecretRegistry
+
+    secrets = SecretRegistry()
+    secrets.add("hunter2-secret")
+    try:
+        raise ValueError("bad token hunter2-secret")
+    except ValueError as exc:
+        error = exc
+    record = logging.LogRecord("urllib3.connectionpool", logging.ERROR, __file__, 1, "GET /?k=%s", ("hunter2-secret",),
+                               (type(error), error, error.__traceback__), sinfo="stack with hunter2-secret")
+    record.exc_text = "Traceback: ValueError: bad token hunter2-secret"  # as another handler formatted it
+    with run_logging(True, secrets):
+        logging.getLogger("urllib3.connectionpool").handle(record)
+        logging.getLogger("requests").debug("requests says %s", "hunter2-secret")
+    err = capsys.readouterr().err
+    assert "GET /?k=***" in err
+    assert "requests says ***" in err
+    assert "hunter2-secret" not in err

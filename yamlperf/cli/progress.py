@@ -20,17 +20,24 @@ REDRAW_INTERVAL_S = 0.1
 
 
 class ScrubFilter(logging.Filter):
-    """Masks every secret value the run knows of in every log line, whoever logs it."""
+    """Masks every secret value the run knows of in every log line, whoever logs it (yamlperf,
+    urllib3, requests...): it sits on the handler, which every propagated record reaches. The
+    message, a traceback (even one another handler already formatted) and a stack are scrubbed."""
 
     def __init__(self, secrets: SecretRegistry) -> None:
         super().__init__()
         self._secrets = secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._secrets.scrub(record.getMessage())
+        scrub = self._secrets.scrub
+        record.msg = scrub(record.getMessage())
         record.args = ()
         if record.exc_info and not record.exc_text:
-            record.exc_text = self._secrets.scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True
 
 
