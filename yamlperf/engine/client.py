@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-
-import requests
-import urllib3
+from typing import TYPE_CHECKING
 
 from .http import Exchange, Prepared, TransportOptions, classify_fault, describe_fault
 
+if TYPE_CHECKING:
+    import requests
+
 logger = logging.getLogger(__name__)
+# requests is imported by the first session: ~100 ms of start-up (with urllib3) that a run without
+# a login, seeding or cleanup never needs.
 
 
 class SessionClient:
@@ -27,12 +30,15 @@ class SessionClient:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
-        if not options.verify_tls:
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
+            import requests
+            import urllib3
+
+            if not self._options.verify_tls:
+                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             session = requests.Session()
             session.verify = self._options.verify_tls
             self._local.session = session
@@ -43,6 +49,8 @@ class SessionClient:
     def send(self, request: Prepared) -> Exchange:
         """``verify`` is given with each request: requests lets $REQUESTS_CA_BUNDLE override a
         session's ``verify=False``, which would ignore ``target.verify_tls: false``."""
+        import requests
+
         start = time.perf_counter()
         try:
             response = self._session().request(

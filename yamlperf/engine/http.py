@@ -11,17 +11,19 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.client import IncompleteRead, RemoteDisconnected
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import urllib3
-from urllib3.connectionpool import HTTPConnectionPool, connection_from_url
-from urllib3.exceptions import DecodeError, InsecureRequestWarning
+if TYPE_CHECKING:
+    from urllib3.connectionpool import HTTPConnectionPool
 
+# urllib3 is imported where it is used, not here: ~60 ms of start-up that a run measured by the
+# fast transport, without a login or a dataset, never needs.
 logger = logging.getLogger(__name__)
 FAULTS = ("timeout", "refused", "reset", "bad_body", "other")
 
@@ -85,16 +87,20 @@ class Urllib3Transport:
     name = "urllib3"
 
     def __init__(self, options: TransportOptions) -> None:
+        import urllib3
+
         self._options = options
         self._timeout = urllib3.Timeout(connect=options.timeout, read=options.timeout)
         self._pools: dict[str, HTTPConnectionPool] = {}
         if not options.verify_tls:
-            urllib3.disable_warnings(InsecureRequestWarning)
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self._proxy = urllib3.ProxyManager(
             options.proxy, maxsize=1, block=False, retries=False, timeout=self._timeout,
             cert_reqs="CERT_REQUIRED" if options.verify_tls else "CERT_NONE") if options.proxy else None
 
     def _pool(self, origin: str) -> HTTPConnectionPool:
+        from urllib3.connectionpool import connection_from_url
+
         pool = self._pools.get(origin)
         if pool is None:
             extra = {} if origin.startswith("http:") else {
@@ -134,18 +140,33 @@ class Urllib3Transport:
 def classify_fault(exc: BaseException) -> str:
     """The failure category of an exception raised while sending or reading (see FAILURE_CATEGORIES)."""
     chain = list(_causes(exc))
+    u3 = _urllib3_exceptions()
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return "refused"
-    if any(isinstance(e, DecodeError) for e in chain):
+    if any(isinstance(e, u3.DecodeError) for e in chain):
         return "bad_body"
-    if any(isinstance(e, TimeoutError | socket.timeout | urllib3.exceptions.TimeoutError)
-           and not isinstance(e, urllib3.exceptions.NewConnectionError) for e in chain):
+    if any(isinstance(e, TimeoutError | socket.timeout | u3.TimeoutError)
+           and not isinstance(e, u3.NewConnectionError) for e in chain):
         return "timeout"
     if any(isinstance(e, ConnectionResetError | BrokenPipeError | ConnectionAbortedError
-                      | RemoteDisconnected | IncompleteRead | urllib3.exceptions.ProtocolError)
+                      | RemoteDisconnected | IncompleteRead | u3.ProtocolError)
            for e in chain) and not any(isinstance(e, ssl.SSLError) for e in chain):
         return "reset"
     return "other"
+
+
+class _NoSuchError(Exception):
+    """Stands for urllib3's exception classes while urllib3 is not loaded: nothing is one."""
+
+
+class _NoUrllib3:
+    DecodeError = TimeoutError = NewConnectionError = ProtocolError = _NoSuchError
+
+
+def _urllib3_exceptions() -> Any:
+    """``urllib3.exceptions`` if something loaded urllib3, else stand-ins: an exception cannot come
+    from a library that was never imported, and importing it here would cost every fault ~60 ms."""
+    return sys.modules.get("urllib3.exceptions") or _NoUrllib3
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import urllib3
-
 from ..errors import TargetError, UsageError
 from ..redact import SecretRegistry, is_secret_key
 from ..scenario import Server, Target
@@ -45,6 +43,8 @@ def ready_url(target: Target, server: Server) -> str:
 
 def answers(url: str, verify_tls: bool = True, timeout: float = 1.0) -> bool:
     """Whether ``url`` answers with a status below 500 (an error page still means it is up)."""
+    import urllib3  # here, not at the top: a run without a server to start never loads it
+
     with urllib3.PoolManager(cert_reqs="CERT_REQUIRED" if verify_tls else "CERT_NONE") as pool:
         try:
             response = pool.request("GET", url, retries=False, redirect=False, timeout=timeout)
@@ -73,6 +73,8 @@ def check_reachable(base_url: str, timeout: float, verify_tls: bool = True) -> N
 
 def _check_tls(base_url: str, timeout: float, verify_tls: bool) -> None:
     """One GET of ``base_url``: any answer will do; a TLS failure is a ``TargetError``."""
+    import urllib3
+
     if not verify_tls:
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     with urllib3.PoolManager(cert_reqs="CERT_REQUIRED" if verify_tls else "CERT_NONE") as pool:
