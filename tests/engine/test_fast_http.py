@@ -68,7 +68,10 @@ def test_the_server_receives_the_same_bytes_from_both_transports() -> None:
             return [_request(server.url, "/a?b=c"), _request(server.url, "/p", "POST", b'{"a":1}'),
                     _request(server.url, "/p", "POST"), _request(server.url, "/h", "GET", **{"Host": "x.test"}),
                     _request(server.url, "/t", "POST", b"abc", **{"Transfer-Encoding": "chunked"}),
-                    Prepared("GET", server.url, "/no-agent", {"Accept-Encoding": "gzip"})]
+                    Prepared("GET", server.url, "/no-agent", {"Accept-Encoding": "gzip"}),
+                    *(_request(server.url, target) for target in (
+                        "/a b", "/é?q=ü&r=a b", "/x\r\nInjected: 1", "/p%2fq?x=%41", "/p%zz%41?y=%2f%",
+                        "/frag#part", "/a?b?c", "/~user/(x)*;=,@:!$'"))]
 
         slow, fast = _both(requests)
         assert all(e.status == 200 for e in slow + fast)
@@ -244,6 +247,15 @@ def test_garbage_instead_of_http_is_a_failure_never_a_crash(garbage: bytes) -> N
     assert bad.fault in ("bad_body", "other")
     assert bad.error
     assert (fine.status, fine.fault) == (200, ""), "the next request gets a clean connection"
+
+
+@pytest.mark.parametrize("extra", [b"junk after the answer\r\n\r\n", answer(b"a second answer")])
+def test_bytes_after_a_complete_answer_leave_it_whole_and_the_connection_is_not_reused(extra: bytes) -> None:
+    with ScriptedServer(serve_forever(lambda _: answer(b"first") + extra)) as server:
+        exchanges = _send_all(FastTransport, [_request(server.url)] * 3)
+        assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"first", "")] * 3
+        assert len(exchanges[0].headers) == 2
+        assert server.connections == 3
 
 
 def test_interim_answers_are_skipped() -> None:

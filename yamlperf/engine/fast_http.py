@@ -64,8 +64,8 @@ class _Answer:
         self.encoding: bytes | None = None
 
     def on_message_begin(self) -> None:
-        if self.complete:  # bytes after the answer: the connection is not in a known state
-            self.surplus = True
+        if self.complete:  # bytes after the answer: stop before they overwrite it (see _read)
+            raise _Surplus
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
@@ -108,6 +108,10 @@ class _Connection:
     def close(self) -> None:
         self.answer.parser = None  # type: ignore[assignment]  (breaks the parser <-> callbacks cycle)
         self.sock.close()
+
+
+class _Surplus(Exception):
+    """Bytes after a complete answer, as if the server had answered twice."""
 
 
 class _Stale(Exception):
@@ -226,7 +230,13 @@ class FastTransport:
                     raise _Stale(closed, unsent=False)
                 raise closed
             received += count
-            feed(view[:count])
+            try:
+                feed(view[:count])
+            except httptools.HttpParserError:
+                if not answer.complete:
+                    raise
+                answer.surplus = True  # the answer stands (urllib3 reads it too); the connection goes
+                return
             if head_only and answer.head:
                 return
 

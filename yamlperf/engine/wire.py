@@ -16,11 +16,19 @@ from .http import Prepared
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 """Methods a client may send again when the connection closed before any answer (RFC 9110 9.2.2)."""
 _BODY_EXPECTED = frozenset({"POST", "PUT", "PATCH"})
-# http.client's own checks: no request smuggling through a header, a path or a method.
+# http.client's and urllib3's own checks: no request smuggling through a header or a method.
 _LEGAL_NAME = re.compile(r"[^:\s][^:\r\n]*").fullmatch
 _ILLEGAL_VALUE = re.compile(r"\n(?![ \t])|\r(?![ \t\n])").search
-_ILLEGAL_TARGET = re.compile("[\x00-\x20\x7f]").search
-_ILLEGAL_METHOD = re.compile("[\x00-\x1f]").search
+_ILLEGAL_METHOD = re.compile(r"[^-!#$%&'*+.^_`|~0-9a-zA-Z]").search
+# urllib3 percent-encodes what may not appear in a path or a query, upper-cases the escapes there
+# and drops a fragment; a target already in that form (nearly all) is sent as it is.
+_PATH_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-~!$&'()*+,;=:@/")
+_QUERY_CHARS = _PATH_CHARS | {"?"}
+_SAFE = r"A-Za-z0-9._\-~!$&'()*+,;=:@/"
+_CANONICAL_TARGET = re.compile(
+    rf"/(?:[{_SAFE}]|%[0-9A-F]{{2}})*(?:\?(?:[{_SAFE}?]|%[0-9A-F]{{2}})*)?").fullmatch
+_TARGET = re.compile(r"^(/[^?#]*)(?:\?([^#]*))?(?:#.*)?$")
+_PERCENT = re.compile(r"%[a-fA-F0-9]{2}")
 
 
 def host_header(host: str, port: int) -> bytes:
@@ -38,8 +46,10 @@ def encode_request(request: Prepared, host: bytes) -> bytes:
     """The request head and body, as urllib3 2 sends them; ``ValueError``/``UnicodeError`` for a
     method, path or header http.client refuses."""
     method, target, body = request.method, request.target, request.body
-    if _ILLEGAL_METHOD(method) or _ILLEGAL_TARGET(target):
-        raise ValueError(f"invalid method or path {method!r} {target!r}")
+    if _ILLEGAL_METHOD(method):
+        raise ValueError(f"Method cannot contain non-token characters {method!r}")
+    if not _CANONICAL_TARGET(target):
+        target = encode_target(target)
     headers = request.headers
     keys = {name.lower() for name in headers}
     lines = [f"{method} {target} HTTP/1.1".encode("ascii")]
@@ -64,6 +74,31 @@ def encode_request(request: Prepared, host: bytes) -> bytes:
     if chunked:
         return head + (b"%x\r\n%b\r\n" % (len(body), body) if body else b"") + b"0\r\n\r\n"
     return head + body if body else head
+
+
+def encode_target(target: str) -> str:
+    """The path and query as urllib3 2 sends them (``urllib3.util.url._encode_target``)."""
+    match = _TARGET.match(target)
+    if not match:
+        raise ValueError(f"{target!r} is not a valid request URI")
+    path, query = match.groups()
+    encoded = _encode_invalid(path, _PATH_CHARS)
+    return encoded if query is None else f"{encoded}?{_encode_invalid(query, _QUERY_CHARS)}"
+
+
+def _encode_invalid(component: str, allowed: frozenset[str]) -> str:
+    """Percent-encode the bytes not in ``allowed``; keep escapes already there (upper-cased) unless
+    a ``%`` that starts none shows that the text was not encoded at all."""
+    component, escapes = _PERCENT.subn(lambda m: m.group(0).upper(), component)
+    raw = component.encode("utf-8", "surrogatepass")
+    keep_percent = escapes == raw.count(b"%")
+    encoded = bytearray()
+    for byte in raw:
+        if (keep_percent and byte == 0x25) or (byte < 128 and chr(byte) in allowed):
+            encoded.append(byte)
+        else:
+            encoded.extend(b"%%%02X" % byte)
+    return encoded.decode()
 
 
 @cache
