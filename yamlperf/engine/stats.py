@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from hdrh.histogram import HdrHistogram
 
 from ..results import CellStats, Latency
+from .server_timing import TimingTotals
 
 HDR_LOWEST_US = 1
 HDR_HIGHEST_US = 3_600_000_000
@@ -43,7 +44,7 @@ class Recorder:
     """
 
     __slots__ = ("_histogram", "_pending", "_rng", "bytes", "categories", "count", "errors", "max",
-                 "min", "requests", "sample_cap", "samples", "statuses", "sum", "sum_sq")
+                 "min", "requests", "sample_cap", "samples", "server_timing", "statuses", "sum", "sum_sq")
 
     def __init__(self, sample_cap: int = SAMPLE_CAP, seed: int = 0) -> None:
         self.sample_cap = sample_cap
@@ -61,6 +62,7 @@ class Recorder:
         self._pending: dict[int, int] = {}
         self._histogram = new_histogram()
         self._rng = random.Random(seed)
+        self.server_timing = TimingTotals()
 
     def record(self, duration: float, category: str, status: int = 0, nbytes: int = 0,
                error: str = "") -> None:
@@ -127,6 +129,7 @@ class Recorder:
         self.sum_sq += other.sum_sq
         self.min = min(self.min, other.min)
         self.max = max(self.max, other.max)
+        self.server_timing.merge(other.server_timing)
         return self
 
 
@@ -202,6 +205,7 @@ def summarize(recorder: Recorder, info: CellInfo, wall_time: float, truncated: b
         status_codes={str(k): v for k, v in sorted(recorder.statuses.items())},
         percentile_method=method, histogram=encode_histogram(recorder),
         samples=bounded_samples(recorder.samples), truncated=truncated, errors=tuple(recorder.errors),
+        server_timing=recorder.server_timing.means(),
     )
 
 

@@ -1,0 +1,42 @@
+"""The target's Server-Timing header, averaged per cell next to the client's own measurement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from yamlperf.demo import DemoServer
+from yamlperf.engine.runner import RunOptions, run_scenario
+from yamlperf.engine.server_timing import TimingTotals, parse_server_timing
+from yamlperf.loader import load_scenario
+
+
+def test_parse_takes_durations_and_skips_what_it_cannot_read() -> None:
+    header = 'db;dur=1.25;desc="database", app;dur=3, cache;desc=hit, bad;dur=x, ;dur=1'
+    assert parse_server_timing(header) == {"db": 1.25, "app": 3.0}
+    assert parse_server_timing("") == {}
+
+
+def test_totals_merge_like_recording_everything_in_one() -> None:
+    one, two, both = TimingTotals(), TimingTotals(), TimingTotals()
+    for header in ("db;dur=1, app;dur=2", "db;dur=3"):
+        one.add(header)
+        both.add(header)
+    for header in ("app;dur=6",):
+        two.add(header)
+        both.add(header)
+    one.merge(two)
+    assert one.means() == both.means() == {"app": 4.0, "db": 2.0}
+
+
+def test_a_run_keeps_the_servers_own_timing_per_cell(tmp_path: Path) -> None:
+    with DemoServer(port=0, require_auth=False) as server:
+        path = tmp_path / "timing.yaml"
+        path.write_text(
+            f"target: {{base_url: '{server.url}'}}\n"
+            "load: {iterations: 5}\n"
+            "output: {directory: '" + str(tmp_path / "out") + "', formats: [json]}\n"
+            "endpoints:\n  - {name: health, path: /api/health}\n")
+        outcome = run_scenario(load_scenario(path), RunOptions(scenario_file=path))
+    (cell,) = outcome.result.cells
+    assert set(cell.server_timing) == {"db", "app"}
+    assert 0 < cell.server_timing["app"] < cell.latency.max * 1e3
