@@ -37,29 +37,40 @@ class Table:
 GROWTH_WORDS = {"constant": "constant", "sublinear": "sub-linear", "linear": "linear",
                 "superlinear": "super-linear"}
 CELL_HEADER = ("Endpoint", "Requests", "Success", "Avg (ms)", "Median (ms)", "p95 (ms)", "p99 (ms)",
-               "Min (ms)", "Max (ms)", "Throughput (req/s)")
+               "Min (ms)", "Max (ms)", "Req/s")
 
 
-def _cell_row(cell: CellStats, concurrency: bool) -> Row:
+def _cell_row(cell: CellStats, concurrency: bool, server_timing: bool) -> Row:
     lat = cell.latency
     numbers = tuple(ms(lat.get(f)) if lat else "-" for f in ("mean", "median", "p95", "p99", "min", "max"))
     level = "problem" if cell.success_rate < 0.95 else "warning" if cell.success_rate < 0.999 else ""
     head = (cell.endpoint, str(cell.concurrency)) if concurrency else (cell.endpoint,)
-    return Row((*head, f"{cell.requests:,}", percent(cell.success_rate), *numbers, f"{cell.throughput:,.1f}"),
-               level)
+    tail = (_server_timing(cell),) if server_timing else ()
+    return Row((*head, f"{cell.requests:,}", percent(cell.success_rate), *numbers, f"{cell.throughput:,.1f}",
+                *tail), level)
+
+
+def _server_timing(cell: CellStats) -> str:
+    """The target's own mean Server-Timing metrics, e.g. ``app 0.35 · db 0.07``."""
+    return " · ".join(f"{name} {millis:.2f}" for name, millis in cell.server_timing.items()) or "-"
 
 
 def results_by_size(result: RunResult) -> list[Table]:
     """One table per dataset size (the seed's "detailed results tables"), every endpoint and level."""
     sweep = len(result.concurrency_levels) > 1
+    timed = any(c.server_timing for c in result.cells)
     header = (CELL_HEADER[0], "Concurrency", *CELL_HEADER[1:]) if sweep else CELL_HEADER
+    header = (*header, "Server (ms)") if timed else header
+    numeric = frozenset(range(1, len(header) - 1 if timed else len(header)))
+    note = ("Server: the mean time the target itself reported per answer in its Server-Timing "
+            "header, by metric, next to the response time measured here." if timed else "")
     tables = []
     for size in result.sizes:
         cells = sorted((c for c in result.cells if c.size == size),
                        key=lambda c: (result.endpoints.index(c.endpoint), c.concurrency))
         title = f"Dataset size {size:,} records" if size is not None else "Results"
-        tables.append(Table(title, header, tuple(_cell_row(c, sweep) for c in cells),
-                            frozenset(range(1, len(header)))))
+        tables.append(Table(title, header, tuple(_cell_row(c, sweep, timed) for c in cells), numeric,
+                            note="" if tables else note))
     return tables
 
 
