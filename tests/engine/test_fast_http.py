@@ -14,6 +14,7 @@ import pytest
 from raw_servers import Peer, ScriptedServer, answer, serve_forever
 from servers import RecordsServer, free_port
 
+from yamlperf.engine import fast_http
 from yamlperf.engine.fast_http import FastTransport
 from yamlperf.engine.http import Exchange, Prepared, TransportOptions, Urllib3Transport
 
@@ -156,9 +157,12 @@ def test_connection_close_answers_and_bodies_ending_at_close_are_complete() -> N
 
 
 @pytest.mark.parametrize(("idle_close_s", "methods"), [(0.02, ("GET", "POST")), (0.0, ("GET", "HEAD"))])
-def test_a_server_closing_idle_connections_causes_no_failure(idle_close_s: float, methods: tuple[str, ...]) -> None:
+def test_a_server_closing_idle_connections_causes_no_failure(idle_close_s: float, methods: tuple[str, ...],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Closed after 20 ms idle: noticed before sending. Closed at once after the answer (a race with the
-    next request): a GET or HEAD that meets the closed connection goes again on a new one."""
+    next request, the way a keep-alive timeout meets a request): a GET or HEAD that meets the closed
+    connection goes again on a new one. The idle threshold is set to 0 so the race counts as idle."""
+    monkeypatch.setattr(fast_http, "RETRY_AFTER_IDLE_S", 0.0)
     def script(peer: Peer) -> None:  # answers as keep-alive, then closes the connection anyway
         if peer.read_request():
             peer.send(answer())
@@ -177,18 +181,34 @@ def test_a_server_closing_idle_connections_causes_no_failure(idle_close_s: float
     assert transport.retries <= 19, "at most once per request after the first"
 
 
-def test_a_reset_before_any_answer_byte_is_sent_again_only_on_a_reused_connection_and_if_idempotent() -> None:
-    def script(peer: Peer) -> None:  # the second request of every connection is reset unanswered
-        peer.read_request()
-        peer.send(answer())
-        peer.read_request()
-        peer.reset()
+def _second_request_reset(peer: Peer) -> None:
+    """Every connection answers its first request and resets on the second, unanswered."""
+    peer.read_request()
+    peer.send(answer())
+    peer.read_request()
+    peer.reset()
 
-    with ScriptedServer(script) as server:
+
+def test_a_reset_of_a_busy_connection_is_counted_not_sent_again() -> None:
+    with ScriptedServer(_second_request_reset) as server:
         transport = FastTransport(TransportOptions(timeout=2))
         get = [transport.send(_request(server.url, "/")) for _ in range(2)]
-        post = [transport.send(_request(server.url, "/", "POST", b"x")) for _ in range(2)]
         transport.close()
+    assert [e.fault for e in get] == ["", "reset"], "a target resetting under load is failing"
+    assert transport.retries == 0
+
+
+def test_a_reset_after_idling_is_sent_again_once_if_idempotent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Idle long enough for a keep-alive timeout: the server closed it as we sent, not failed."""
+    monkeypatch.setattr(fast_http, "RETRY_AFTER_IDLE_S", 0.05)
+    with ScriptedServer(_second_request_reset) as server:
+        transport = FastTransport(TransportOptions(timeout=2))
+        exchanges = []
+        for method in ("GET", "GET", "POST", "POST"):
+            exchanges.append(transport.send(_request(server.url, "/", method, b"x" if method == "POST" else None)))
+            time.sleep(0.1)
+        transport.close()
+    get, post = exchanges[:2], exchanges[2:]
     assert [e.fault for e in get] == ["", ""], "the second GET went again on a new connection"
     assert [e.fault for e in post] == ["reset", ""], "a POST that may have run is not sent twice"
     assert transport.retries == 1

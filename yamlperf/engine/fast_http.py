@@ -11,7 +11,10 @@ own connection handling as server failures lies:
   urllib3's ``is_connection_dropped``) and replaced;
 - a request that fails on a reused connection before any byte of the answer arrived (the server
   closed it as we sent) is sent once more on a new connection, when the method is idempotent or
-  the request could not be written; anything else is counted.
+  the request could not be written, and the server closed it cleanly or it had been idle for
+  ``RETRY_AFTER_IDLE_S``; anything else is counted (see ``_worth_another_try``). A busy
+  connection that resets is the target failing, and a load tester must count it (Go's net/http
+  retries that too, and so hides it).
 
 It returns the ``Exchange`` ``Urllib3Transport`` returns: status, case-insensitive headers with
 repeated fields joined by ", ", the whole body decoded as urllib3 decodes it (Content-Encoding),
@@ -44,6 +47,9 @@ else:
 
 logger = logging.getLogger(__name__)
 RECV_BYTES = 128 * 1024
+RETRY_AFTER_IDLE_S = 1.0
+"""Keep-alive timeouts of servers and proxies are a second or more (gunicorn 2 s, uvicorn and
+Node.js 5 s, nginx 75 s): a reused connection idle for less than this was not closed for idling."""
 _STALE_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 _DROPPED = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 
@@ -92,7 +98,7 @@ class _Answer:
 
 
 class _Connection:
-    __slots__ = ("answer", "poller", "reused", "sock")
+    __slots__ = ("answer", "idle_since", "poller", "reused", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -100,6 +106,7 @@ class _Connection:
         self.poller = select.poll()
         self.poller.register(sock, _DROPPED)
         self.reused = False
+        self.idle_since = 0.0
 
     def dropped(self) -> bool:
         """Readable while idle means closed by the server (or unexpected bytes): not reusable."""
@@ -121,6 +128,22 @@ class _Stale(Exception):
         super().__init__(cause)
         self.cause = cause
         self.unsent = unsent
+
+
+def _worth_another_try(stale: _Stale, method: str, idle: float) -> bool:
+    """Whether a request that met a closed reused connection goes again on a new one.
+
+    Unsent: the server never saw it. A clean close (FIN) before any answer byte: the server shut a
+    keep-alive connection it no longer wanted, before reading ours. A reset (RST) on a connection
+    that was busy: the server failed while handling it, which the measurement must show; after
+    ``RETRY_AFTER_IDLE_S`` idle, it was a keep-alive timeout. Never twice for a non-idempotent
+    method that may have run.
+    """
+    if stale.unsent:
+        return True
+    if method not in IDEMPOTENT:
+        return False
+    return isinstance(stale.cause, RemoteDisconnected) or idle >= RETRY_AFTER_IDLE_S
 
 
 class FastTransport:
@@ -162,10 +185,11 @@ class FastTransport:
                 self._discard(origin)
                 connection = None
             if connection is not None:
+                idle = start - connection.idle_since
                 try:
                     return self._exchange(origin, connection, payload, head_only, start)
                 except _Stale as stale:
-                    if not (stale.unsent or request.method in IDEMPOTENT):
+                    if not _worth_another_try(stale, request.method, idle):
                         return self._failed(origin, stale.cause, start)
                     self.retries += 1
                     logger.debug("%s: reused connection closed before the answer (%s); sending again",
@@ -190,7 +214,7 @@ class FastTransport:
                 raise _Stale(exc, unsent=True) from exc
             raise
         self._read(connection, head_only)
-        end = time.perf_counter()
+        end = connection.idle_since = time.perf_counter()
         status = answer.parser.get_status_code()
         if answer.complete and answer.keep_alive and not answer.surplus:
             connection.reused = True
