@@ -208,3 +208,26 @@ def test_bearer_and_basic_headers(records_server: RecordsServer, write_scenario:
                           "expect": {"json": {"headers.Authorization": "Basic YWRtaW46cHc0NTY="}}}]
     cell = run(write_scenario(data, "basic.yaml"), credentials=Credentials("admin", "pw456")).result.cells[0]
     assert cell.successes == 2, cell.errors
+
+
+class Notes(NullObserver):
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+def test_more_records_than_a_size_asks_for_is_said_not_hidden(write_scenario: ScenarioFactory) -> None:
+    from yamlperf.render.console import format_summary
+
+    with RecordsServer(preload=9) as server:
+        data = records_scenario(server.url, sizes=[5, 12], load={"iterations": 2})
+        data["dataset"]["count"] = {"path": "/records/count", "count_path": "total"}
+        notes = Notes()
+        outcome = run_scenario(load_scenario(write_scenario(data)),
+                               RunOptions(scenario_file=Path("s.yaml")), notes)
+    assert notes.notes == ["the target already holds 9 records, more than 5: the cells at size 5 measure 9 records"]
+    summary = format_summary(outcome.result)
+    assert "Dataset size: 5 records requested, 9 already there: measured on 9" in summary
+    assert "Dataset size: 12 records (9 there, 3 created" in summary

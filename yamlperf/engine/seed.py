@@ -89,6 +89,11 @@ class Seeder:
         id; ``record`` receives the step, the partial one too, before any exception goes on.
         """
         existing = self._existing()
+        if existing > size:
+            message = (f"the target already holds {existing} records, more than {size}: the cells at "
+                       f"size {size} measure {existing} records")
+            logger.warning(message)
+            self._observer.note(message)
         numbers = range(existing + 1, size + 1)
         self._observer.phase(f"seeding {len(numbers)} records to reach {size}", len(numbers))
         recorder = Recorder()

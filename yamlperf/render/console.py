@@ -58,6 +58,9 @@ def _size_title(size: int | None, seeding: tuple[SeedStep, ...]) -> str:
     if there < size:
         return (f"Dataset size: {size} records requested, only {there} there "
                 f"({step.existing} before, {detail})")
+    if step.existing > size:
+        return (f"Dataset size: {size} records requested, {step.existing} already there: "
+                f"measured on {step.existing}")
     return f"Dataset size: {size} records ({step.existing} there, {detail})"
 
 
