@@ -82,3 +82,18 @@ def test_credentials_from_flags_replace_unset_environment_variables(tmp_path: Pa
     (results_file,) = (tmp_path / "out").rglob("results.json")
     assert "admin_password" not in results_file.read_text()
     assert "admin_password" not in result.stdout + result.stderr
+
+
+def test_auth_jwt_logs_in_again_when_its_token_expires_without_failed_requests(tmp_path: Path) -> None:
+    port = free_port()
+    result = yamlperf("run", str(ROOT / "scenarios" / "auth-jwt.yaml"), "--debug", "--sizes", "5",
+                      "--output-dir", str(tmp_path / "out"), "--format", "json",
+                      "--host", f"http://127.0.0.1:{port}",
+                      "--set", f"target.server.command=yamlperf demo-server --port {port} --token-ttl 1",
+                      cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr.count("[login]") >= 2, "the 1-second token was renewed during the run"
+    (results_file,) = (tmp_path / "out").rglob("results.json")
+    data = json.loads(results_file.read_text())
+    assert all(cell["success_rate"] == 1.0 for cell in data["cells"])
+    assert "admin_password" not in result.stderr
