@@ -7,11 +7,11 @@ import click
 from .app import main
 
 
-@main.command("demo-server", context_settings={"ignore_unknown_options": True})
-@click.option("--port", default=8765, show_default=True, help="Port; 0 picks a free one.")
-@click.argument("extra", nargs=-1, type=click.UNPROCESSED)
-def demo_server(port: int, extra: tuple[str, ...]) -> None:
-    """Serve the demo prompts API on 127.0.0.1 (see `python -m yamlperf.demo --help` for options)."""
+@main.command("demo-server", add_help_option=False,
+              context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+def demo_server(arguments: tuple[str, ...]) -> None:
+    """Serve the demo prompts API on 127.0.0.1:8765 (--port, --token-ttl, --user, --no-auth; --help)."""
     from ..demo.__main__ import main as demo_main
 
-    raise SystemExit(demo_main(["--port", str(port), *extra]))
+    raise SystemExit(demo_main(list(arguments)))
