@@ -44,7 +44,8 @@ def validate(files: tuple[Path, ...], assignments: tuple[str, ...]) -> None:
             failed += 1
             echo_error(exc.render())
             continue
-        click.echo(f"{path}: ok ({len(scenario.endpoints)} endpoints, {len(expand(scenario).cells)} cells)")
+        counts = _counted(len(scenario.endpoints), "endpoint"), _counted(len(expand(scenario).cells), "cell")
+        click.echo(f"{path}: ok ({', '.join(counts)})")
     if failed:
         noun = "file has" if failed == 1 else "files have"
         echo_error(f"{failed} {noun} problems")
@@ -93,6 +94,10 @@ def plan(*, file: Path | None, assignments: tuple[str, ...], as_json: bool,
         click.echo(json.dumps(plan_json(scenario, matrix), indent=2))
     else:
         click.echo(format_plan(scenario, matrix))
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _echo_diff(old: Scenario, new: Scenario, old_label: str, new_label: str, as_json: bool) -> None:
