@@ -1,6 +1,8 @@
 """Thresholds checked against a finished run: one outcome per rule and cell (or endpoint, for growth).
 
 Rules are parsed and located by ``thresholds``/``loader``; this module only judges measured values.
+A growth rule fails only on evidence: a class named with low confidence (the plausible powers reach
+into slower classes) or growth too few sizes could tell from noise passes, and the message says why.
 Every outcome carries a message a pipeline log can show on its own: which rule, which cell, the
 measured value and the limit. A rule that matches nothing fails, because a typo in an endpoint glob
 must not turn a gate into a silent pass.
@@ -86,10 +88,16 @@ def _growth_outcomes(rule: Rule, cells: Sequence[CellStats]) -> list[ThresholdOu
             continue
         fit = measured.fit
         rank = float(fit.rank)
-        passed = rule.passes(rank)
+        passed = rule.passes(rank) or fit.confidence == "low"
+        if fit.undetermined:
+            measured_text = f"growth undetermined, taken as constant ({fit.explanation})"
+        else:
+            measured_text = (f"{fit.growth_class} (exponent {fit.exponent:.2f}, {fit.confidence} confidence: "
+                             f"{fit.explanation})")
+        doubt = ("; passed because a low-confidence class is not evidence: the data could not tell it apart "
+                 "from slower growth" if passed and not rule.passes(rank) else "")
         message = (f"{rule.text} {'passed' if passed else 'failed'} for {where}: measured "
-                   f"{fit.growth_class} (exponent {fit.exponent:.2f}, {fit.confidence} confidence: "
-                   f"{fit.explanation}), limit {rule.format_limit()}")
+                   f"{measured_text}, limit {rule.format_limit()}{doubt}")
         outcomes.append(ThresholdOutcome(rule.text, endpoint, None, concurrency, rank, rule.limit,
                                          passed, message))
     return outcomes

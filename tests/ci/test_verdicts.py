@@ -107,3 +107,36 @@ def test_a_growth_rule_needs_three_sizes(tmp_path: Path) -> None:
     (outcome,) = evaluate(plan, result(cell("search", 10), cell("search", 50)))
     assert not outcome.passed
     assert "needs median times at 3 or more dataset sizes, measured at 2" in outcome.message
+
+
+def test_growth_at_three_sizes_fails_only_on_a_clear_rise(tmp_path: Path) -> None:
+    """The README's `--sizes 25 75 150`: a sub-millisecond dip-then-rise once failed `growth <= linear`
+    as "superlinear (exponent 4.00)"; the N+1 endpoint's clear rise still fails it."""
+    plan = scenario(tmp_path, "dataset: {sizes: [25, 75, 150], create: {path: /x}}\n"
+                              "thresholds: ['growth <= linear']\nendpoints:\n  - {name: list, path: /l}\n"
+                              "  - {name: detail, path: /d}\n  - {name: related, path: /r}\n")
+    jittery = {25: 0.81e-3, 75: 0.49e-3, 150: 0.87e-3}
+    jump = {25: 0.78e-3, 75: 0.76e-3, 150: 2.14e-3}
+    n_plus_one = {25: 2.48e-3, 75: 8.72e-3, 150: 25.1e-3}
+    run = result(*(cell("list", s, median=m, spread=m * 0.05, seed=s) for s, m in jittery.items()),
+                 *(cell("detail", s, median=m, spread=m * 0.05, seed=s) for s, m in jump.items()),
+                 *(cell("related", s, median=m, spread=m * 0.05, seed=s) for s, m in n_plus_one.items()))
+    outcomes = {o.endpoint: o for o in evaluate(plan, run)}
+    assert outcomes["list"].passed, outcomes["list"].message
+    assert "measured constant" in outcomes["list"].message
+    assert outcomes["detail"].passed, outcomes["detail"].message
+    assert "growth undetermined, taken as constant (not enough sizes to tell" in outcomes["detail"].message
+    assert not outcomes["related"].passed
+    assert "measured superlinear" in outcomes["related"].message
+
+
+def test_a_low_confidence_class_does_not_fail_a_growth_rule(tmp_path: Path) -> None:
+    plan = scenario(tmp_path, "dataset: {sizes: [25, 75, 150], create: {path: /x}}\n"
+                              "thresholds: ['growth <= sublinear']\n")
+    medians = {25: 0.76e-3, 75: 0.93e-3, 150: 1.42e-3}  # the demo's stats: 1.9x, shape unknowable at 3 sizes
+    run = result(*(cell("search", s, median=m, spread=m * 0.05, seed=s) for s, m in medians.items()))
+    (outcome,) = [o for o in evaluate(plan, run) if o.endpoint == "search"]
+    assert outcome.passed, outcome.message
+    assert "measured linear" in outcome.message
+    assert "low confidence" in outcome.message
+    assert "passed because a low-confidence class is not evidence" in outcome.message

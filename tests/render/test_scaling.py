@@ -9,6 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from yamlperf.scaling import (
+    SUBLINEAR_BELOW,
+    SUPERLINEAR_ABOVE,
     GrowthFit,
     find_cliffs,
     find_outliers,
@@ -192,3 +194,76 @@ def test_the_fit_is_symmetric_in_over_and_under_estimates() -> None:
     quiet = [(10, 1.4e-3), (50, 4.8e-3), (100, 7.7e-3), (200, 37e-3), (500, 185e-3)]
     assert fit_growth(quiet).growth_class == "superlinear"
     assert fit_growth([(n, t * 1000) for n, t in quiet]).growth_class == "superlinear"
+
+
+README_SIZES = (25, 75, 150)
+"""The README's `--sizes 25 75 150`: three sizes fit the model's three parameters exactly."""
+JITTERY_SEEDS = range(40)
+
+
+def jittery(median: float, sizes: tuple[int, ...], jitter: float, seed: int) -> list[tuple[int, float]]:
+    """A constant endpoint whose sub-millisecond median moves from cell to cell (scheduling, GC):
+    what the demo's list and detail endpoints measure on a loopback run."""
+    rng = random.Random(seed)
+    return [(n, median * math.exp(rng.gauss(0, jitter))) for n in sizes]
+
+
+@pytest.mark.parametrize("sizes", [README_SIZES, SIZES], ids=["3 sizes", "5 sizes"])
+@pytest.mark.parametrize("jitter", [0.10, 0.15, 0.20])
+@pytest.mark.parametrize("median", [0.0005, 0.0008])
+def test_sub_millisecond_jitter_is_never_superlinear(sizes: tuple[int, ...], jitter: float, median: float) -> None:
+    for seed in JITTERY_SEEDS:
+        # the cells' own spread says little about the jitter between them: a 3% hint, as measured
+        fit = fit_growth(jittery(median, sizes, jitter, seed), noise_hint=0.03)
+        assert fit.growth_class != "superlinear", (seed, fit.explanation)
+
+
+@pytest.mark.parametrize("medians", [
+    (0.81e-3, 0.49e-3, 0.87e-3),  # the reviewer's list: a dip, then a rise (was N^4.00, CI red)
+    (0.78e-3, 0.76e-3, 2.14e-3),  # flat, then one disturbed cell at the largest size
+    (0.47e-3, 0.49e-3, 0.57e-3),
+])
+def test_three_sizes_without_a_clear_monotonic_rise_are_not_superlinear(medians: tuple[float, ...]) -> None:
+    fit = fit_growth(list(zip(README_SIZES, medians, strict=True)), noise_hint=0.03)
+    assert fit.growth_class == "constant"
+    assert fit.exponent == 0.0
+    assert fit.rank == 0
+
+
+def test_three_sizes_with_one_jump_say_they_cannot_tell() -> None:
+    fit = fit_growth([(25, 0.78e-3), (75, 0.76e-3), (150, 2.14e-3)], noise_hint=0.03)
+    assert fit.undetermined
+    assert fit.confidence == "low"
+    assert fit.explanation.startswith("not enough sizes to tell growth from noise")
+    assert "measure at 4 or more sizes" in fit.explanation
+
+
+def test_three_sizes_with_a_clear_rise_are_still_superlinear() -> None:
+    """The demo's related endpoint (N+1 queries) at the README's sizes: a rise far beyond any jitter."""
+    fit = fit_growth([(25, 2.48e-3), (75, 8.72e-3), (150, 25.1e-3)], noise_hint=0.01)
+    assert fit.growth_class == "superlinear"
+    assert fit.confidence == "medium"
+    assert not fit.undetermined
+
+
+def test_a_rise_at_the_largest_size_only_is_not_superlinear() -> None:
+    fit = fit_growth([(10, 0.8e-3), (50, 0.78e-3), (100, 0.82e-3), (200, 0.79e-3), (500, 1.9e-3)],
+                     noise_hint=0.03)
+    assert fit.growth_class == "constant"
+    assert fit.undetermined
+    assert "one disturbed cell" in fit.explanation
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+@pytest.mark.parametrize("noise", [0.05, 0.15])
+def test_the_class_shown_agrees_with_its_power(name: str, noise: float) -> None:
+    """The legend: sub-linear below 0.75, linear up to 1.3, super-linear above; never "linear, N^3.75"."""
+    for seed in SEEDS:
+        for sizes in (README_SIZES, (10, 100, 200, 500), SIZES):
+            fit = fit_growth(series(SHAPES[name], seed, noise=noise, sizes=sizes))
+            k = fit.exponent
+            expected = {"constant": k == 0.0, "sublinear": 0 < k < SUBLINEAR_BELOW,
+                        "linear": SUBLINEAR_BELOW <= k <= SUPERLINEAR_ABOVE,
+                        "superlinear": k > SUPERLINEAR_ABOVE}
+            assert expected[fit.growth_class], (seed, sizes, fit.growth_class, k)
+            assert f"N^{k:.2f}" in fit.explanation or fit.growth_class == "constant"

@@ -97,6 +97,8 @@ def endpoint_summary(result: RunResult, analysis: Analysis) -> Table:
 def _growth_cells(growth: GrowthFit | None) -> tuple[str, str, str]:
     if growth is None or not growth.measurable:
         return ("-", "-", "-")
+    if growth.undetermined:
+        return ("undetermined", "-", growth.confidence)
     power = f"{growth.exponent:.2f}" if growth.exponent else "-"
     return (GROWTH_WORDS[growth.growth_class], power, growth.confidence)
 

@@ -6,6 +6,15 @@ and under-reports growth at small sizes, so the model is ``t(N) = a + b * (N / N
 ``a, b >= 0``: a grid over ``k`` with a one-dimensional search for ``a`` and ``b`` at each ``k``.
 Errors are log ratios because timing noise is proportional to the time: a fit in absolute terms
 would listen only to the largest size.
+
+How far a median may move by chance has three parts: its own sampling error (the spread of the
+cell's requests, ``noise_hint``), a floor of a few percent, and the jitter between cells
+(scheduling, GC, CPU frequency, other load) that no cell's own spread shows and that is about
+``JITTER`` seconds whatever the endpoint does: ~10% of a 0.7 ms median, ~1% of 10 ms. Each point
+is weighted by its own noise, and when the points scatter around the best curve more than that
+noise says, it is scaled up (chi-square per degree of freedom). Three sizes fit the three
+parameters exactly, so they can tell nothing about the noise: only a dip (which no growth curve
+can follow) raises it, and a super-linear call needs every step to rise far beyond the noise.
 """
 
 from __future__ import annotations
@@ -29,6 +38,16 @@ SUPERLINEAR_ABOVE = 1.3
 """``k`` in [0.75, 1.3] is linear: N log N (k ~ 1.1-1.2 over two decades) reads as linear."""
 NOISE_FLOOR = 0.03
 """Relative noise assumed at least, so a near-perfect fit on a few points does not look certain."""
+JITTER = 7e-5
+"""Seconds a cell's median moves between cells of a quiet loopback run whatever the endpoint does
+(measured on the demo: 0.5-0.9 ms medians of one constant endpoint scatter 10-20% from one size to
+the next, 5-25 ms medians a few percent). Added to each point's relative noise as ``JITTER / t``."""
+PRIOR_WEIGHT = 1.0
+"""Degrees of freedom the assumed noise (floor, hint, jitter) counts for next to the residuals."""
+CLEAR_STEP = 3.0
+"""Super-linear needs the median to rise by more than three standard deviations of the difference
+both up to the second largest size and from there to the largest (with three sizes: a clear,
+monotonic rise). A rise at one size only is what one disturbed cell does, not a curve."""
 SIGNIFICANCE = 9.21
 """Chi-square(2) at 99%: the growth term must explain the points this much better than a constant."""
 INTERVAL = 6.63
@@ -63,6 +82,9 @@ class GrowthFit:
     r_squared: float
     confidence: str
     explanation: str
+    undetermined: bool = False
+    """Too few sizes to tell growth from noise (three sizes and no clear rise): reported as constant
+    with low confidence, and said so."""
 
     @property
     def rank(self) -> int:
@@ -111,7 +133,9 @@ def clean(points: Points) -> tuple[list[float], list[float], int]:
     return [n / n_max for n, _ in good], [t for _, t in good], n_max
 
 
-def solve(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, float]:
+def solve(
+    xs: Sequence[float], ys: Sequence[float], weights: Sequence[float] | None = None,
+) -> tuple[float, float, float]:
     """Least squares of ``log(a + b*x)`` against ``log(y)`` with ``a, b >= 0``.
 
     The error is the log ratio of fit to measurement: symmetric, so a fit that is 10x too low
@@ -119,17 +143,20 @@ def solve(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, float
     fit is too low, which let a flat line "explain" an endpoint that grew 100x.) Written as
     ``c * ((1 - s) + s*x)``: for a share ``s`` of the size-dependent part, the best ``log c`` is a
     mean, so only ``s`` is searched (a coarse grid, then a ternary refinement; the error is smooth
-    in ``s``). Returns ``a, b, sse``.
+    in ``s``). ``weights`` (1 / variance of each log, default 1) make ``sse`` a chi-square.
+    Returns ``a, b, sse``.
     """
     logs = [math.log(y) for y in ys]
+    w = list(weights) if weights is not None else [1.0] * len(ys)
+    total_weight = sum(w)
 
     def sse_at(share: float) -> tuple[float, float]:
         residuals = [ly - math.log((1.0 - share) + share * x) if (1.0 - share) + share * x > 0 else math.inf
                      for x, ly in zip(xs, logs, strict=True)]
         if math.inf in residuals:
             return math.inf, 0.0
-        level = sum(residuals) / len(residuals)
-        return sum((r - level) ** 2 for r in residuals), level
+        level = sum(wi * r for wi, r in zip(w, residuals, strict=True)) / total_weight
+        return sum(wi * (r - level) ** 2 for wi, r in zip(w, residuals, strict=True)), level
 
     coarse = min((i / SHARE_STEPS for i in range(SHARE_STEPS + 1)), key=lambda share: sse_at(share)[0])
     low, high = max(coarse - 1 / SHARE_STEPS, 0.0), min(coarse + 1 / SHARE_STEPS, 1.0)
@@ -152,11 +179,12 @@ def powers(xs: Sequence[float]) -> list[list[float]]:
 
 def trends(
     table: Sequence[Sequence[float]], ys: Sequence[float], grid: Sequence[float] = EXPONENT_GRID,
+    weights: Sequence[float] | None = None,
 ) -> list[Trend]:
     """The best ``a, b`` for every ``k`` of the grid (``table`` holds ``x**k`` for each ``k``)."""
     found = []
     for k, xk in zip(grid, table, strict=True):
-        a, b, sse = solve(xk, ys)
+        a, b, sse = solve(xk, ys, weights)
         found.append(Trend(k, a, b, sse))
     return found
 
@@ -168,48 +196,100 @@ def noise(sse: float, points: int, parameters: int) -> float:
     return max(estimate, NOISE_FLOOR)
 
 
+def point_noise(ys: Sequence[float], noise_hint: float | None = None) -> list[float]:
+    """Relative noise of each median: its own sampling error (at least ``NOISE_FLOOR``) and the
+    jitter between cells, ``JITTER / t``, which dominates below a millisecond."""
+    base = max(NOISE_FLOOR, noise_hint or 0.0)
+    return [math.hypot(base, JITTER / y) for y in ys]
+
+
 def fit_growth(points: Points, noise_hint: float | None = None) -> GrowthFit:
     """Fit ``t(N) = a + b * N**k`` to (size, median seconds) points and name the growth.
 
     Constant when the size-dependent part is negligible at the largest size or explains the points
     no better than noise; otherwise sublinear, linear or superlinear by ``k``, moved towards linear
-    when the plausible range of ``k`` reaches across 1. ``noise_hint`` is the relative uncertainty
-    of each median when the caller knows it (see ``series.median_noise``): with few sizes the
-    residuals alone underestimate it, and an overfit curve would look certain.
+    when the plausible range of ``k`` reaches across 1 (and then ``k`` is the best power inside the
+    linear range, so the number shown always lies in the class the legend gives it). ``noise_hint``
+    is the relative uncertainty of each median when the caller knows it (see
+    ``series.median_noise``); the jitter between cells is added to it (the module explains).
+    A super-linear call also needs a rise clearly beyond the noise before the largest size and at it
+    (``CLEAR_STEP``; with three sizes a clear, monotonic rise): otherwise the growth is undetermined,
+    reported as constant with low confidence and said so.
     """
     xs, ys, n_max = clean(points)
     if len(xs) < 2:
         return _unmeasurable(ys, n_max)
     if len(xs) == 2:
         return _two_sizes(xs, ys, n_max)
-    constant_a, _, constant_sse = solve([0.0] * len(xs), ys)
-    grid = trends(powers(xs), ys)
+    sigmas = point_noise(ys, noise_hint)
+    weights = [1.0 / s**2 for s in sigmas]
+    constant_a, _, constant_chi = solve([0.0] * len(xs), ys, weights)
+    grid = trends(powers(xs), ys, weights=weights)
     best = min(grid, key=lambda t: t.sse)
-    scatter = max(noise(best.sse, len(xs), 3), noise_hint or 0.0)
-    plausible = [t.k for t in grid if (t.sse - best.sse) / scatter**2 <= INTERVAL and t.b > 0]
-    low, high = (min(plausible), max(plausible)) if plausible else (best.k, best.k)
+    excess = _excess(best.sse, len(xs), sigmas)
+    plausible = [t for t in grid if (t.sse - best.sse) / excess <= INTERVAL and t.b > 0]
+    low, high = (min(t.k for t in plausible), max(t.k for t in plausible)) if plausible else (best.k, best.k)
     share = best.b / (best.a + best.b) if best.a + best.b > 0 else 0.0
-    significant = (constant_sse - best.sse) / scatter**2 >= SIGNIFICANCE
-    if share < NEGLIGIBLE_SHARE or not significant:
-        growth_class, k, a, b = "constant", 0.0, constant_a, 0.0
+    significant = (constant_chi - best.sse) / excess >= SIGNIFICANCE
+    scatter = math.sqrt(excess) * sorted(sigmas)[len(sigmas) // 2]
+    growth_class, undetermined = "constant", False
+    if share >= NEGLIGIBLE_SHARE and significant:
+        growth_class = _classify(best.k, low, high)
+        if growth_class == "superlinear" and not _clear_rise(ys, sigmas, excess):
+            growth_class, undetermined = "constant", True
+    if growth_class == "constant":
+        k, a, b = 0.0, constant_a, 0.0
     else:
-        growth_class, k, a, b = _classify(best.k, low, high), best.k, best.a, best.b
-    r_squared = 1.0 - best.sse / constant_sse if constant_sse > 0 else 1.0
+        chosen = min((t for t in grid if _class_of(t.k) == growth_class), key=lambda t: t.sse, default=best)
+        k, a, b = chosen.k, chosen.a, chosen.b
+    r_squared = 1.0 - best.sse / constant_chi if constant_chi > 0 else 1.0
+    confidence = "low" if undetermined else _confidence(len(xs), low, high, growth_class)
     fit = GrowthFit(
         exponent=k, exponent_low=low, exponent_high=high, growth_class=growth_class, overhead=a, scale=b,
         min_size=round(xs[0] * n_max), max_size=n_max, points=len(xs), noise=scatter,
-        r_squared=max(r_squared, 0.0), confidence=_confidence(len(xs), low, high, growth_class),
-        explanation="",
+        r_squared=max(r_squared, 0.0), confidence=confidence, explanation="", undetermined=undetermined,
     )
-    return replace(fit, explanation=_explain(fit))
+    explanation = _undetermined(fit, ys) if undetermined else _explain(fit)
+    return replace(fit, explanation=explanation)
+
+
+def _excess(chi_square: float, points: int, sigmas: Sequence[float]) -> float:
+    """How much more (or less) the points scatter around the best curve than ``sigmas`` say.
+
+    The assumed noise counts as ``PRIOR_WEIGHT`` degrees of freedom next to the residuals' own
+    ``points - 3`` (chi-square per degree of freedom, pooled): with three sizes only a misfit (a dip no
+    growth curve follows) moves it, with more sizes the residuals take over. Never so low that the
+    least noisy point's noise falls under ``NOISE_FLOOR``.
+    """
+    dof = max(points - 3, 0)
+    pooled = (PRIOR_WEIGHT + chi_square) / (PRIOR_WEIGHT + dof)
+    return max(pooled, (NOISE_FLOOR / min(sigmas)) ** 2)
+
+
+def _class_of(k: float) -> str:
+    """The legend: sublinear below 0.75, linear up to 1.3, superlinear above."""
+    if k > SUPERLINEAR_ABOVE:
+        return "superlinear"
+    return "sublinear" if k < SUBLINEAR_BELOW else "linear"
 
 
 def _classify(k: float, low: float, high: float) -> str:
+    """The class of ``k``, but linear unless the plausible powers stay on one side of 1."""
     if k > SUPERLINEAR_ABOVE and low > 1.0:
         return "superlinear"
     if k < SUBLINEAR_BELOW and high < 1.0:
         return "sublinear"
     return "linear"
+
+
+def _clear_rise(ys: Sequence[float], sigmas: Sequence[float], excess: float) -> bool:
+    """The median rises by ``CLEAR_STEP`` standard deviations from the smallest to the second largest
+    size and again from there to the largest: the growth does not rest on one point."""
+    def clear(i: int, j: int) -> bool:
+        return math.log(ys[j] / ys[i]) > CLEAR_STEP * math.sqrt(excess * (sigmas[i] ** 2 + sigmas[j] ** 2))
+
+    last = len(ys) - 1
+    return clear(0, last - 1) and clear(last - 1, last)
 
 
 def _confidence(points: int, low: float, high: float, growth_class: str) -> str:
@@ -250,6 +330,16 @@ def _two_sizes(xs: Sequence[float], ys: Sequence[float], n_max: int) -> GrowthFi
                     NOISE_FLOOR, 1.0, "low", "")
     caveat = "" if k == 0 else "; with two sizes only the fixed cost is unknown, so this is a lower bound"
     return replace(fit, explanation=_explain(fit) + caveat)
+
+
+def _undetermined(fit: GrowthFit, ys: Sequence[float]) -> str:
+    rise = (f"the median went from {ys[0] * 1e3:.2f} to {ys[-1] * 1e3:.2f} ms from {fit.min_size:,} to "
+            f"{fit.max_size:,} records")
+    if fit.points == 3:
+        return (f"not enough sizes to tell growth from noise: {rise}, but three sizes fit any curve and the "
+                "rise is not clear at both steps; measure at 4 or more sizes")
+    return (f"growth could not be told apart from noise: {rise}, but the rise is clear only at one end "
+            "of the range, which one disturbed cell can do")
 
 
 def _explain(fit: GrowthFit) -> str:
