@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import pytest
 
@@ -11,10 +12,10 @@ from yamlperf.render.charts import CHART_NAMES, build_charts, endpoint_colours
 from yamlperf.render.distribution import percentile_curve, position
 from yamlperf.render.heatmap import colour_at
 from yamlperf.render.style import HEAT_STOPS, short
-from yamlperf.results import RunResult
+from yamlperf.results import CellStats, RunResult
 
 from .conftest import ChartsOf
-from .synthetic import SCRIPT_NAME, make_cell
+from .synthetic import SCRIPT_NAME, SIZES, make_cell, make_run
 
 SVG = "{http://www.w3.org/2000/svg}"
 PER_SIZE = {"response_time_vs_size", "success_rate_by_size", "response_time_heatmap"}
@@ -159,3 +160,41 @@ def test_a_name_with_markup_in_titles_of_the_endpoint_charts(charts_of: ChartsOf
 def test_latency_distribution_uses_a_log_axis_only_for_a_wide_spread(charts_of: ChartsOf) -> None:
     assert "log scale" in " ".join(texts(charts_of("scale")["latency_distribution"].svg))
     assert "log scale" not in " ".join(texts(charts_of("one_endpoint")["latency_distribution"].svg))
+
+
+def _answered_404s(endpoint: str, size: int, seed: int = 0) -> CellStats:
+    """A path that does not exist: every request answered 404 in ~0.2 ms, so the cell has times
+    (latency covers answered requests) but no success."""
+    cell = make_cell(endpoint, size, 0.0002, seed=seed)
+    return replace(cell, successes=0, failures={"http_4xx": cell.requests}, status_codes={"404": cell.requests})
+
+
+def _partly_ok(cell: CellStats, failed: int) -> CellStats:
+    return replace(cell, successes=cell.requests - failed, failures={"http_5xx": failed},
+                   status_codes={"200": cell.requests - failed, "503": failed})
+
+
+def test_a_cell_whose_requests_all_failed_is_drawn_failed_even_with_answers() -> None:
+    """A 404 endpoint once showed 0.23 ms in healthy colours and was the fastest bar of every chart."""
+    run = make_run({"list": lambda n: 0.0008 + 2e-6 * n, "missing": lambda n: 0.0009})
+    cells = [_answered_404s("missing", c.size) if c.endpoint == "missing" else
+             _partly_ok(c, 5) if c.size == 500 else c for c in run.cells]
+    run = replace(run, cells=tuple(cells))
+    charts = {c.name: c for c in build_charts(run)}
+
+    heat = texts(charts["response_time_heatmap"].svg)
+    assert heat.count("failed") == len(SIZES)
+    assert "0.200" not in heat
+    assert "87.5% ok" in heat  # 35 of 40 at 500 records: the value stays, marked
+    assert "answers: 404 x40" in charts["response_time_heatmap"].svg
+
+    line = charts["response_time_vs_size"].svg
+    assert not re.findall(r'<desc class="label">missing \u00b7 median[^<]*</desc>', line)
+    assert "no request to missing succeeded at any size" in charts["response_time_vs_size"].caption
+    assert "87.5% of requests ok" in line
+
+    bars = charts["response_time_by_endpoint"]
+    assert "missing (failed)" in texts(bars.svg)
+    assert "list (87.5% ok)" in texts(bars.svg)
+    assert "missing \u00b7 average" not in bars.svg
+    assert "missing" not in texts(charts["latency_distribution"].svg)

@@ -80,9 +80,8 @@ class Analysis:
 
 def analyze(result: RunResult) -> Analysis:
     level = select.base_concurrency(result)
-    references = {c.endpoint: c for c in select.reference_cells(result)}
-    outliers = {o.name: o for o in find_outliers(
-        {e: c.latency.median for e, c in references.items() if c.latency is not None})}
+    timings = {c.endpoint: select.timing(c) for c in select.reference_cells(result)}
+    outliers = {o.name: o for o in find_outliers({e: t.median for e, t in timings.items() if t is not None})}
     endpoints = tuple(_endpoint(result, e, outliers.get(e)) for e in result.endpoints)
     return Analysis(level, select.sizes(result), endpoints, _headline(endpoints, select.has_sizes(result)),
                     _findings(endpoints))

@@ -63,7 +63,7 @@ def response_time_vs_size(result: RunResult, log_scale: bool = False) -> Chart |
         return None
     endpoints = result.endpoints
     colours = [c for e in endpoints for c in (endpoint_colours(result)[e],) * 2]
-    times = [v for c in result.cells if c.latency for v in (c.latency.median, c.latency.p95) if v > 0]
+    times = [v for c in result.cells if (t := select.timing(c)) for v in (t.median, t.p95) if v > 0]
     log_scale = log_scale and bool(times)
     scaled = {**axes.log_x(_spaced(sizes, True)), **axes.log_y(min(times) * 1e3, max(times) * 1e3)} \
         if log_scale else {"x_labels": _spaced(sizes, False)}
@@ -79,8 +79,10 @@ def response_time_vs_size(result: RunResult, log_scale: bool = False) -> Chart |
         chart.add(legend_title(endpoint), _points(cells, "median", endpoint, log_scale))
         chart.add(None, _points(cells, "p95", endpoint, log_scale),
                   stroke_style={"width": 1.6, "dasharray": P95_DASH}, dots_size=2.2)
+    never = [e for e in endpoints if not any(select.timing(c) for c in select.series(result, e))]
     caption = ("Lines that bend upwards grow faster than the data; a sudden step between two sizes is a "
-               "performance cliff. Gaps are sizes where no request succeeded."
+               "performance cliff. Gaps are sizes where no request succeeded"
+               + (f"; no request to {_names(never)} succeeded at any size: no line." if never else ".")
                + (" On log-log axes a straight line's slope is the growth power." if log_scale else ""))
     return from_pygal("response_time_vs_size", chart, caption)
 
@@ -90,9 +92,11 @@ def _points(cells: Sequence[CellStats], stat: str, endpoint: str, log_scale: boo
     for cell in cells:
         if cell.size is None:
             continue
-        seconds = None if cell.latency is None else cell.latency.get(stat)
-        label = (f"{endpoint} \u00b7 {stat} {ms(seconds)} ms at {records(cell.size)}" if seconds is not None
-                 else f"{endpoint} \u00b7 no successful request at {records(cell.size)}")
+        latency = select.timing(cell)
+        seconds = None if latency is None else latency.get(stat)
+        ok = f" ({percent(cell.success_rate)} of requests ok)" if select.partial(cell) else ""
+        label = (f"{endpoint} \u00b7 no successful request at {records(cell.size)}" if seconds is None
+                 else f"{endpoint} \u00b7 {stat} {ms(seconds)} ms at {records(cell.size)}{ok}")
         if seconds is None or seconds <= 0:
             value = None
         else:
@@ -100,6 +104,10 @@ def _points(cells: Sequence[CellStats], stat: str, endpoint: str, log_scale: boo
         x = axes.to_log(cell.size) if log_scale else cell.size
         points.append({"value": (x, value), "label": label})
     return points
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
 
 
 def _spaced(sizes: Sequence[int], log_scale: bool, min_gap: float = 0.06) -> list[int]:

@@ -26,7 +26,14 @@ ROW_HEIGHT = 30
 
 def _row_label(cell: CellStats) -> str:
     """The endpoint, shortened from the middle; marked when no request succeeded (an empty row)."""
-    return short(cell.endpoint) + (" (failed)" if cell.latency is None else "")
+    return short(cell.endpoint) + (" (failed)" if select.timing(cell) is None else "")
+
+
+def _latency_label(cell: CellStats) -> str:
+    """As ``_row_label``, and the share that succeeded when only some did: its bars are kept."""
+    if select.partial(cell):
+        return f"{short(cell.endpoint)} ({percent(cell.success_rate)} ok)"
+    return _row_label(cell)
 
 
 def _printed(cells: Sequence[CellStats], formatter: Callable[[float], str]) -> dict[str, Any]:
@@ -39,7 +46,7 @@ def _printed(cells: Sequence[CellStats], formatter: Callable[[float], str]) -> d
 
 
 def _longest(cells: Sequence[CellStats]) -> float:
-    return max((c.latency.p95 * 1e3 for c in cells if c.latency is not None), default=0.0)
+    return max((t.p95 * 1e3 for c in cells if (t := select.timing(c)) is not None), default=0.0)
 
 
 def _height(endpoints: int, bars_per_row: int) -> int:
@@ -59,15 +66,20 @@ def latency_by_endpoint(result: RunResult) -> Chart | None:
         range=(0, _longest(cells) * 1.18 or 1), **_printed(cells, lambda v: f"{number(v)} ms"),
     ))
     ordered = cells[::-1]  # pygal draws horizontal bars bottom-up
-    chart.x_labels = [_row_label(c) for c in ordered]
+    chart.x_labels = [_latency_label(c) for c in ordered]
     for stat, title in (("mean", "average"), ("p95", "p95")):
         chart.add(title, [
-            None if c.latency is None else {
-                "value": c.latency.get(stat) * 1e3,
-                "label": f"{c.endpoint} \u00b7 {title} {ms(c.latency.get(stat))} ms over {c.successes} ok",
+            None if (t := select.timing(c)) is None else {
+                "value": t.get(stat) * 1e3,
+                "label": f"{c.endpoint} \u00b7 {title} {ms(t.get(stat))} ms, "
+                         f"{c.successes} of {c.requests} ok",
             } for c in ordered
         ])
     caption = "A long p95 bar next to a short average means a slow tail: some requests wait much longer."
+    if any(select.timing(c) is None for c in cells):
+        caption += " An endpoint marked \u201cfailed\u201d had no successful request: it has no bars."
+    if any(select.partial(c) for c in cells):
+        caption += " \u201c(87% ok)\u201d: only that share succeeded; its times include the failed answers."
     return from_pygal("response_time_by_endpoint", chart, caption)
 
 

@@ -3,7 +3,9 @@
 pygal has no heatmap. The template uses the pygal style's font, ink and sizes, so the heatmap sits
 with the other charts and goes through the same CairoSVG conversion. Colours follow the median on a
 log scale (response times span orders of magnitude); each cell carries its value, its full details
-in a tooltip, and cells where no request succeeded are hatched.
+in a tooltip, and cells where no request succeeded are hatched and say "failed" (their times are
+the errors'). A cell where only some requests succeeded keeps its colour and says "87% ok" under
+its value.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def response_time_heatmap(result: RunResult) -> Chart | None:
         return None
     level = select.base_concurrency(result)
     grid = [[result.cell(e, s, level) for s in sizes] for e in endpoints]
-    values = [c.latency.median for row in grid for c in row if c is not None and c.latency is not None]
+    values = [t.median for row in grid for c in row if (t := select.timing(c)) is not None]
     scale = ColourScale(min(values), max(values)) if values else ColourScale(0.001, 0.001)
     concurrency = f", concurrency {level}" if len(result.concurrency_levels) > 1 else ""
     title = f"Median response time by endpoint and dataset size{concurrency}"
@@ -80,6 +82,11 @@ def response_time_heatmap(result: RunResult) -> Chart | None:
     )
     caption = ("Darker cells are slower. Read across a row to see an endpoint slow down as the data grows; "
                "down a column to spot the outlier endpoints at one size.")
+    cells = [c for row in grid for c in row if c is not None]
+    if any(select.timing(c) is None for c in cells):
+        caption += " Hatched cells had no successful request: their answers were errors, not response times."
+    if any(select.partial(c) for c in cells):
+        caption += " \u201c87% ok\u201d under a value: only that share of the cell's requests succeeded."
     return Chart("response_time_heatmap", title, svg, caption)
 
 
@@ -108,16 +115,25 @@ def _row(endpoint: str, cells: Sequence[CellStats | None], y: float, layout: dic
 
 def _cell(where: str, cell: CellStats | None, x: float, scale: ColourScale) -> dict[str, Any]:
     if cell is None:
-        return {"x": x, "fill": None, "text": "not run", "text_colour": MUTED, "tooltip": f"{where}: not run"}
-    if cell.latency is None:
-        return {"x": x, "fill": None, "text": "failed", "text_colour": INK,
-                "tooltip": f"{where}: no successful request ({cell.requests} sent)"}
-    fill = scale.colour(cell.latency.median)
+        return {"x": x, "fill": None, "text": "not run", "text_colour": MUTED, "tooltip": f"{where}: not run",
+                "note": ""}
+    latency = select.timing(cell)
+    if latency is None:
+        return {"x": x, "fill": None, "text": "failed", "text_colour": INK, "note": "",
+                "tooltip": f"{where}: no successful request ({cell.requests} sent{_statuses(cell)})"}
+    fill = scale.colour(latency.median)
+    note = f"{percent(cell.success_rate)} ok" if select.partial(cell) else ""
     return {
-        "x": x, "fill": fill, "text": ms(cell.latency.median), "text_colour": _text_colour(fill),
-        "tooltip": f"{where}: median {ms(cell.latency.median)} ms, p95 {ms(cell.latency.p95)} ms, "
+        "x": x, "fill": fill, "text": ms(latency.median), "text_colour": _text_colour(fill), "note": note,
+        "tooltip": f"{where}: median {ms(latency.median)} ms, p95 {ms(latency.p95)} ms, "
                    f"success {percent(cell.success_rate)} of {cell.requests}",
     }
+
+
+def _statuses(cell: CellStats) -> str:
+    """``; answers: 404 x15`` for the tooltip of a failed cell, or nothing."""
+    codes = ", ".join(f"{code} x{count}" for code, count in sorted(cell.status_codes.items()) if count)
+    return f"; answers: {codes}" if codes else ""
 
 
 def colour_at(fraction: float) -> str:

@@ -23,7 +23,7 @@ def latency_distribution(result: RunResult) -> Chart | None:
     When the endpoints differ by more than ``LOG_SPREAD`` the time axis is logarithmic, or the
     slow one would flatten the others into the floor.
     """
-    cells = [c for c in select.reference_cells(result) if c.latency is not None]
+    cells = [c for c in select.reference_cells(result) if select.timing(c) is not None]
     if not cells:
         return None
     curves = {c.endpoint: distribution.percentile_curve(c) for c in cells}
@@ -64,9 +64,9 @@ def sweep_charts(result: RunResult) -> list[Chart]:
     charts = []
     for name, title, y_title, unit, read in (
         ("throughput_vs_concurrency", "Throughput vs concurrency", "Throughput (requests/s)", "req/s",
-         lambda c: c.throughput),
+         lambda c: c.throughput if c.successes else None),
         ("p95_vs_concurrency", "p95 response time vs concurrency", "p95 response time (ms)", "ms",
-         lambda c: None if c.latency is None else c.latency.p95 * 1e3),
+         lambda c: None if (t := select.timing(c)) is None else t.p95 * 1e3),
     ):
         chart = pygal.Line(**chart_config(
             list(colours.values()), legend_entries=len(colours), title=title + where,

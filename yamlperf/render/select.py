@@ -7,7 +7,24 @@ per-endpoint views read each endpoint's largest size, where differences matter m
 
 from __future__ import annotations
 
-from ..results import CellStats, RunResult
+from ..results import CellStats, Latency, RunResult
+
+
+def timing(cell: CellStats | None) -> Latency | None:
+    """The cell's response times, or None when no request of it succeeded.
+
+    Latency statistics cover every answered request, errors included: a path that answers 404 in
+    0.2 ms would otherwise be drawn as the fastest, healthiest endpoint. A cell without a success
+    is a failed cell in every chart; one with some successes keeps its times and is marked.
+    """
+    if cell is None or cell.latency is None or cell.successes == 0:
+        return None
+    return cell.latency
+
+
+def partial(cell: CellStats | None) -> bool:
+    """Some but not all of the cell's requests succeeded."""
+    return cell is not None and 0 < cell.successes < cell.requests
 
 
 def has_sizes(result: RunResult) -> bool:

@@ -81,7 +81,7 @@ def endpoint_summary(result: RunResult, analysis: Analysis) -> Table:
     for finding in analysis.endpoints:
         cells = [c for c in result.cells if c.endpoint == finding.endpoint]
         requests, successes = sum(c.requests for c in cells), sum(c.successes for c in cells)
-        medians = [c.latency.median for c in select.series(result, finding.endpoint) if c.latency]
+        medians = [t.median for c in select.series(result, finding.endpoint) if (t := select.timing(c))]
         rate = percent(successes / requests if requests else 0)
         head = (finding.endpoint, f"{requests:,}", rate, _span(medians))
         growth = _growth_cells(finding.growth) if sized else ()
