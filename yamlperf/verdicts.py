@@ -111,6 +111,33 @@ def _unmatched(rule: Rule, threshold: Threshold) -> ThresholdOutcome:
                             False, message)
 
 
+def unanswered(result: RunResult) -> tuple[CellStats, ...]:
+    """Cells whose requests all failed: the run's implicit check, failed whatever the thresholds say.
+
+    A pipeline expects an endpoint that answers nothing but 404 to fail the job; the exit code, the
+    console, the report and JUnit's cell cases all use this one rule.
+    """
+    return tuple(c for c in result.cells if c.requests and not c.successes)
+
+
+def failure_text(cell: CellStats) -> str:
+    """``15 sent, all failed: http_4xx 15 (status 404, expected 2xx)``."""
+    kinds = ", ".join(f"{kind} {count}" for kind, count in cell.failures.items() if count) or "no category"
+    first = f" ({cell.errors[0]})" if cell.errors else ""
+    return f"{cell.requests} sent, all failed: {kinds}{first}"
+
+
+def format_unanswered(cells: Sequence[CellStats]) -> str:
+    """Console text for the implicit check, or "" when every cell had a success."""
+    if not cells:
+        return ""
+    noun = "cell has" if len(cells) == 1 else "cells have"
+    lines = [f"checks: {len(cells)} {noun} no successful request (the run fails, exit code 1)"]
+    lines.extend(f"  FAIL  no successful request in {cell_label(c.endpoint, c.size, c.concurrency)}: "
+                 f"{failure_text(c)}" for c in cells)
+    return "\n".join(lines)
+
+
 def failed(outcomes: Sequence[ThresholdOutcome]) -> tuple[ThresholdOutcome, ...]:
     return tuple(o for o in outcomes if not o.passed)
 

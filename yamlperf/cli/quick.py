@@ -16,7 +16,7 @@ from typing import Any
 import click
 import yaml
 
-from ..errors import ExitCode, UsageError
+from ..errors import UsageError
 from ..loader import build_scenario
 from ..results import save_results, write_atomic
 from ..scenario import Scenario
@@ -154,9 +154,8 @@ def _run(scenario: Scenario, *, username: str | None, password: str | None, debu
     """``yamlperf run``'s own path (progress, summary table, outputs), then the seed's extra files."""
     from .run import execute
 
-    outcome = execute(scenario, None, username=username, password=password, keep_data=False, debug=debug)
-    if outcome is None:
-        return
+    outcome, code = execute(scenario, None, username=username, password=password, keep_data=False,
+                            debug=debug)
     if save:
         save_results(outcome.result, save)
         click.echo(f"saved: {save}")
@@ -169,5 +168,5 @@ def _run(scenario: Scenario, *, username: str | None, password: str | None, debu
             raise UsageError(f"no {SEED_CHART} chart was drawn in {charts}")
         write_atomic(output_image, chart.read_bytes())
         click.echo(f"image: {output_image}")
-    if outcome.interrupted:
-        raise SystemExit(int(ExitCode.INTERRUPTED))
+    if code:
+        raise SystemExit(int(code))

@@ -140,9 +140,10 @@ def stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def finish_run(result: RunResult, run_dir: Path, scenario: Scenario) -> None:
-    """After ``results.json`` is written: the threshold verdicts (kept in results.json, printed, exit 1
-    when one fails) and the other output formats (html, png, pdf, svg, csv, junit)."""
+def finish_run(result: RunResult, run_dir: Path, scenario: Scenario) -> ExitCode:
+    """After ``results.json`` is written: the threshold verdicts (kept in results.json, printed), the
+    implicit check that every cell had a successful request (printed), and the other output formats
+    (html, png, pdf, svg, csv, junit). ``THRESHOLD_FAILED`` when a rule or the check failed."""
     from .. import verdicts
     from ..render.outputs import write_outputs
     from ..results import save_results
@@ -152,13 +153,15 @@ def finish_run(result: RunResult, run_dir: Path, scenario: Scenario) -> None:
         result = result.with_thresholds(outcomes)
         save_results(result, run_dir / "results.json")
         click.echo("\n" + verdicts.format_verdicts(outcomes))
+    unanswered = verdicts.unanswered(result)
+    if unanswered:
+        click.echo("\n" + verdicts.format_unanswered(unanswered))
     written = write_outputs(result, run_dir, scenario.output.formats)
     if written:
         names = dict.fromkeys(p.relative_to(run_dir).parts[0] + ("/" if p.parent != run_dir else "")
                               for p in written)
         click.echo(f"outputs in {run_dir}: " + ", ".join(names))
-    if verdicts.failed(outcomes):
-        raise SystemExit(int(ExitCode.THRESHOLD_FAILED))
+    return ExitCode.THRESHOLD_FAILED if verdicts.failed(outcomes) or unanswered else ExitCode.OK
 
 
 @main.command()
@@ -185,21 +188,25 @@ def run(file: Path, username: str | None, password: str | None, keep_data: bool,
         **flags: Any) -> None:
     """Run a scenario: seed the data, measure every cell, write results.json, print a summary.
 
-    Exit codes: 0 ok, 1 a threshold failed, 2 invalid input, 3 target unreachable or login failed,
-    130 interrupted.
+    Exit codes: 0 ok, 1 a threshold failed or a cell had no successful request, 2 invalid input,
+    3 target unreachable or login failed, 130 interrupted.
     """
     flags["concurrency"] = tuple(flags["concurrency"])
     supplied = tuple(key for key, value in (("auth.username", username), ("auth.password", password))
                      if value is not None)
     scenario = load_for_run(file, RunFlags(**flags), supplied)
-    outcome = execute(scenario, file, username=username, password=password, keep_data=keep_data, debug=debug)
-    if outcome is not None and outcome.interrupted:
-        sys.exit(int(ExitCode.INTERRUPTED))
+    _, code = execute(scenario, file, username=username, password=password, keep_data=keep_data, debug=debug)
+    if code:
+        sys.exit(int(code))
 
 
 def execute(scenario: Scenario, file: Path | None, *, username: str | None, password: str | None,
-            keep_data: bool, debug: bool) -> Any:
-    """Run with a progress line and Ctrl-C handling; print the summary and the results path."""
+            keep_data: bool, debug: bool) -> tuple[Any, ExitCode]:
+    """Run with a progress line and Ctrl-C handling; print the summary and the results path.
+
+    Returns the engine's outcome and the exit code the command should end with (``INTERRUPTED``,
+    ``THRESHOLD_FAILED`` or ``OK``), so a caller can write its own files before exiting.
+    """
     from ..engine.credentials import Credentials
     from ..engine.matrix import expand
     from ..engine.rundir import command_line, secret_arguments
@@ -221,7 +228,6 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
     click.echo(format_summary(outcome.result))
     click.echo(f"\nresults: {outcome.run_dir / 'results.json'}")
     if not outcome.interrupted:
-        finish_run(outcome.result, outcome.run_dir, scenario)
-    else:
-        echo_error(f"interrupted: partial results in {outcome.run_dir}")
-    return outcome
+        return outcome, finish_run(outcome.result, outcome.run_dir, scenario)
+    echo_error(f"interrupted: partial results in {outcome.run_dir}")
+    return outcome, ExitCode.INTERRUPTED

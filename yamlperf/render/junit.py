@@ -1,9 +1,9 @@
 """RunResult -> JUnit XML (the Jenkins/Surefire dialect every CI server reads), pure.
 
 One test suite per dataset size holds a test case per cell; a ``thresholds`` suite holds a test case
-per threshold outcome. Thresholds are the gate (they decide the exit code), so a cell fails on its
-own only when nothing about it could be measured: no request succeeded. Partial failures are in
-the cell's ``system-out`` and in the threshold cases that judge them.
+per threshold outcome (and the incomplete run's error). A cell fails on its own by the rule the
+exit code uses (``verdicts.unanswered``): no request succeeded. Partial failures are in the cell's
+``system-out`` and in the threshold cases that judge them. A suite without a case is left out.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
+from .. import verdicts
 from ..results import CellStats, RunResult, ThresholdOutcome
 
 _NOT_XML = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -20,9 +21,11 @@ _NOT_XML = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010f
 
 def junit_xml(result: RunResult) -> str:
     """The whole document, with an XML declaration, indented for people who open it."""
-    suites = [_cell_suite(result, size, [c for c in result.cells if c.size == size])
+    unanswered = set(map(id, verdicts.unanswered(result)))
+    suites = [_cell_suite(result, size, [c for c in result.cells if c.size == size], unanswered)
               for size in result.sizes]
     suites.append(_threshold_suite(result))
+    suites = [s for s in suites if s.find("testcase") is not None]
     root = ET.Element("testsuites", _counts(suites))
     root.set("name", f"yamlperf: {result.name}")
     root.extend(suites)
@@ -69,18 +72,20 @@ def _properties(result: RunResult) -> ET.Element:
     return properties
 
 
-def _cell_suite(result: RunResult, size: int | None, cells: Iterable[CellStats]) -> ET.Element:
+def _cell_suite(result: RunResult, size: int | None, cells: Iterable[CellStats], unanswered: set[int],
+                ) -> ET.Element:
     label = "no dataset" if size is None else f"{size} records"
-    return _suite(result, f"{result.name} @ {label}", [_cell_case(result, c) for c in cells])
+    return _suite(result, f"{result.name} @ {label}", [_cell_case(result, c, id(c) in unanswered)
+                                                       for c in cells])
 
 
-def _cell_case(result: RunResult, cell: CellStats) -> ET.Element:
+def _cell_case(result: RunResult, cell: CellStats, unanswered: bool) -> ET.Element:
     at = "" if cell.size is None else f" @ {cell.size} records"
     case = ET.Element("testcase", {
         "classname": f"{_dotless(result.name)}.{_dotless(cell.endpoint)}",
         "name": f"{cell.method} {cell.path}{at} x{cell.concurrency}", "time": f"{cell.wall_time:.3f}",
     })
-    if cell.requests and not cell.successes:
+    if unanswered:
         message = f"all {cell.requests} requests failed ({_failure_text(cell)})"
         failure = ET.SubElement(case, "failure", {"message": message, "type": "no_successful_requests"})
         failure.text = _clean("\n".join([message, *cell.errors]))

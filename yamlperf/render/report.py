@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import yaml
 from markupsafe import Markup
 
-from .. import __version__
+from .. import __version__, verdicts
 from ..redact import redact
 from ..results import RunResult
 from . import select, tables
@@ -45,8 +45,33 @@ def report_html(result: RunResult, charts: Sequence[Chart] | None = None, analys
         threshold_table=threshold_table, failure_table=failure_table, seeding_table=seeding_table,
         environment_table=tables.environment(result), configuration=configuration_text(result),
         sections=[s for s in SECTIONS if present.get(s[0], True)], sized=select.has_sizes(result),
-        status=_status(result), ink=INK, muted=MUTED, accent=PALETTE[0],
+        status=_status(result), unanswered=unanswered_notice(result), ink=INK, muted=MUTED,
+        accent=PALETTE[0],
     )
+
+
+def unanswered_notice(result: RunResult) -> str:
+    """The implicit check in words: which cells had no successful request, or ""."""
+    cells = verdicts.unanswered(result)
+    if not cells:
+        return ""
+    by_endpoint: dict[str, list[str]] = {}
+    for cell in cells:
+        where = "no dataset" if cell.size is None else f"{cell.size:,}"
+        by_endpoint.setdefault(cell.endpoint, []).append(where + ("" if len(result.concurrency_levels) < 2
+                                                                   else f" x{cell.concurrency}"))
+    places = "; ".join(f"{e} ({_join(spots)}{' records' if spots[0] != 'no dataset' else ''})"
+                       for e, spots in by_endpoint.items())
+    kinds = sorted({k for c in cells for k, n in c.failures.items() if n})
+    noun = "cell" if len(cells) == 1 else "cells"
+    return (f"No request succeeded in {len(cells)} {noun}: {places}"
+            + (f", failing as {', '.join(kinds)}" if kinds else "")
+            + ". Their charts show gaps, not times, and the run fails (exit code 1) whatever the "
+              "thresholds say.")
+
+
+def _join(words: Sequence[str]) -> str:
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else words[0]
 
 
 def configuration_text(result: RunResult) -> str:
@@ -60,6 +85,8 @@ def _status(result: RunResult) -> tuple[str, str]:
     """The badge next to the title: (css level, words)."""
     if not result.complete:
         return "problem", "incomplete"
+    if verdicts.unanswered(result):
+        return "problem", "requests failed"
     if result.thresholds and not result.thresholds_passed:
         return "problem", "thresholds failed"
     if result.thresholds:
