@@ -96,11 +96,20 @@ def flag_overrides(flags: RunFlags) -> list[Override]:
     if flags.output_dir is not None:
         add("output.directory", flags.output_dir, f"--output-dir {flags.output_dir}")
     if flags.formats:
-        formats = [f for text in flags.formats for f in re.split(r"[\s,]+", text.strip()) if f]
-        add("output.formats", list(dict.fromkeys(formats)), " ".join(f"--format {f}" for f in flags.formats))
+        add("output.formats", cli_formats(flags.formats), " ".join(f"--format {f}" for f in flags.formats))
     if flags.host is not None:
         add("target.base_url", flags.host, f"--host {flags.host}")
     return found + [Override.parse(a) for a in flags.assignments]
+
+
+def cli_formats(given: tuple[str, ...]) -> list[str]:
+    """``--format`` as the seed's tool meant it: the chart image format (png, pdf, svg) or another
+    output (csv, junit) next to results.json and the HTML report, which are always written;
+    ``--format json`` alone writes results.json only. (``output.formats`` in a file is taken
+    literally; ``--set output.formats=[...]`` sets it exactly.) The given formats come first, so
+    an error about one points at the place it was typed."""
+    formats = list(dict.fromkeys(f for text in given for f in re.split(r"[\s,]+", text.strip()) if f))
+    return formats if formats == ["json"] else list(dict.fromkeys([*formats, "html"]))
 
 
 def load_for_run(path: Path, flags: RunFlags, supplied: tuple[str, ...] = ()) -> Scenario:
@@ -176,7 +185,8 @@ def finish_run(result: RunResult, run_dir: Path, scenario: Scenario) -> ExitCode
 @click.option("--max-workers", metavar="N", help="Threads for seeding and cleanup (load.max_workers).")
 @click.option("--output-dir", metavar="DIR", help="Folder for the run folders (output.directory).")
 @click.option("--format", "formats", multiple=True, metavar="FMT",
-              help="Outputs: json, html, png, pdf, svg, csv, junit; repeat or comma-separate.")
+              help="Chart images (png, pdf, svg) or csv, junit, written with results.json and "
+                   "report.html; repeat or comma-separate; 'json' alone: results.json only.")
 @click.option("--host", metavar="URL", help="Base URL of the target (target.base_url).")
 @click.option("--username", help="User for basic or login auth (else auth.username, $YAMLPERF_USERNAME).")
 @click.option("--password", help="Password for basic or login auth (else auth.password, $YAMLPERF_PASSWORD).")
