@@ -25,8 +25,10 @@ from .app import handle_errors, main
 
 QUICK_OUTPUT_DIR = "performance_results/quick"
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-SEED_CHART = "response_time_by_endpoint"
-"""The seed's picture: average and 95th percentile response time as bars (``--output-image``)."""
+SEED_CHARTS = ("response_time_by_endpoint", "success_rate_by_endpoint")
+"""The seed's picture (``--output-image``): average and 95th percentile response time as bars, and
+the success rate per endpoint, one under the other in one image."""
+IMAGE_FORMATS = ("png", "pdf", "svg")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,31 @@ def scenario_yaml(data: dict[str, Any]) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
+def image_format(path: Path) -> str:
+    """The image format ``--output-image`` asks for by its extension."""
+    extension = path.suffix.lower().lstrip(".")
+    if extension not in IMAGE_FORMATS:
+        raise UsageError(f"--output-image {path}: the name must end in .png, .pdf or .svg, "
+                         "the format the image is written in")
+    return extension
+
+
+def seed_image(result: Any, extension: str) -> bytes:
+    """The seed's charts of ``result`` as one image in ``extension``'s format."""
+    from ..render.charts import build_charts
+    from ..render.export import svg_to_pdf, svg_to_png
+    from ..render.figure import stacked
+
+    charts = {c.name: c for c in build_charts(result)}
+    found = tuple(charts[name] for name in SEED_CHARTS if name in charts)
+    if not found:
+        raise UsageError("no chart could be drawn: no request was measured")
+    svg = stacked("performance", found).svg
+    if extension == "svg":
+        return svg.encode("utf-8")
+    return svg_to_pdf(svg) if extension == "pdf" else svg_to_png(svg)
+
+
 def load_quick(text: str) -> Scenario:
     """The YAML text through the same loader as a file: schema, templates, located errors."""
     return build_scenario(parse_document(text, "<quick>"), Path.cwd(), os.environ)
@@ -120,7 +147,8 @@ def load_quick(text: str) -> Scenario:
               help="Also save the results to this JSON file.")
 @click.option("--visualize", is_flag=True, help="Draw the charts (PNG) in the run folder.")
 @click.option("--output-image", type=click.Path(dir_okay=False, path_type=Path),
-              help="Save the chart image to this file (implies --visualize).")
+              help="Save the seed's chart image (response times and success rate) to this .png, .pdf "
+                   "or .svg file (implies --visualize).")
 @click.option("--output-dir", default=QUICK_OUTPUT_DIR, show_default=True, help="Folder for the run folders.")
 @click.option("--emit-yaml", is_flag=True, help="Print the scenario as YAML and exit, without running.")
 @click.option("--debug", is_flag=True, help="Log every request and answer (secrets masked); tracebacks.")
@@ -137,6 +165,8 @@ def quick(*, url: str, endpoint: str, requests_: int, concurrency: int, method: 
     yamlperf quick http://localhost:5000 --endpoint /api/analysis --auth --username admin --password admin123
     yamlperf quick http://localhost:5000 --endpoint /api/items --data '{"name": "x"}' --emit-yaml > items.yaml
     """
+    if output_image is not None:
+        image_format(output_image)  # a wrong extension is a usage error before any request
     formats = ("json", "png") if visualize or output_image else ("json",)
     options = QuickOptions(url, endpoint, requests_, concurrency, auth, login_path, token_path, method,
                            headers, data, formats, output_dir)
@@ -160,13 +190,7 @@ def _run(scenario: Scenario, *, username: str | None, password: str | None, debu
         save_results(outcome.result, save)
         click.echo(f"saved: {save}")
     if output_image:
-        from ..render.outputs import CHARTS_DIR
-
-        charts = outcome.run_dir / CHARTS_DIR
-        chart = charts / f"{SEED_CHART}.png"
-        if not chart.is_file():
-            raise UsageError(f"no {SEED_CHART} chart was drawn in {charts}")
-        write_atomic(output_image, chart.read_bytes())
+        write_atomic(output_image, seed_image(outcome.result, image_format(output_image)))
         click.echo(f"image: {output_image}")
     if code:
         raise SystemExit(int(code))
