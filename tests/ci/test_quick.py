@@ -70,7 +70,7 @@ def test_emit_yaml_is_a_valid_plan_without_secrets(tmp_path: Path) -> None:
     plan.write_text(out.output, encoding="utf-8")
     checked = CliRunner().invoke(main, ["validate", str(plan)])
     assert checked.exit_code == 0, checked.output
-    assert "(1 endpoints, 1 cells)" in checked.output
+    assert "(1 endpoint, 1 cell)" in checked.output
     shown = CliRunner().invoke(main, ["plan", str(plan)])
     assert "POST    /api/items" in shown.output
     assert "load: 100 iterations per cell, concurrency 10" in shown.output

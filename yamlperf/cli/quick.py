@@ -63,7 +63,7 @@ def scenario_data(options: QuickOptions) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": f"quick {method} {options.endpoint}",
         "description": (f"{options.requests} {method} requests to {options.endpoint} at concurrency "
-                        f"{options.concurrency}; written by `yamlperf quick --emit-yaml`"
+                        f"{options.concurrency}, from `yamlperf quick`"
                         + ("; log in with --username/--password" if options.auth else "")),
         "target": {"base_url": options.url.rstrip("/")},
     }
@@ -92,7 +92,9 @@ def _body(text: str) -> dict[str, Any]:
 
 
 def scenario_yaml(data: dict[str, Any]) -> str:
-    header = "# yaml-language-server: $schema=https://yamlperf.dev/schema/scenario.schema.json\n"
+    header = ("# A plan written by `yamlperf quick --emit-yaml`: check it with `yamlperf validate`, run it\n"
+              "# with `yamlperf run`. Editor completion: `yamlperf schema > scenario.schema.json`.\n"
+              "# yaml-language-server: $schema=scenario.schema.json\n")
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
