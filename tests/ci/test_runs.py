@@ -1,14 +1,21 @@
 """End to end against real local servers: thresholds decide the exit code, and compare tells
-noise from a real slowdown of one endpoint. Runs are small: ~25 requests of ~15 ms per cell."""
+noise from a real slowdown of one endpoint. Runs are small: ~25 requests of ~15 ms per cell, and
+five runs of the demo API at four sizes."""
 
 from __future__ import annotations
 
+import itertools
 import re
+import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from yamlperf.cli import main
+from yamlperf.demo import DemoServer
+from yamlperf.demo.app import DemoApp
+from yamlperf.demo.messages import Request, Response
 
 from .delay_server import DelayServer
 
@@ -56,6 +63,83 @@ def test_same_server_twice_is_unchanged_and_a_2x_slower_endpoint_is_a_regression
     assert rows["fast"].rstrip().endswith("unchanged")
     assert "1 regressed, 0 improved, 1 unchanged" in changed.output
     assert "regression beyond 10%: slowed x1" in changed.output
+
+
+def _demo_scenario(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "demo.yaml"
+    path.write_text(f"""\
+name: demo twice
+target: {{base_url: '{url}'}}
+load: {{iterations: 25, concurrency: 1, warmup: 2}}
+dataset:
+  sizes: [10, 40, 90, 150]
+  create:
+    method: POST
+    path: /api/prompts
+    json:
+      title: "Prompt {{{{ n }}}}: {{{{ fake.words(n, 4) }}}}"
+      content: "{{{{ fake.paragraph(n, 3) }}}}"
+      category: "{{{{ fake.choice(['support', 'sales', 'research'], n) }}}}"
+  id_path: id
+  delete: {{method: DELETE, path: '/api/prompts/{{{{ id }}}}'}}
+endpoints:
+  - {{name: list, path: /api/prompts, query: {{page_size: 20}}}}
+  - {{name: search, path: /api/prompts/search, query: {{q: cobalt}}}}
+  - {{name: detail, path: '/api/prompts/{{{{ id }}}}'}}
+  - {{name: related, path: '/api/prompts/{{{{ id }}}}/related'}}
+  - {{name: stats, path: /api/prompts/stats}}
+output: {{directory: '{tmp_path / "runs"}', formats: [json]}}
+""", encoding="utf-8")
+    return path
+
+
+def _verdict_rows(output: str) -> dict[tuple[str, str], str]:
+    return {(line.split()[0], line.split()[1]): line.split()[-1] for line in output.splitlines()
+            if line.startswith("  ") and line.split()[0] in ("list", "search", "detail", "related", "stats")}
+
+
+def test_the_same_demo_scenario_run_again_is_unchanged_and_a_2x_slower_endpoint_is_found(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four runs of 5 endpoints x 4 sizes x 25 requests against one demo server, every pair
+    compared (the real run-to-run noise of this machine, not a sleep), then a run where the
+    ``related`` handler takes twice its time, compared with each of the four. On a loaded machine
+    a single pair of runs misses a real 2x now and then (a burst of interference in the base run
+    hides it): the endpoint must be found against most bases, and nothing else called slower."""
+    with DemoServer(port=0, require_auth=False) as server:
+        plan = _demo_scenario(tmp_path, server.url)
+        runs = []
+        for _ in range(4):
+            outcome, run_dir = _run(plan)
+            assert outcome.exit_code == 0, outcome.output
+            runs.append(run_dir)
+        handle = DemoApp.handle
+
+        def twice_as_slow(app: DemoApp, request: Request) -> Response:
+            started = time.perf_counter()
+            response = handle(app, request)
+            if request.path.endswith("/related"):
+                time.sleep(time.perf_counter() - started)
+            return response
+
+        monkeypatch.setattr(DemoApp, "handle", twice_as_slow)
+        _, slower = _run(plan)
+    for base, new in itertools.combinations(runs, 2):
+        same = CliRunner().invoke(main, ["compare", str(base), str(new), "--fail-on-regression", "10%"])
+        assert same.exit_code == 0, same.output
+        assert "0 regressed, 0 improved, 20 unchanged" in same.output, same.output
+    found = improved_elsewhere = 0
+    for base in runs:  # each earlier run as the base: a burst in one of them can hide or fake a change
+        changed = CliRunner().invoke(main, ["compare", str(base), str(slower), "--fail-on-regression", "10%"])
+        verdicts = _verdict_rows(changed.output)
+        regressed = {key for key, verdict in verdicts.items() if verdict == "REGRESSED"}
+        assert {endpoint for endpoint, _ in regressed} <= {"related"}, changed.output
+        if regressed:
+            assert changed.exit_code == 1, changed.output
+            assert len(regressed) >= 2, changed.output  # the endpoint moved: several of its sizes
+            found += 1
+        improved_elsewhere += any(verdict == "improved" for verdict in verdicts.values())
+    assert found >= 2
+    assert improved_elsewhere <= 1
 
 
 def test_thresholds_pass_or_exit_1_naming_cell_value_and_limit(tmp_path: Path) -> None:

@@ -40,8 +40,9 @@ def parse_percent(text: str) -> float:
 @click.argument("new", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Significance level of the tests.")
-@click.option("--min-effect", default="5%", show_default=True, metavar="PCT",
-              help="Smallest median change, in percent, that can be a regression or improvement.")
+@click.option("--min-effect", default="10%", show_default=True, metavar="PCT",
+              help="Smallest median change, in percent, that can be a regression or improvement; the "
+                   "runs' own noise can raise it (see the method under the table).")
 @click.option("--min-effect-ms", default=1.0, show_default=True, type=click.FloatRange(0),
               help="Smallest median change, in milliseconds, that can be a regression or improvement.")
 @click.option("--min-rate-change", default=1.0, show_default=True, type=click.FloatRange(0), metavar="POINTS",
@@ -59,8 +60,10 @@ def compare(*, base: Path, new: tuple[Path, ...], alpha: float, min_effect: str,
     """Compare runs (run folders or results.json files) cell by cell against BASE.
 
     Each cell's median, p95 and success rate are shown with their change; a verdict says
-    improved, regressed or unchanged, and only a change that is both significant and larger
-    than the minimum effect gets called a regression.
+    improved, regressed or unchanged. Only a change that is significant after a Holm correction
+    over the cells, larger than the minimum effect and larger than the two runs' own run-to-run
+    noise (estimated from how the cells of each endpoint disagree) is called a regression; the
+    method and its numbers are printed under each table.
     """
     criteria = Criteria(alpha, parse_percent(min_effect), min_effect_ms / 1e3, min_rate_change)
     limit = parse_percent(fail_on_regression) if fail_on_regression is not None else None
@@ -87,8 +90,8 @@ def compare(*, base: Path, new: tuple[Path, ...], alpha: float, min_effect: str,
 def format_comparison(comparison: Comparison) -> str:
     """The console table for one comparison, with the method stated under it."""
     lines = [f"{comparison.new_label} vs {comparison.base_label}", ""]
-    header = ("endpoint", "size", "conc", "median ms", "change", "p95 ms", "change", "success", "change", "p",
-              "verdict")
+    header = ("endpoint", "size", "conc", "median ms", "change", "p95 ms", "change", "success", "change",
+              "p Holm", "verdict")
     rows = [_row(cell) for cell in comparison.cells]
     lines.append(format_table(header, rows, right={1, 2, 4, 6, 8, 9}) if rows else "  no cells in common")
     for label, keys in (("only in " + comparison.base_label, comparison.only_in_base),
@@ -96,7 +99,12 @@ def format_comparison(comparison: Comparison) -> str:
         if keys:
             lines.append(f"{label}: " + ", ".join(key_label(k) for k in keys))
     counts = ", ".join(f"{comparison.count(v)} {v.value}" for v in Verdict)
-    lines += ["", counts if comparison.cells else "nothing compared", comparison.criteria.describe()]
+    lines += ["", counts if comparison.cells else "nothing compared"]
+    alone = [c for c in comparison.cells if c.moved_alone]
+    if alone:
+        lines.append("moved alone, not called (a burst of interference can do this; run again to confirm): "
+                     + ", ".join(f"{key_label(c.key)} {_pct(c.median.percent)}" for c in alone))
+    lines.append(comparison.describe())
     return "\n".join(lines)
 
 
@@ -106,7 +114,7 @@ def _row(cell: CellComparison) -> tuple[str, ...]:
         cell.endpoint, "-" if cell.size is None else str(cell.size), str(cell.concurrency),
         _pair(cell.median, _ms), _delta_ms(cell.median), _pair(cell.p95, _ms), _pct(cell.p95.percent),
         _pair(rate, _rate), "-" if rate.absolute is None else f"{rate.absolute * 100:+.1f} pt",
-        "-" if cell.latency_p is None else f"{cell.latency_p:.2g}",
+        "-" if cell.latency_p_holm is None else f"{cell.latency_p_holm:.2g}",
         cell.verdict.value.upper() if cell.verdict is Verdict.REGRESSED else cell.verdict.value,
     )
 
