@@ -138,6 +138,18 @@ def test_fail_on_regression(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["compare", same_base, same_new, "--fail-on-regression", "1"]).exit_code == 0
 
 
+def test_fail_on_regression_with_no_cells_in_common_is_an_error(tmp_path: Path) -> None:
+    save_results(result(cell("search", 100)), tmp_path / "a.json")
+    save_results(result(cell("list", 100)), tmp_path / "b.json")
+    out = CliRunner().invoke(main, ["compare", str(tmp_path / "a.json"), str(tmp_path / "b.json"),
+                                    "--fail-on-regression", "10%"])
+    assert out.exit_code == 2, out.output
+    assert "have no cells in common" in out.output
+    assert "nothing compared" in out.output
+    plain = CliRunner().invoke(main, ["compare", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
+    assert plain.exit_code == 0, plain.output
+
+
 def test_html_escapes_names_from_users_files(tmp_path: Path) -> None:
     from yamlperf.render.compare_page import compare_html
 

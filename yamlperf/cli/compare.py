@@ -79,6 +79,13 @@ def compare(*, base: Path, new: tuple[Path, ...], alpha: float, min_effect: str,
         write_atomic(html_file, compare_html(comparisons))
         click.echo(f"{'' if json_file else chr(10)}wrote {html_file}")
     if limit is not None:
+        empty = [c for c in comparisons if not c.cells]
+        for comparison in empty:
+            echo_error(f"cannot check --fail-on-regression: {comparison.new_label} and "
+                       f"{comparison.base_label} have no cells in common (different endpoints, sizes or "
+                       "concurrency)")
+        if empty:
+            raise SystemExit(int(ExitCode.BAD_INPUT))
         beyond = [(c, cell) for c in comparisons for cell in c.regressions_beyond(limit)]
         for comparison, cell in beyond:
             echo_error(f"regression beyond {limit:g}%: {key_label(cell.key)} in {comparison.new_label}: "
