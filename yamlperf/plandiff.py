@@ -43,6 +43,12 @@ class PlanLike(Protocol):
     def records_to_create(self) -> int: ...
 
     @property
+    def records_to_delete(self) -> int: ...
+
+    @property
+    def count_requests(self) -> int: ...
+
+    @property
     def total_requests(self) -> int: ...
 
 
@@ -91,7 +97,8 @@ def diff_plans(old: Scenario, old_plan: PlanLike, new: Scenario, new_plan: PlanL
     )
 
 
-TOTALS = ("cells", "measured requests", "warm-up requests", "records to create", "total requests")
+TOTALS = ("cells", "measured requests", "warm-up requests", "records to create", "records to delete",
+          "count requests", "total requests")
 
 
 def _total(plan: PlanLike, name: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -73,6 +74,22 @@ def test_plan_prints_the_matrix_and_its_cost(tmp_path: Path) -> None:
     rows = [line.split() for line in result.output.splitlines() if line.strip()[:2].strip().isdigit()]
     assert [(r[1], r[2], r[3]) for r in rows[:4]] == [("10", "1", "list"), ("10", "1", "detail"),
                                                        ("10", "4", "list"), ("10", "4", "detail")]
+
+
+def test_plan_total_counts_the_cleanup_deletes_and_the_count_requests(tmp_path: Path) -> None:
+    path = write(tmp_path, SCENARIO)
+    result = CliRunner().invoke(main, ["plan", str(path)])
+    assert "records to create: 100   cleanup deletes: 100   total requests: 464" in result.output
+    assert "(the total counts every request above, logins not; --keep-data skips the deletes)" in result.output
+    counted = write(tmp_path, SCENARIO.replace("  delete:\n", "  count: {path: /items/count, count_path: total}\n"
+                                               "  delete:\n"), "counted.yaml")
+    data = json.loads(CliRunner().invoke(main, ["plan", str(counted), "--json"]).output)
+    assert (data["records_to_create"], data["records_to_delete"], data["count_requests"]) == (100, 100, 3)
+    assert data["total_requests"] == 240 + 24 + 100 + 100 + 3
+    kept = write(tmp_path, SCENARIO.replace("  delete:\n", "  cleanup: false\n  delete:\n"), "kept.yaml")
+    kept_out = CliRunner().invoke(main, ["plan", str(kept)]).output
+    assert "records to create: 100   total requests: 364" in kept_out
+    assert "cleanup deletes" not in kept_out
 
 
 def test_plan_applies_set_overrides_and_locates_their_errors(tmp_path: Path) -> None:

@@ -112,7 +112,8 @@ def plan_json(scenario: Scenario, matrix: Plan) -> dict[str, object]:
                    "method": c.endpoint.request.method, "path": c.endpoint.request.path,
                    "iterations": c.iterations, "warmup": c.warmup} for c in matrix.cells],
         "measured_requests": matrix.measured_requests, "warmup_requests": matrix.warmup_requests,
-        "records_to_create": matrix.records_to_create, "total_requests": matrix.total_requests,
+        "records_to_create": matrix.records_to_create, "records_to_delete": matrix.records_to_delete,
+        "count_requests": matrix.count_requests, "total_requests": matrix.total_requests,
         "thresholds": [r.text for t in scenario.thresholds for r in t.rules],
     }
 
@@ -124,9 +125,16 @@ def format_plan(scenario: Scenario, matrix: Plan) -> str:
              c.endpoint.request.method, c.endpoint.request.path,
              str(c.iterations) + (f" (+{c.warmup} warm-up)" if c.warmup else "")) for c in matrix.cells]
     lines.append(format_table(header, rows, right={0, 1, 2}))
-    lines += ["", f"cells: {len(matrix.cells)}   measured requests: {matrix.measured_requests}   "
-              f"warm-up requests: {matrix.warmup_requests}   records to create: {matrix.records_to_create}   "
-              f"total requests: {matrix.total_requests}"]
+    costs = [f"cells: {len(matrix.cells)}", f"measured requests: {matrix.measured_requests}",
+             f"warm-up requests: {matrix.warmup_requests}", f"records to create: {matrix.records_to_create}"]
+    if matrix.records_to_delete:
+        costs.append(f"cleanup deletes: {matrix.records_to_delete}")
+    if matrix.count_requests:
+        costs.append(f"count requests: {matrix.count_requests}")
+    costs.append(f"total requests: {matrix.total_requests}")
+    lines += ["", "   ".join(costs),
+              "  (the total counts every request above, logins not"
+              + ("; --keep-data skips the deletes)" if matrix.records_to_delete else ")")]
     writers = sorted({(c.endpoint.name, c.endpoint.request.method) for c in matrix.cells
                       if c.size is not None and c.endpoint.request.method in WRITE_METHODS})
     if writers:

@@ -29,10 +29,14 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The cells in run order, and what running them will cost."""
+    """The cells in run order, and what running them will cost: ``records_to_delete`` is the
+    cleanup at the end (none without a ``dataset.delete``, with ``cleanup: false`` or
+    ``--keep-data``), ``count_requests`` one ``dataset.count`` before each size."""
 
     cells: tuple[Cell, ...]
     records_to_create: int
+    records_to_delete: int = 0
+    count_requests: int = 0
 
     @property
     def measured_requests(self) -> int:
@@ -44,8 +48,10 @@ class Plan:
 
     @property
     def total_requests(self) -> int:
-        """Measured and warm-up requests plus one create per record (not counting logins)."""
-        return self.measured_requests + self.warmup_requests + self.records_to_create
+        """Measured and warm-up requests, one create and one delete per record and the counts
+        (not counting logins)."""
+        return (self.measured_requests + self.warmup_requests + self.records_to_create
+                + self.records_to_delete + self.count_requests)
 
 
 def expand(scenario: Scenario) -> Plan:
@@ -60,4 +66,7 @@ def expand(scenario: Scenario) -> Plan:
                 iterations = endpoint.iterations or load.iterations
                 cells.append(Cell(len(cells), size, concurrency, endpoint, iterations, load.warmup))
     largest = max((s for s in scenario.sizes if s is not None), default=0)
-    return Plan(tuple(cells), largest)
+    dataset = scenario.dataset
+    deletes = largest if dataset is not None and dataset.delete is not None and dataset.cleanup else 0
+    counts = sum(s is not None for s in scenario.sizes) if dataset is not None and dataset.count else 0
+    return Plan(tuple(cells), largest, deletes, counts)
