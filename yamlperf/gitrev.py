@@ -22,7 +22,8 @@ GIT_TIMEOUT_S = 30.0
 def materialize(path: Path, rev: str, dest: Path) -> tuple[Path, str]:
     """Write ``path`` at ``rev`` (and what it refers to) under ``dest``; return the copy and the
     file's name in the repository (``scenarios/api.yaml``)."""
-    root = Path(_git(path.resolve().parent, "rev-parse", "--show-toplevel").strip())
+    root = Path(_git(path.resolve().parent, "rev-parse", "--show-toplevel",
+                     not_a_repo=f"{path} is not in a git repository; --against needs one").strip())
     try:
         relative = PurePosixPath(path.resolve().relative_to(root).as_posix())
     except ValueError:
@@ -67,13 +68,15 @@ def _references(text: str, where: PurePosixPath) -> list[PurePosixPath]:
     return found
 
 
-def _git(cwd: Path, *args: str, what: str = "") -> str:
+def _git(cwd: Path, *args: str, what: str = "", not_a_repo: str = "") -> str:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
                               timeout=GIT_TIMEOUT_S, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"cannot run git: {exc}") from None
     if done.returncode != 0:
+        if not_a_repo and "not a git repository" in done.stderr:
+            raise UsageError(not_a_repo)
         detail = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "git failed"
         subject = what or f"git {' '.join(args)}"
         raise UsageError(f"cannot read {subject}: {detail}")

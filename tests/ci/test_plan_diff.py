@@ -108,7 +108,7 @@ def test_against_an_unknown_revision_or_outside_git(tmp_path: Path) -> None:
     plan = _write(repo, "p.yaml", OLD)
     outside = CliRunner().invoke(main, ["plan", str(plan), "--against", "HEAD"])
     assert outside.exit_code == 2
-    assert "cannot read" in outside.output
+    assert f"{plan} is not in a git repository; --against needs one" in outside.output
     _git(repo, "init", "-q")
     _git(repo, "add", ".")
     _git(repo, "commit", "-qm", "first")
