@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import PurePath
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ..compare import CellComparison, Comparison, Verdict, key_label
+from .style import chart_config, short
 
 _PYGAL_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
 """pygal always embeds its config (labels included) as a script for its tooltip code, which this
 page does not load: dead weight, and a script is the one thing a report page should not carry."""
+PRINTED_UP_TO = 40
+"""With more cells than this the rows are too thin to carry their value; tooltips still do."""
 VERDICT_COLOURS = {Verdict.REGRESSED: "#c0392b", Verdict.IMPROVED: "#27ae60", Verdict.UNCHANGED: "#95a5a6"}
 
 
@@ -35,22 +39,59 @@ def compare_html(comparisons: Sequence[Comparison], title: str = "yamlperf compa
 
 
 def median_change_chart(comparison: Comparison) -> str:
-    """Median change per cell in percent, a bar per cell coloured by its verdict (SVG text)."""
+    """Median change per cell in percent, a bar per cell coloured by its verdict (SVG text).
+
+    The report's style (``style.chart_config``: its font, sizes and no script), the runs named by
+    their folders rather than full paths, and each value written just past its bar's end, on the
+    outer side (pygal centres a printed value half a character past the end; anchoring it at its
+    start, or at its end for a fall, moves it out of the bar).
+    """
     import pygal
 
-    chart = pygal.HorizontalBar(
-        js=[], disable_xml_declaration=True, show_legend=False, width=900,
-        height=max(220, 40 + 28 * len(comparison.cells)), title=f"Median change: {comparison.new_label} "
-        f"vs {comparison.base_label} (%)", print_values=True, value_formatter=lambda v: f"{v:+.1f}%",
-    )
     cells = comparison.cells[::-1]  # a horizontal chart draws bottom-up; read top-down in table order
-    chart.x_labels = [_label(c) for c in cells]
+    known = [c.median.percent for c in cells if c.median.percent is not None]
+    low, high = min([0.0, *known]), max([0.0, *known])
+    pad = max((high - low) * 0.16, 5.0)
+    new, base = _run_name(comparison.new_label), _run_name(comparison.base_label)
+    chart = pygal.HorizontalBar(**chart_config(
+        legend_entries=0, height=max(260, 150 + 26 * len(cells)), title=f"Median change, {new} vs {base}",
+        x_title="Median response time change (%): red regressed, green improved, grey unchanged",
+        show_x_guides=True, show_y_guides=False,
+        range=(low - (pad if low < 0 else 0), high + (pad if high > 0 else 0)), value_formatter=_axis_percent,
+        print_values=len(cells) <= PRINTED_UP_TO, print_values_position="top", formatter=_change,
+    ))
+    chart.x_labels = [short(_label(c), 34) for c in cells]
     chart.add("median change", [
-        {"value": c.median.percent if c.median.percent is not None else 0.0,
-         "color": VERDICT_COLOURS[c.verdict], "label": f"{c.verdict.value}: {c.reason}"}
+        None if c.median.percent is None else {
+            "value": c.median.percent, "color": VERDICT_COLOURS[c.verdict],
+            "label": f"{_label(c)}: {c.verdict.value} ({c.reason})"}
         for c in cells
     ])
-    return _PYGAL_SCRIPT.sub("", str(chart.render(is_unicode=True)))
+    svg = _PYGAL_SCRIPT.sub("", str(chart.render(is_unicode=True)))
+    return _PRINTED.sub(_outer_anchor, svg)
+
+
+_PRINTED = re.compile(r'<text text-anchor="middle"[^>]*class="value">([^<])')
+
+
+def _outer_anchor(match: re.Match[str]) -> str:
+    """A printed change anchored on the side away from its bar: its end for a fall, else its start."""
+    return match.group(0).replace('"middle"', '"end"' if match.group(1) == "\u2212" else '"start"')
+
+
+def _change(value: float) -> str:
+    return "0.0%" if round(value, 1) == 0 else f"{value:+.1f}%".replace("-", "\u2212")
+
+
+def _axis_percent(value: float) -> str:
+    return "0%" if abs(value) < 1e-9 else f"{value:+.0f}%".replace("-", "\u2212")
+
+
+def _run_name(label: str) -> str:
+    """A run as its folder's name (``20261122-014422-prompt-api-scale-test``), not its whole path."""
+    path = PurePath(label)
+    name = path.parent.name if path.name == "results.json" and path.parent.name else path.name
+    return short(name or label, 30)
 
 
 def _label(cell: CellComparison) -> str:
