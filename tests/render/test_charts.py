@@ -24,8 +24,9 @@ EXPECTED = {
                          "seeding_latency"},
     "no_dataset": {"response_time_by_endpoint", "success_rate_by_endpoint", "latency_distribution",
                    "throughput_vs_concurrency", "p95_vs_concurrency"},
-    "single_size": (PER_SIZE - {"response_time_vs_size"}) | {
-        "response_time_by_endpoint", "success_rate_by_endpoint", "latency_distribution", "seeding_latency"},
+    # one size: success by size would repeat success by endpoint; the heatmap still compares endpoints
+    "single_size": {"response_time_heatmap", "response_time_by_endpoint", "success_rate_by_endpoint",
+                    "latency_distribution", "seeding_latency"},
 }
 AXIS_TITLES = {
     "response_time_vs_size": ("Dataset size (records)", "Response time (ms)"),
@@ -198,3 +199,12 @@ def test_a_cell_whose_requests_all_failed_is_drawn_failed_even_with_answers() ->
     assert "list (87.5% ok)" in texts(bars.svg)
     assert "missing \u00b7 average" not in bars.svg
     assert "missing" not in texts(charts["latency_distribution"].svg)
+
+
+def test_a_one_size_sweep_of_one_endpoint_draws_no_single_square_or_single_group() -> None:
+    """scenarios/concurrency-sweep.yaml: one endpoint at 200 records, six concurrency levels."""
+    run = make_run({"detail": lambda n: 0.001}, sizes=(200,), concurrency=(1, 2, 4, 8))
+    names = {c.name for c in build_charts(run)}
+    assert "response_time_heatmap" not in names
+    assert "success_rate_by_size" not in names
+    assert {"throughput_vs_concurrency", "p95_vs_concurrency", "success_rate_by_endpoint"} <= names

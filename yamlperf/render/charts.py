@@ -1,9 +1,10 @@
 """RunResult -> the report's charts as SVG (pygal), one consistent style (pure).
 
-``build_charts`` picks the charts a run can support: the per-size views need a seeded dataset,
-the sweep views several concurrency levels, the seeding view a seeding series. Each endpoint keeps
-its colour in every chart. This module draws the dataset-size views; the others live in
-``endpoint_charts``, ``load_charts`` and ``heatmap``.
+``build_charts`` picks the charts a run can support: the per-size views need a seeded dataset
+(and a view that would only repeat another is left out: success by size needs two sizes, the
+heatmap two cells), the sweep views several concurrency levels, the seeding view a seeding
+series. Each endpoint keeps its colour in every chart. This module draws the dataset-size views;
+the others live in ``endpoint_charts``, ``load_charts`` and ``heatmap``.
 """
 
 from __future__ import annotations
@@ -128,9 +129,10 @@ def _spaced(sizes: Sequence[int], log_scale: bool, min_gap: float = 0.06) -> lis
 
 
 def success_rate_by_size(result: RunResult) -> Chart | None:
-    """Grouped bars: per dataset size, a bar per endpoint (0-100%)."""
+    """Grouped bars: per dataset size, a bar per endpoint (0-100%). None with one size: the bars
+    would be those of ``success_rate_by_endpoint``, which reads that size."""
     sizes = select.sizes(result)
-    if not sizes:
+    if len(sizes) < 2:
         return None
     colours = endpoint_colours(result)
     level = select.base_concurrency(result)

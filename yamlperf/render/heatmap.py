@@ -61,9 +61,11 @@ class ColourScale:
 
 
 def response_time_heatmap(result: RunResult) -> Chart | None:
+    """None below two cells: one coloured square (one endpoint at one size, as in a concurrency
+    sweep) compares nothing, and its value is in the tables and the bar charts."""
     sizes = select.sizes(result)
     endpoints = result.endpoints
-    if not sizes or not endpoints:
+    if len(sizes) * len(endpoints) < 2:
         return None
     level = select.base_concurrency(result)
     grid = [[result.cell(e, s, level) for s in sizes] for e in endpoints]
