@@ -208,3 +208,16 @@ def test_a_one_size_sweep_of_one_endpoint_draws_no_single_square_or_single_group
     assert "response_time_heatmap" not in names
     assert "success_rate_by_size" not in names
     assert {"throughput_vs_concurrency", "p95_vs_concurrency", "success_rate_by_endpoint"} <= names
+
+
+def test_twenty_one_endpoints_get_twenty_one_colours() -> None:
+    """The palette holds twenty: the twenty-first endpoint once shared the first one's colour."""
+    names = [f"endpoint_{i:02d}" for i in range(45)]
+    colours = endpoint_colours(make_run({n: (lambda s: 0.001) for n in names}, sizes=(10, 20)))
+    assert len(set(colours.values())) == len(names)
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours.values())
+    run = make_run({n: (lambda s: 0.001) for n in names[:21]}, sizes=(10, 20))
+    line = next(c for c in build_charts(run) if c.name == "response_time_vs_size").svg
+    first, last = endpoint_colours(run)["endpoint_00"], endpoint_colours(run)["endpoint_20"]
+    assert first != last
+    assert last in line
