@@ -221,3 +221,14 @@ def test_twenty_one_endpoints_get_twenty_one_colours() -> None:
     first, last = endpoint_colours(run)["endpoint_00"], endpoint_colours(run)["endpoint_20"]
     assert first != last
     assert last in line
+
+
+def test_a_zero_success_bar_is_marked(charts_of: ChartsOf) -> None:
+    """A 0% bar has no length: with twenty endpoints (no values printed) it once looked like no bar."""
+    charts = charts_of("many")  # endpoint_01 failed every request at 500 records
+    for name, mark in (("success_rate_by_size", "0"), ("success_rate_by_endpoint", "0%")):
+        svg = charts[name].svg
+        printed = [t for t in re.findall(r'<text[^>]*class="value"[^>]*>([^<]*)</text>', svg) if t]
+        assert printed == [mark], name
+        assert "yamlperf-zero-marks" in svg
+        assert "0%" in charts[name].caption

@@ -20,7 +20,7 @@ from .endpoint_charts import latency_by_endpoint, success_by_endpoint
 from .figure import Chart, from_pygal
 from .heatmap import response_time_heatmap
 from .load_charts import latency_distribution, seeding_latency, sweep_charts
-from .style import P95_DASH, chart_config, legend_title, ms, percent, records
+from .style import P95_DASH, chart_config, legend_title, ms, percent, records, zero_marks
 from .style import endpoint_colours as colours_of
 
 CHART_NAMES = (
@@ -139,7 +139,7 @@ def success_rate_by_size(result: RunResult) -> Chart | None:
     chart = pygal.Bar(**chart_config(
         list(colours.values()), legend_entries=len(colours), range=(0, 100),
         y_labels=[0, 20, 40, 60, 80, 100], title="Success rate by dataset size",
-        x_title="Dataset size (records)", y_title="Successful requests (%)",
+        x_title="Dataset size (records)", y_title="Successful requests (%)", **zero_marks(),
     ))
     chart.x_labels = [f"{s:,}" for s in sizes]
     for endpoint in result.endpoints:
@@ -153,6 +153,8 @@ def success_rate_by_size(result: RunResult) -> Chart | None:
             })
         chart.add(legend_title(endpoint), values)
     caption = "Bars that shrink towards the larger sizes are reliability problems that appear at scale."
+    if any(c.requests and not c.successes for c in result.cells if c.concurrency == level):
+        caption += " A red 0 marks a bar of 0%: no request succeeded."
     return from_pygal("success_rate_by_size", chart, caption)
 
 

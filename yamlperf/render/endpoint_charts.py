@@ -14,7 +14,17 @@ import pygal
 from ..results import CellStats, RunResult
 from . import select
 from .figure import Chart, from_pygal
-from .style import AVERAGE_COLOUR, P95_COLOUR, chart_config, ms, number, percent, short, success_colour
+from .style import (
+    AVERAGE_COLOUR,
+    P95_COLOUR,
+    chart_config,
+    ms,
+    number,
+    percent,
+    short,
+    success_colour,
+    zero_marks,
+)
 
 PRINT_VALUES_UP_TO = 12
 """With more endpoints than this the bars are too thin to carry their value; tooltips still do."""
@@ -93,7 +103,7 @@ def success_by_endpoint(result: RunResult) -> Chart | None:
         ("#59a14f",), legend_entries=0, height=_height(len(cells), 1), range=(0, 112),
         title=f"Success rate per endpoint{' ' + where if where else ''}", x_title="Successful requests (%)",
         show_x_guides=True, show_y_guides=False, y_labels=[0, 20, 40, 60, 80, 100],
-        **_printed(cells, lambda v: f"{v:.1f}%".replace(".0%", "%")),
+        **(_printed(cells, lambda v: f"{v:.1f}%".replace(".0%", "%")) or zero_marks("0%")),
     ))
     ordered = cells[::-1]
     chart.x_labels = [_row_label(c) for c in ordered]
@@ -103,4 +113,6 @@ def success_by_endpoint(result: RunResult) -> Chart | None:
         for c in ordered
     ])
     caption = "Green from 99.9%, orange from 95%, red below."
+    if any(c.requests and not c.successes for c in cells):
+        caption += " A bar of 0% has no length: its value is written at the axis."
     return from_pygal("success_rate_by_endpoint", chart, caption)

@@ -115,6 +115,19 @@ def _legend_shortfall(entries: int, series: int | None, columns: int) -> float:
     return (needed - max(reserved, 1)) * LEGEND_ROW
 
 
+ZERO_MARK = "yamlperf-zero-marks"
+"""Class of a bar chart that prints only its zero values: a 0% bar has no length to see."""
+
+
+def zero_marks(mark: str = "0") -> dict[str, Any]:
+    """pygal settings that print ``mark`` in bold red on each zero bar and nothing on the others."""
+    css = (f".{ZERO_MARK} .text-overlay text.value {{ fill: {SUCCESS_COLOURS[-1][1]} !important; "
+           "font-weight: bold; font-size: 14px !important; }")  # over pygal's rules, which name the chart id
+    return {"print_values": True, "print_values_position": "top", "print_zeroes": True,
+            "formatter": lambda v: mark if v == 0 else "", "classes": ["pygal-chart", ZERO_MARK],
+            "css": ["file://style.css", "file://graph.css", f"inline:{css}"]}
+
+
 def number(value: float) -> str:
     """Axis and tooltip numbers: units live in the axis titles."""
     if value is None:
