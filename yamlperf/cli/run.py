@@ -239,5 +239,27 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
     click.echo(f"\nresults: {outcome.run_dir / 'results.json'}")
     if not outcome.interrupted:
         return outcome, finish_run(outcome.result, outcome.run_dir, scenario)
-    echo_error(f"interrupted: partial results in {outcome.run_dir}")
+    finish_partial(outcome.result, outcome.run_dir, scenario)
     return outcome, ExitCode.INTERRUPTED
+
+
+def finish_partial(result: RunResult, run_dir: Path, scenario: Scenario) -> None:
+    """After Ctrl-C: the outputs of what was measured (the report says the run is incomplete, JUnit
+    has an error case), no threshold verdicts (cells that were never run would fail them). A
+    drawing error is reported, never raised: the measurements are safe in results.json."""
+    from ..render.outputs import write_outputs
+
+    where = f"interrupted: partial results in {run_dir}"
+    if not result.cells:
+        echo_error(f"{where} (no cell was measured)")
+        return
+    try:
+        written = write_outputs(result, run_dir, scenario.output.formats)
+    except Exception as exc:
+        echo_error(f"{where}; the outputs could not be written ({type(exc).__name__}: {exc}); "
+                   f"`yamlperf report {run_dir}` tries again")
+        return
+    count = len(result.cells)
+    drawn = (f"; {', '.join(dict.fromkeys(p.relative_to(run_dir).parts[0] for p in written))} cover the "
+             f"{count} cell{'s' if count != 1 else ''} measured" if written else "")
+    echo_error(f"{where}{drawn}; `yamlperf report {run_dir}` draws the report again")

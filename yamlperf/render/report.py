@@ -45,9 +45,47 @@ def report_html(result: RunResult, charts: Sequence[Chart] | None = None, analys
         threshold_table=threshold_table, failure_table=failure_table, seeding_table=seeding_table,
         environment_table=tables.environment(result), configuration=configuration_text(result),
         sections=[s for s in SECTIONS if present.get(s[0], True)], sized=select.has_sizes(result),
-        status=_status(result), unanswered=unanswered_notice(result), ink=INK, muted=MUTED,
+        status=_status(result), unanswered=unanswered_notice(result), stopped=stop_notice(result), ink=INK,
+        muted=MUTED,
         accent=PALETTE[0],
     )
+
+
+STOP_REASONS = {
+    "interrupted": "It was stopped by hand (Ctrl-C, or SIGTERM from CI) before every cell was measured.",
+}
+"""The engine's stop reasons in words; an error's reason is ``target error: ...`` or ``error: ...``."""
+
+
+def stop_notice(result: RunResult) -> str:
+    """Why an incomplete run stopped and what the report holds, in sentences; "" for a complete run."""
+    if result.complete:
+        return ""
+    reason = (result.stop_reason or "").strip().rstrip(".")
+    if reason in STOP_REASONS:
+        why = STOP_REASONS[reason]
+    elif reason.startswith("target error: "):
+        why = f"It stopped because of the target: {reason.removeprefix('target error: ')}."
+    elif reason.startswith("error: "):
+        why = f"It stopped on an error: {reason.removeprefix('error: ')}."
+    else:
+        why = f"It stopped before every cell was measured{': ' + reason if reason else ''}."
+    count = len(result.cells)
+    if not count:
+        return f"{why} No cell was measured before that, so there is nothing to chart."
+    sizes = select.sizes(result)
+    where = f", at {_join([f'{s:,}' for s in sizes])} records" if sizes else ""
+    missing = [s for s in _planned_sizes(result) if s not in sizes]
+    skipped = (f" {_join([f'{s:,}' for s in missing])} records {'was' if len(missing) == 1 else 'were'} "
+               "not reached." if missing else "")
+    return (f"{why} This report covers the {count} cell{'s' if count != 1 else ''} measured before "
+            f"that{where}, and the analysis reads only those.{skipped}")
+
+
+def _planned_sizes(result: RunResult) -> list[int]:
+    dataset = result.scenario.get("dataset") if isinstance(result.scenario, dict) else None
+    sizes = dataset.get("sizes") if isinstance(dataset, dict) else None
+    return [s for s in sizes if isinstance(s, int)] if isinstance(sizes, list) else []
 
 
 def unanswered_notice(result: RunResult) -> str:
