@@ -267,3 +267,12 @@ def test_the_class_shown_agrees_with_its_power(name: str, noise: float) -> None:
                         "superlinear": k > SUPERLINEAR_ABOVE}
             assert expected[fit.growth_class], (seed, sizes, fit.growth_class, k)
             assert f"N^{k:.2f}" in fit.explanation or fit.growth_class == "constant"
+
+
+def test_a_constant_level_is_the_medians_own_not_pulled_to_the_slow_one() -> None:
+    """The noise weights trust slower medians more; the level said as "fixed cost" must not follow."""
+    points = [(25, 0.46e-3), (75, 1.11e-3), (150, 0.745e-3)]
+    fit = fit_growth(points, noise_hint=0.03)
+    assert fit.growth_class == "constant"
+    assert fit.overhead == pytest.approx((0.46e-3 * 1.11e-3 * 0.745e-3) ** (1 / 3), rel=1e-6)
+    assert "about 0.72 ms" in fit.explanation

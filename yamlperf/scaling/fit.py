@@ -223,7 +223,7 @@ def fit_growth(points: Points, noise_hint: float | None = None) -> GrowthFit:
         return _two_sizes(xs, ys, n_max)
     sigmas = point_noise(ys, noise_hint)
     weights = [1.0 / s**2 for s in sigmas]
-    constant_a, _, constant_chi = solve([0.0] * len(xs), ys, weights)
+    _, _, constant_chi = solve([0.0] * len(xs), ys, weights)
     grid = trends(powers(xs), ys, weights=weights)
     best = min(grid, key=lambda t: t.sse)
     excess = _excess(best.sse, len(xs), sigmas)
@@ -237,8 +237,8 @@ def fit_growth(points: Points, noise_hint: float | None = None) -> GrowthFit:
         growth_class = _classify(best.k, low, high)
         if growth_class == "superlinear" and not _clear_rise(ys, sigmas, excess):
             growth_class, undetermined = "constant", True
-    if growth_class == "constant":
-        k, a, b = 0.0, constant_a, 0.0
+    if growth_class == "constant":  # its level unweighted: the weights favour the slower medians
+        k, a, b = 0.0, math.exp(sum(math.log(y) for y in ys) / len(ys)), 0.0
     else:
         chosen = min((t for t in grid if _class_of(t.k) == growth_class), key=lambda t: t.sse, default=best)
         k, a, b = chosen.k, chosen.a, chosen.b
