@@ -29,6 +29,7 @@ from .feed import RowFeed
 from .http import TransportFactory, TransportOptions, TransportSet
 from .journal import Journal
 from .matrix import Plan, expand
+from .patience import Patient
 from .progress import NullObserver, Observer
 from .rundir import make_run_dir
 from .seed import Seeder
@@ -133,7 +134,7 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
     transports = TransportSet(ready.transport.factory, TransportOptions(
         load.timeout or target.timeout, target.verify_tls, ready.transport.proxy))
     auth = Authenticator(scenario.auth, target, credentials=ready.credentials, context=ready.context.base,
-                         secrets=options.secrets, send=client.send)
+                         secrets=options.secrets, send=Patient(client.send, options.stop))
     seeder = None
     try:
         observer.phase("authenticating", 0)

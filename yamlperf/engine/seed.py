@@ -31,6 +31,7 @@ from .client import SessionClient
 from .context import RunContext
 from .exchange_log import LoggedSend
 from .http import Exchange
+from .patience import Patient
 from .prepare import RequestTemplate
 from .progress import Observer
 from .stats import CellInfo, Recorder, summarize
@@ -75,7 +76,11 @@ class Seeder:
         self._count = RequestTemplate(dataset.count.request, target.base_url, target.headers, secrets) \
             if dataset.count else None
         self._scrub = secrets.scrub if secrets is not None else str
-        self._sends = {label: LoggedSend(client.send, label, secrets)  # logged under --debug
+        self._give_up = threading.Event()
+        """Set when the cleanup is forced to stop: deletes wait out a rate limit even after a first
+        Ctrl-C (they must happen), but not after a second."""
+        self._sends = {label: Patient(LoggedSend(client.send, label, secrets),  # logged under --debug
+                                      self._give_up if label == "delete" else stop)
                        for label in ("create", "delete", "count")}
         self.ids: list[Any] = []
         self.created = 0
@@ -257,6 +262,7 @@ class Seeder:
                         take(future.result())
                     self._observer.advance(done)
             except BaseException:
+                self._give_up.set()
                 running = [future for future in pending if not future.cancel()]
                 for future in running:  # finished anyway (the pool waits for them): keep their ids
                     with contextlib.suppress(Exception):
