@@ -59,13 +59,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class RealApiServer:
-    """``login``: ``"none"``, ``"cookie"`` (``POST /session`` sets ``sid``) or ``"api_key"`` (an
-    ``X-API-Key`` header); ``location``: creates answer ``201`` with an empty body and ``Location``;
+    """``login``: ``"none"``, ``"cookie"`` (``POST /session`` sets ``sid``), ``"header"`` (it answers
+    ``X-Subject-Token``, sent back as ``X-Auth-Token``) or ``"api_key"`` (an ``X-API-Key`` header); ``location``: creates answer ``201`` with an empty body and ``Location``;
     ``rate_limit_every``: every k-th create or delete answers ``429`` with ``Retry-After``."""
 
     def __init__(self, *, login: str = "none", location: bool = False, rate_limit_every: int = 0,
-                 retry_after: str = "0.05", api_key: str = "k-0123456789") -> None:
+                 retry_after: str = "0.05", api_key: str = "k-0123456789", login_redirect: bool = False) -> None:
         self.login = login
+        self.login_redirect = login_redirect
+        """The login sets its cookie on a ``303`` to ``/welcome``, as form logins do."""
         self.location = location
         self.rate_limit_every = rate_limit_every
         self.retry_after = retry_after
@@ -101,6 +103,8 @@ class RealApiServer:
             self.hits[f"{method} {route}"] += 1
         if method == "POST" and path == "/session":
             return self._open_session(body)
+        if path == "/welcome":
+            return 200, {"welcome": True}, {}
         if not self._authorized(headers):
             return 401, {"errors": [{"title": "not signed in"}]}, {}
         if method in ("POST", "DELETE") and self._rate_limited():
@@ -122,11 +126,18 @@ class RealApiServer:
         sid = uuid.uuid4().hex
         with self._lock:
             self.sessions.add(sid)
-        return 200, {"signed_in": True}, {"Set-Cookie": f"{SESSION_COOKIE}={sid}; Path=/; HttpOnly"}
+        cookie = {"Set-Cookie": f"{SESSION_COOKIE}={sid}; Path=/; HttpOnly"}
+        if self.login == "header":  # as OpenStack Keystone: the token in a header of an answer
+            return 201, {"token": {"expires_at": "later"}}, {"X-Subject-Token": sid}
+        if self.login_redirect:
+            return 303, None, {**cookie, "Location": "/welcome"}
+        return 200, {"signed_in": True}, cookie
 
     def _authorized(self, headers: Any) -> bool:
         if self.login == "api_key":
             return headers.get("X-API-Key") == self.api_key
+        if self.login == "header":
+            return headers.get("X-Auth-Token") in self.sessions
         if self.login == "cookie":
             cookies = dict(part.strip().partition("=")[::2] for part in (headers.get("Cookie") or "").split(";"))
             return cookies.get(SESSION_COOKIE) in self.sessions

@@ -129,9 +129,17 @@ def _auth(data: Mapping[str, Any] | None) -> Auth:
         token=data.get("token"),
         header=data.get("header", "Authorization"),
         scheme=data.get("scheme", "Bearer"),
-        login=Login(build_request(login, "POST"), login.get("token_path", "access_token")) if login else None,
+        login=_login(login) if login else None,
         relogin_on=parse_status(data.get("relogin_on", [401])),
     )
+
+
+def _login(data: Mapping[str, Any]) -> Login:
+    request = build_request(data, "POST")
+    for source in ("cookie", "header"):
+        if data.get(f"token_{source}"):
+            return Login(request, str(data[f"token_{source}"]), source)
+    return Login(request, str(data.get("token_path", "access_token")))
 
 
 def _dataset(data: Mapping[str, Any] | None) -> Dataset | None:
@@ -142,6 +150,7 @@ def _dataset(data: Mapping[str, Any] | None) -> Dataset | None:
         create=build_request(data["create"], "POST"),
         sizes=tuple(sorted(data.get("sizes", DEFAULT_SIZES))),
         id_path=str(data.get("id_path", "id")),
+        id_header=str(data["id_header"]) if data.get("id_header") else None,
         delete=build_request(data["delete"], "DELETE") if data.get("delete") else None,
         count=CountSpec(build_request(count), count.get("count_path", "total")) if count else None,
         cleanup=bool(data.get("cleanup", True)),

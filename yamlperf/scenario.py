@@ -89,8 +89,12 @@ class AuthType(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Login:
+    """Where the answer carries the token: ``token_source`` is ``json`` (``token_path`` a dotted
+    path), ``header`` or ``cookie`` (``token_path`` the header's or the cookie's name)."""
+
     request: RequestSpec
     token_path: str = "access_token"
+    token_source: str = "json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +123,8 @@ class Dataset:
     sizes: tuple[int, ...] = DEFAULT_SIZES
     id_path: str = "id"
     delete: RequestSpec | None = None
+    id_header: str | None = None
+    """Read the id from this header of the create answer (``Location``: its last segment)."""
     count: CountSpec | None = None
     cleanup: bool = True
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -19,7 +20,7 @@ from typing import Any
 
 from ..errors import TargetError, UsageError
 from ..redact import SecretRegistry
-from ..scenario import Auth, AuthType, BodyKind, Target
+from ..scenario import Auth, AuthType, BodyKind, Login, Target
 from ..templating import TemplateError
 from .checks import dig, parse_json
 from .credentials import Credentials, credential_context, render_setting
@@ -118,16 +119,22 @@ class Authenticator:
                              "YAMLPERF_USERNAME/YAMLPERF_PASSWORD") from None
         exchange = self._send(request)
         self.logins += 1
+        cookies = set_cookies(exchange.headers) if login.token_source == "cookie" else {}
         try:
-            token = self._token(request, exchange, login.token_path)
+            for value in cookies.values():
+                self._secrets.add(value)
+            token = self._token(request, exchange, login, cookies)
             self._secrets.add(token)
         finally:  # after the token is known, so the logged answer shows it masked
             log_exchange(request, exchange, "login", self._secrets)
         logger.info("logged in at %s %s (login %d)", request.method, request.url, self.logins)
-        return LoginResult(AuthHeaders(version, {self._auth.header: self._with_scheme(token)}),
-                           jwt_expiry(token))
+        if login.token_source == "cookie":
+            headers = {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
+        else:
+            headers = {self._auth.header: self._with_scheme(token)}
+        return LoginResult(AuthHeaders(version, headers), jwt_expiry(token))
 
-    def _token(self, request: Prepared, exchange: Exchange, token_path: str) -> str:
+    def _token(self, request: Prepared, exchange: Exchange, login: Login, cookies: Mapping[str, str]) -> str:
         where = f"{request.method} {request.url}"
         if exchange.fault:
             raise TargetError(f"login failed: {where}: {exchange.fault} ({exchange.error})")
@@ -136,6 +143,19 @@ class Authenticator:
             raise TargetError(f"login failed: {where} answered {exchange.status}: {excerpt}\n"
                               "  check the credentials: --username/--password, auth.username/auth.password "
                               "or YAMLPERF_USERNAME/YAMLPERF_PASSWORD")
+        if login.token_source == "cookie":
+            if not cookies.get(login.token_path):
+                named = ", ".join(cookies) or "none"
+                raise TargetError(f"login at {where} answered {exchange.status} without setting the cookie "
+                                  f"{login.token_path!r} (cookies set: {named}); set auth.login.token_cookie")
+            return cookies[login.token_path]
+        if login.token_source == "header":
+            value = exchange.headers.get(login.token_path)
+            if not value:
+                raise TargetError(f"login at {where} answered {exchange.status} without the header "
+                                  f"{login.token_path!r}; set auth.login.token_header")
+            return str(value)
+        token_path = login.token_path
         data = parse_json(exchange.body)
         try:
             token = dig(data, token_path)
@@ -147,6 +167,21 @@ class Authenticator:
 
     def _with_scheme(self, token: str) -> str:
         return f"{self._auth.scheme} {token}" if self._auth.scheme else token
+
+
+_COOKIE_SPLIT = re.compile(r",\s*(?=[^;,=\s]+=)")
+
+
+def set_cookies(headers: Mapping[str, str]) -> dict[str, str]:
+    """The cookies an answer sets, name -> value, in order. Clients join repeated ``Set-Cookie``
+    headers with commas; a comma inside an ``Expires`` date is not followed by ``name=``, so the
+    split is on commas that are."""
+    found: dict[str, str] = {}
+    for item in _COOKIE_SPLIT.split(headers.get("Set-Cookie") or headers.get("set-cookie") or ""):
+        name, sep, value = item.split(";", 1)[0].strip().partition("=")
+        if sep and name and value.strip('"'):
+            found[name] = value
+    return found
 
 
 def jwt_expiry(token: str) -> float | None:

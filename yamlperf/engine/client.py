@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .http import Exchange, Prepared, TransportOptions, classify_fault, describe_fault
@@ -59,10 +60,24 @@ class SessionClient:
             body = response.content
         except requests.RequestException as exc:
             return Exchange(0, {}, b"", time.perf_counter() - start, classify_fault(exc), describe_fault(exc))
-        return Exchange(response.status_code, response.headers, body, time.perf_counter() - start)
+        headers = response.headers
+        if response.history:
+            headers = _with_redirect_cookies(response)
+        return Exchange(response.status_code, headers, body, time.perf_counter() - start)
 
     def close(self) -> None:
         with self._lock:
             for session in self._sessions:
                 session.close()
             self._sessions.clear()
+
+
+def _with_redirect_cookies(response: requests.Response) -> Mapping[str, str]:
+    """The final answer's headers, with the ``Set-Cookie`` of the redirects that led to it: a form
+    login often sets its session cookie on the ``302`` and then redirects."""
+    cookies = [r.headers["Set-Cookie"] for r in (*response.history, response) if r.headers.get("Set-Cookie")]
+    if not cookies:
+        return response.headers
+    headers = response.headers.copy()
+    headers["Set-Cookie"] = ", ".join(cookies)
+    return headers

@@ -20,6 +20,7 @@ from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ..errors import TargetError
 from ..redact import SecretRegistry
@@ -159,7 +160,7 @@ class Seeder:
             phrase = ""
         answer = exchange.body[:BODY_EXCERPT].decode("utf-8", "replace").strip()
         if 200 <= exchange.status < 300:
-            what = f"{exchange.status} {phrase} without an id at {self._dataset.id_path!r}"
+            what = f"{exchange.status} {phrase} without an id at {self._id_place()}"
         else:
             what = f"{exchange.status} {phrase}".rstrip()
         return self._scrub(f"{what} from {where}" + (f": {answer}" if answer else ""))
@@ -222,11 +223,23 @@ class Seeder:
         exchange = self._auth.send(self._create, context, self._sends["create"])
         record_id = None
         if not exchange.fault and 200 <= exchange.status < 300:
-            try:
-                record_id = dig(parse_json(exchange.body), self._dataset.id_path)
-            except (LookupError, TypeError):
-                logger.warning("record %d: no id at %r in the create answer", n, self._dataset.id_path)
+            record_id = self._new_id(exchange)
+            if record_id is None:
+                logger.warning("record %d: no id at %s in the create answer", n, self._id_place())
         return Created(n, exchange, record_id)
+
+    def _new_id(self, exchange: Exchange) -> Any:
+        header = self._dataset.id_header
+        if header is not None:
+            return id_from_header(exchange.headers.get(header))
+        try:
+            return dig(parse_json(exchange.body), self._dataset.id_path)
+        except (LookupError, TypeError):
+            return None
+
+    def _id_place(self) -> str:
+        header = self._dataset.id_header
+        return f"header {header!r}" if header is not None else repr(self._dataset.id_path)
 
     def _delete_one(self, record_id: Any) -> tuple[Any, bool]:
         if self._delete is None:
@@ -268,6 +281,19 @@ class Seeder:
                     with contextlib.suppress(Exception):
                         take(future.result())
                 raise
+
+
+def id_from_header(value: str | None) -> str | None:
+    """The id a header carries: a ``Location`` URL or path gives its last segment (``/items/42/``
+    -> ``42``, query and fragment dropped), any other value is the id itself."""
+    if not value:
+        return None
+    text = value.strip()
+    if "/" not in text:
+        return text or None
+    path = urlsplit(text).path.rstrip("/")
+    last = unquote(path.rsplit("/", 1)[-1]) if path else ""
+    return last or None
 
 
 def _category(exchange: Exchange, ok: bool) -> str:
