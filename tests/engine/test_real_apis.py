@@ -155,3 +155,18 @@ def test_an_id_is_the_last_segment_of_a_location_url_or_the_header_value_itself(
     assert id_from_header("") is None
     assert id_from_header(None) is None
     assert id_from_header("/") is None
+
+
+def test_records_an_endpoint_deleted_answer_410_to_the_cleanup_and_are_not_called_left_over(
+        write_scenario: ScenarioFactory) -> None:
+    data = _scenario("", endpoints=[{"name": "remove", "method": "DELETE", "path": "/items/{{ id }}",
+                                     "iterations": 3, "expect": {"status": [204, 410]}}])
+    data["dataset"]["sizes"] = [3]
+    with RealApiServer() as api:
+        data["target"]["base_url"] = api.url
+        code, out, run_dir = _run(write_scenario(data))
+        gone = api.hits["DELETE /items/{id}"]
+    assert code == 0, out
+    assert gone == 6, "each record deleted once by the endpoint, once more by the cleanup"
+    assert not (run_dir / "leftover_ids.txt").exists(), out
+    assert "could not be deleted" not in out

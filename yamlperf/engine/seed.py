@@ -42,6 +42,9 @@ WINDOW_PER_WORKER = 4
 """Tasks submitted ahead of the workers: enough to keep them busy, few enough that a million
 records cost no memory up front and Ctrl-C has next to nothing queued to drop."""
 BODY_EXCERPT = 200
+GONE = frozenset({404, 410})
+"""Answers to a cleanup delete that mean the record is not there any more (an endpoint measured
+deleting it, say): nothing is left behind."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +169,7 @@ class Seeder:
         return self._scrub(f"{what} from {where}" + (f": {answer}" if answer else ""))
 
     def cleanup(self, leftovers: Path | None = None) -> Cleanup:
-        """Delete every record this run created (a 404 counts as gone); never stops on a failure.
+        """Delete every record this run created (a 404 or 410 counts as gone); never stops on a failure.
 
         ``ids`` shrinks as deletes succeed, so after a forced stop it holds what may be left; those
         ids are written to ``leftovers`` (one a line) and the user is told how many there are.
@@ -246,7 +249,7 @@ class Seeder:
             return record_id, False
         context = self._context.record(n=0, ids=(), size=None, record_id=record_id)
         exchange = self._auth.send(self._delete, context, self._sends["delete"])
-        return record_id, not exchange.fault and (200 <= exchange.status < 300 or exchange.status == 404)
+        return record_id, not exchange.fault and (200 <= exchange.status < 300 or exchange.status in GONE)
 
     def _run_all(self, tasks: Iterable[Callable[[], Any]], take: Callable[[Any], None],
                  stoppable: bool = True) -> None:
