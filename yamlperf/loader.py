@@ -73,13 +73,14 @@ def build_scenario(
     thresholds = _thresholds(document, problems)
     problems.extend(_size_problems(document, endpoints))
     feed = _feed(document, base_dir, problems)
+    ca_bundle = _ca_bundle(document, base_dir, problems)
     if problems:
         raise ScenarioError(problems)
     return Scenario(
         name=data.get("name") or Path(document.file).stem,
         source=document.file,
         description=data.get("description", ""),
-        target=_target(data["target"], base_dir),
+        target=_target(data["target"], base_dir, ca_bundle),
         auth=_auth(data.get("auth")),
         dataset=_dataset(data.get("dataset")),
         load=_load(data.get("load", {})),
@@ -92,7 +93,7 @@ def build_scenario(
     )
 
 
-def _target(data: Mapping[str, Any], base_dir: Path) -> Target:
+def _target(data: Mapping[str, Any], base_dir: Path, ca_bundle: Path | None) -> Target:
     server = data.get("server")
     return Target(
         base_url=str(data["base_url"]).rstrip("/"),
@@ -100,6 +101,7 @@ def _target(data: Mapping[str, Any], base_dir: Path) -> Target:
         timeout=parse_duration(data.get("timeout", "30s")),
         verify_tls=bool(data.get("verify_tls", True)),
         server=_server(server, base_dir) if server else None,
+        ca_bundle=str(ca_bundle) if ca_bundle else None,
     )
 
 
@@ -246,6 +248,25 @@ def _size_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[
                     ("endpoints", index, "sizes", size_index), f"size {size} is not one of the dataset sizes",
                     hint=f"dataset.sizes are {sorted(sizes)}" if sizes else "add a `dataset:` with `sizes:`"))
     return problems
+
+
+def _ca_bundle(document: Document, base_dir: Path, problems: list[Problem]) -> Path | None:
+    """``target.verify_tls`` given as a path: the CA bundle, relative to the file that names it."""
+    target = document.data.get("target")
+    value = target.get("verify_tls") if isinstance(target, dict) else None
+    if not isinstance(value, str):
+        return None
+    where = ("target", "verify_tls")
+    location = document.location(where)
+    origin_dir = Path(location.file).resolve().parent if Path(location.file).exists() else base_dir
+    path = origin_dir / value
+    if not path.is_file():
+        problems.append(document.problem(
+            where, f"CA bundle {value!r} not found",
+            hint=f"give the PEM file that signed the server's certificate, relative to the scenario file "
+                 f"({path}), or true / false"))
+        return None
+    return path
 
 
 def _feed(document: Document, base_dir: Path, problems: list[Problem]) -> Feed | None:

@@ -78,6 +78,13 @@ class Target:
     timeout: float = 30.0
     verify_tls: bool = True
     server: Server | None = None
+    ca_bundle: str | None = None
+    """The CA bundle (PEM) the certificate is verified against, instead of the system's."""
+
+    @property
+    def verify(self) -> bool | str:
+        """As ``requests`` takes it: the CA bundle's path, or whether to verify at all."""
+        return self.ca_bundle if self.verify_tls and self.ca_bundle else self.verify_tls
 
 
 class AuthType(Enum):

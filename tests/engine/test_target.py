@@ -105,3 +105,35 @@ def test_with_verify_tls_off_a_self_signed_target_is_measured(
     result = CliRunner().invoke(main, ["run", str(write_scenario(data))])
     assert result.exit_code == 0, result.output
     assert tls_server.hits["GET /records/{id}"] == 2
+
+
+def test_with_verify_tls_naming_the_ca_bundle_a_private_certificate_is_verified_and_measured(
+        tls_server: RecordsServer, write_scenario: ScenarioFactory, tmp_path: Path) -> None:
+    data = records_scenario(tls_server.url, sizes=[2], load={"iterations": 2})
+    data["target"]["verify_tls"] = "cert.pem"  # the self-signed certificate is its own CA
+    result = CliRunner().invoke(main, ["run", str(write_scenario(data))])
+    assert result.exit_code == 0, result.output
+    assert tls_server.hits["POST /records"] == 2
+    assert tls_server.hits["GET /records/{id}"] == 2
+    assert tls_server.records == {}, "cleaned up over the verified connection too"
+
+
+def test_a_ca_bundle_that_does_not_sign_the_certificate_still_stops_the_run(
+        tls_server: RecordsServer, write_scenario: ScenarioFactory, tmp_path: Path) -> None:
+    data = records_scenario(tls_server.url, sizes=[2], load={"iterations": 2})
+    data["target"]["verify_tls"] = requests.certs.where()
+    result = CliRunner().invoke(main, ["run", str(write_scenario(data))])
+    assert result.exit_code == 3, result.output
+    assert "certificate verify failed" in result.output
+
+
+def test_a_ca_bundle_that_is_not_there_is_a_located_mistake(write_scenario: ScenarioFactory) -> None:
+    data = records_scenario("https://127.0.0.1:9", sizes=[2])
+    data["target"]["verify_tls"] = "certs/private-ca.pem"
+    path = write_scenario(data)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:" in result.output
+    assert "target.verify_tls" in result.output
+    assert "CA bundle 'certs/private-ca.pem' not found" in result.output
+    assert "Traceback" not in result.output

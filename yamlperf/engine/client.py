@@ -28,6 +28,8 @@ class SessionClient:
 
     def __init__(self, options: TransportOptions) -> None:
         self._options = options
+        self._verify: bool | str = options.ca_bundle if options.verify_tls and options.ca_bundle \
+            else options.verify_tls
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -41,7 +43,7 @@ class SessionClient:
             if not self._options.verify_tls:
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             session = requests.Session()
-            session.verify = self._options.verify_tls
+            session.verify = self._verify
             self._local.session = session
             with self._lock:
                 self._sessions.append(session)
@@ -56,7 +58,7 @@ class SessionClient:
         try:
             response = self._session().request(
                 request.method, request.url, headers=dict(request.headers), data=request.body,
-                timeout=self._options.timeout, verify=self._options.verify_tls)
+                timeout=self._options.timeout, verify=self._verify)
             body = response.content
         except requests.RequestException as exc:
             return Exchange(0, {}, b"", time.perf_counter() - start, classify_fault(exc), describe_fault(exc))

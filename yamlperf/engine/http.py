@@ -66,6 +66,8 @@ class TransportOptions:
     timeout: float
     verify_tls: bool = True
     proxy: str = ""
+    ca_bundle: str = ""
+    """A CA bundle (PEM) to verify https certificates against instead of the system's."""
 
 
 class Transport(Protocol):
@@ -94,17 +96,17 @@ class Urllib3Transport:
         self._pools: dict[str, HTTPConnectionPool] = {}
         if not options.verify_tls:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        self._tls = tls_arguments(options)
         self._proxy = urllib3.ProxyManager(
             options.proxy, maxsize=1, block=False, retries=False, timeout=self._timeout,
-            cert_reqs="CERT_REQUIRED" if options.verify_tls else "CERT_NONE") if options.proxy else None
+            **self._tls) if options.proxy else None
 
     def _pool(self, origin: str) -> HTTPConnectionPool:
         from urllib3.connectionpool import connection_from_url
 
         pool = self._pools.get(origin)
         if pool is None:
-            extra = {} if origin.startswith("http:") else {
-                "cert_reqs": "CERT_REQUIRED" if self._options.verify_tls else "CERT_NONE"}
+            extra = {} if origin.startswith("http:") else self._tls
             pool = connection_from_url(origin, maxsize=1, block=False, retries=False,
                                        timeout=self._timeout, **extra)
             self._pools[origin] = pool
@@ -135,6 +137,13 @@ class Urllib3Transport:
         self._pools.clear()
         if self._proxy is not None:
             self._proxy.clear()
+
+
+def tls_arguments(options: TransportOptions) -> dict[str, Any]:
+    """urllib3's certificate arguments for ``verify_tls`` and ``ca_bundle``."""
+    if not options.verify_tls:
+        return {"cert_reqs": "CERT_NONE"}
+    return {"cert_reqs": "CERT_REQUIRED", **({"ca_certs": options.ca_bundle} if options.ca_bundle else {})}
 
 
 def classify_fault(exc: BaseException) -> str:

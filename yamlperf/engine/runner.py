@@ -90,7 +90,7 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
         with running_target(scenario.target, journal.run_dir / "server.log", stop, options.environ,
                             options.secrets):
             if not stop.is_set():
-                check_reachable(scenario.target.base_url, scenario.target.timeout, scenario.target.verify_tls)
+                check_reachable(scenario.target.base_url, scenario.target.timeout, scenario.target.verify)
                 _measure(scenario, ready, options, journal, observer)
     except YamlperfError as exc:
         kind = "target error" if isinstance(exc, TargetError) else "error"
@@ -130,9 +130,10 @@ def _transport(scenario: Scenario, options: RunOptions) -> TransportChoice:
 def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal: Journal,
              observer: Observer) -> None:
     target, load = scenario.target, scenario.load
-    client = SessionClient(TransportOptions(target.timeout, target.verify_tls))
+    ca_bundle = target.ca_bundle or ""
+    client = SessionClient(TransportOptions(target.timeout, target.verify_tls, ca_bundle=ca_bundle))
     transports = TransportSet(ready.transport.factory, TransportOptions(
-        load.timeout or target.timeout, target.verify_tls, ready.transport.proxy))
+        load.timeout or target.timeout, target.verify_tls, ready.transport.proxy, ca_bundle))
     auth = Authenticator(scenario.auth, target, credentials=ready.credentials, context=ready.context.base,
                          secrets=options.secrets, send=Patient(client.send, options.stop))
     seeder = None

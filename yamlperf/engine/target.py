@@ -41,11 +41,11 @@ def ready_url(target: Target, server: Server) -> str:
     return target.base_url + path
 
 
-def answers(url: str, verify_tls: bool = True, timeout: float = 1.0) -> bool:
+def answers(url: str, verify_tls: bool | str = True, timeout: float = 1.0) -> bool:
     """Whether ``url`` answers with a status below 500 (an error page still means it is up)."""
     import urllib3  # here, not at the top: a run without a server to start never loads it
 
-    with urllib3.PoolManager(cert_reqs="CERT_REQUIRED" if verify_tls else "CERT_NONE") as pool:
+    with urllib3.PoolManager(**_tls(verify_tls)) as pool:
         try:
             response = pool.request("GET", url, retries=False, redirect=False, timeout=timeout)
         except urllib3.exceptions.HTTPError:
@@ -53,7 +53,7 @@ def answers(url: str, verify_tls: bool = True, timeout: float = 1.0) -> bool:
         return response.status < 500
 
 
-def check_reachable(base_url: str, timeout: float, verify_tls: bool = True) -> None:
+def check_reachable(base_url: str, timeout: float, verify_tls: bool | str = True) -> None:
     """A TCP connection to the target, so a target that is down stops the run before any load; for
     https, a first request too, so a certificate that does not verify stops it as well (rather than
     turning every request into an "other" failure)."""
@@ -71,20 +71,28 @@ def check_reachable(base_url: str, timeout: float, verify_tls: bool = True) -> N
         _check_tls(base_url, timeout, verify_tls)
 
 
-def _check_tls(base_url: str, timeout: float, verify_tls: bool) -> None:
+def _tls(verify: bool | str) -> dict[str, Any]:
+    """PoolManager certificate arguments for ``verify``: a bool, or a CA bundle's path (as requests)."""
+    if not verify:
+        return {"cert_reqs": "CERT_NONE"}
+    return {"cert_reqs": "CERT_REQUIRED", **({"ca_certs": verify} if isinstance(verify, str) else {})}
+
+
+def _check_tls(base_url: str, timeout: float, verify_tls: bool | str) -> None:
     """One GET of ``base_url``: any answer will do; a TLS failure is a ``TargetError``."""
     import urllib3
 
     if not verify_tls:
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    with urllib3.PoolManager(cert_reqs="CERT_REQUIRED" if verify_tls else "CERT_NONE") as pool:
+    with urllib3.PoolManager(**_tls(verify_tls)) as pool:
         try:
             pool.request("GET", base_url, retries=False, redirect=False, timeout=timeout)
         except urllib3.exceptions.HTTPError as exc:
             failure = _tls_failure(exc)
             if failure is None:
                 return  # not about TLS: the measurement will show what it is
-            hint = ("  if the target uses a self-signed or private certificate, set target.verify_tls: false "
+            hint = ("  if the target uses a certificate from a private CA, set target.verify_tls: ca.pem "
+                    "(the CA bundle that signed it); for a self-signed test server, target.verify_tls: false "
                     "(or --set target.verify_tls=false)" if verify_tls else "  check the target's TLS setup")
             raise TargetError(f"TLS failed at {base_url}: {failure}\n{hint}") from None
 
@@ -118,14 +126,14 @@ def running_target(target: Target, log_path: Path, stop: threading.Event,
         yield
         return
     url = ready_url(target, server)
-    if server.reuse_existing and answers(url, target.verify_tls):
+    if server.reuse_existing and answers(url, target.verify):
         logger.info("reusing the server that already answers at %s", url)
         yield
         return
     secrets = secrets if secrets is not None else SecretRegistry()
     process = _start(server, log_path, os.environ if environ is None else environ, secrets)
     try:
-        _wait_ready(process, server, url, verify_tls=target.verify_tls, log_path=log_path, stop=stop,
+        _wait_ready(process, server, url, verify_tls=target.verify, log_path=log_path, stop=stop,
                     scrub=secrets.scrub)
         yield
     finally:
@@ -161,7 +169,7 @@ def _plain(value: str) -> bool:
     return value.isdigit() or value.lower() in _SWITCHES
 
 
-def _wait_ready(process: subprocess.Popen[bytes], server: Server, url: str, *, verify_tls: bool,
+def _wait_ready(process: subprocess.Popen[bytes], server: Server, url: str, *, verify_tls: bool | str,
                 log_path: Path, stop: threading.Event, scrub: Callable[[str], str] = str) -> None:
     deadline = time.monotonic() + server.start_timeout
     while not stop.is_set():
