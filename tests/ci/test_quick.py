@@ -97,3 +97,28 @@ def test_visualize_and_output_image_write_the_seed_chart(tmp_path: Path) -> None
         assert picture.width > 200
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert (run_dir / "charts" / "response_time_by_endpoint.png").is_file()
+
+
+def test_the_seed_url_option_and_its_default() -> None:
+    """performance_test.py takes ``--url`` (default http://localhost:5000); a user who types the
+    seed's command line, or none at all, gets the same target."""
+    alone = CliRunner().invoke(main, ["quick", "--emit-yaml"])
+    assert alone.exit_code == 0, alone.output
+    assert "base_url: http://localhost:5000\n" in alone.output
+    assert "path: /api/health\n" in alone.output
+    option = CliRunner().invoke(main, ["quick", "--url", "http://127.0.0.1:8000/", "--emit-yaml"])
+    assert "base_url: http://127.0.0.1:8000\n" in option.output
+    same = CliRunner().invoke(main, ["quick", "http://h:1", "--url", "http://h:1/", "--emit-yaml"])
+    assert same.exit_code == 0, same.output
+    both = CliRunner().invoke(main, ["quick", "http://a:1", "--url", "http://b:2", "--emit-yaml"])
+    assert both.exit_code == 2
+    assert "two base URLs: http://a:1 and --url http://b:2; give one of them" in both.output
+    assert "Traceback" not in both.output
+
+
+def test_the_url_option_runs_against_the_server(tmp_path: Path) -> None:
+    with DelayServer() as server:
+        out = CliRunner().invoke(main, ["quick", "--url", server.url, "--requests", "5", "--concurrency", "2",
+                                        "--output-dir", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert _table(out.output)[1][:4] == ["/api/health", "5", "2", "100.0%"]

@@ -24,6 +24,8 @@ from ..source import parse_document
 from .app import handle_errors, main
 
 QUICK_OUTPUT_DIR = "performance_results/quick"
+DEFAULT_URL = "http://localhost:5000"
+"""The seed's ``--url`` default, so ``yamlperf quick`` alone tests its default endpoint there."""
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 SEED_CHARTS = ("response_time_by_endpoint", "success_rate_by_endpoint")
 """The seed's picture (``--output-image``): average and 95th percentile response time as bars, and
@@ -128,8 +130,18 @@ def load_quick(text: str) -> Scenario:
     return build_scenario(parse_document(text, "<quick>"), Path.cwd(), os.environ)
 
 
+def base_url(argument: str | None, option: str | None) -> str:
+    """The URL given as the argument (``yamlperf quick URL``) or as the seed's ``--url``, else its
+    default; both at once must agree, since silently preferring one would test the wrong server."""
+    if argument is not None and option is not None and argument.rstrip("/") != option.rstrip("/"):
+        raise UsageError(f"two base URLs: {argument} and --url {option}; give one of them")
+    return argument or option or DEFAULT_URL
+
+
 @main.command()
-@click.argument("url")
+@click.argument("url", required=False)
+@click.option("--url", "url_option", metavar="URL",
+              help=f"Base URL of the API, as the URL argument (default {DEFAULT_URL}).")
 @click.option("--endpoint", default="/api/health", show_default=True, help="Path to test.")
 @click.option("--requests", "requests_", default=100, show_default=True, type=click.IntRange(1),
               help="Number of requests to send.")
@@ -155,23 +167,23 @@ def load_quick(text: str) -> Scenario:
 @click.option("--emit-yaml", is_flag=True, help="Print the scenario as YAML and exit, without running.")
 @click.option("--debug", is_flag=True, help="Log every request and answer (secrets masked); tracebacks.")
 @handle_errors
-def quick(*, url: str, endpoint: str, requests_: int, concurrency: int, method: str | None,
-          headers: tuple[str, ...], data: str | None, auth: bool, username: str, password: str,
-          login_path: str, token_path: str, save: Path | None, visualize: bool, output_image: Path | None,
-          output_dir: str, emit_yaml: bool, debug: bool) -> None:
+def quick(*, url: str | None, url_option: str | None, endpoint: str, requests_: int, concurrency: int,
+          method: str | None, headers: tuple[str, ...], data: str | None, auth: bool, username: str,
+          password: str, login_path: str, token_path: str, save: Path | None, visualize: bool,
+          output_image: Path | None, output_dir: str, emit_yaml: bool, debug: bool) -> None:
     """Load-test one endpoint: N requests at concurrency C, then the statistics table.
 
     \b
-    yamlperf quick http://localhost:5000
-    yamlperf quick http://localhost:5000 --endpoint /api/dataset/summary --requests 1000 --concurrency 50
+    yamlperf quick                  # /api/health at http://localhost:5000, 100 requests, 10 at once
+    yamlperf quick --url http://localhost:5000 --endpoint /api/summary --requests 1000 --concurrency 50
     yamlperf quick http://localhost:5000 --endpoint /api/analysis --auth --username admin --password admin123
     yamlperf quick http://localhost:5000 --endpoint /api/items --data '{"name": "x"}' --emit-yaml > items.yaml
     """
     if output_image is not None:
         image_format(output_image)  # a wrong extension is a usage error before any request
     formats = ("json", "png") if visualize or output_image else ("json",)
-    options = QuickOptions(url, endpoint, requests_, concurrency, auth, login_path, token_path, method,
-                           headers, data, formats, output_dir)
+    options = QuickOptions(base_url(url, url_option), endpoint, requests_, concurrency, auth, login_path,
+                           token_path, method, headers, data, formats, output_dir)
     text = scenario_yaml(scenario_data(options))
     scenario = load_quick(text)
     if emit_yaml:
