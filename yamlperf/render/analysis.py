@@ -2,8 +2,9 @@
 
 Per endpoint: how its response time grows with the data (``scaling.fit_growth`` on the medians at
 the base concurrency), whether it falls off a cliff between two sizes, whether its success rate
-declines with size, and whether it is an outlier among the endpoints at the largest size. The
-report prints the headline, the findings and a row per endpoint.
+declines with size (at any concurrency level: failures under load come first), and whether it is
+an outlier among the endpoints at the largest size. The report prints the headline, the findings
+and a row per endpoint.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class EndpointFinding:
     first: CellStats | None
     last: CellStats | None
     sentences: tuple[str, ...]
+    decline_concurrency: int | None = None
+    """The level the decline was seen at, when the run swept several: it is often not the base one."""
 
     @property
     def level(self) -> str:
@@ -89,14 +92,32 @@ def analyze(result: RunResult) -> Analysis:
 
 def _endpoint(result: RunResult, endpoint: str, outlier: Outlier | None) -> EndpointFinding:
     cells = [c for c in select.series(result, endpoint) if c.size is not None]
-    growth = cliff = decline = None
+    growth = cliff = decline = level = None
     measured = endpoint_growth(cells)
     if measured is not None:
         growth, cliff = measured.fit, measured.cliff
-        decline = success_decline([(c.size, c.success_rate) for c in cells if c.requests])  # type: ignore[misc]
+        decline, level = _steepest_decline(result, endpoint)
     first, last = (cells[0], cells[-1]) if cells else (None, select.reference_cell(result, endpoint))
-    finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, ())
-    return EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, _sentences(finding))
+    finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, (), level)
+    return EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, _sentences(finding), level)
+
+
+def _steepest_decline(result: RunResult, endpoint: str) -> tuple[SuccessDecline | None, int | None]:
+    """The success decline with size at the level where it is steepest, and that level when the run
+    swept several. Growth is read at the base level only (queueing distorts it), but requests that
+    start failing as the data grows do so first under load, so every level is looked at."""
+    levels = result.concurrency_levels or (select.base_concurrency(result),)
+    found = []
+    for level in levels:
+        points = [(c.size, c.success_rate) for c in select.series(result, endpoint, level)
+                  if c.size is not None and c.requests]
+        decline = success_decline(points)  # type: ignore[arg-type]
+        if decline is not None:
+            found.append((decline, level))
+    if not found:
+        return None, None
+    decline, level = max(found, key=lambda pair: (pair[0].drop, -pair[1]))
+    return decline, (level if len(levels) > 1 else None)
 
 
 def _sentences(f: EndpointFinding) -> tuple[str, ...]:
@@ -113,7 +134,8 @@ def _sentences(f: EndpointFinding) -> tuple[str, ...]:
                     f"{ADVICE['cliff']}.")
     if f.decline:
         d = f.decline
-        said.append(f"Success rate declines with size, from {percent(d.first_rate)} at {d.first_size:,} "
+        said.append(f"Success rate declines with size{_at_level(f.decline_concurrency)}, from "
+                    f"{percent(d.first_rate)} at {d.first_size:,} "
                     f"records to {percent(d.last_rate)} at {d.last_size:,}; {ADVICE['decline']}.")
     if f.outlier:
         o = f.outlier
@@ -122,6 +144,10 @@ def _sentences(f: EndpointFinding) -> tuple[str, ...]:
     if f.last is not None and f.last.requests and f.last.failed and not f.decline:
         said.append(f"{f.last.failed} of {f.last.requests} requests failed{_where(f.last)}.")
     return tuple(said)
+
+
+def _at_level(level: int | None) -> str:
+    return "" if level is None else f" at concurrency {level}"
 
 
 def _where(cell: CellStats | None) -> str:
@@ -154,7 +180,7 @@ def _reasons(e: EndpointFinding) -> str:
     if e.cliff:
         reasons.append(f"cliff between {e.cliff.size_before:,} and {e.cliff.size_after:,} records")
     if e.decline:
-        reasons.append(f"success falls to {percent(e.decline.last_rate)}")
+        reasons.append(f"success falls to {percent(e.decline.last_rate)}{_at_level(e.decline_concurrency)}")
     if e.outlier:
         reasons.append(f"{e.outlier.ratio:.0f}x slower than the others")
     if e.failing and not e.decline and e.last is not None:
@@ -166,7 +192,7 @@ def _findings(endpoints: tuple[EndpointFinding, ...]) -> tuple[str, ...]:
     """The seed's four questions, answered in its order, one sentence each."""
     sized = any(e.growth is not None for e in endpoints)
     faster = [e.endpoint + _hedge(e) for e in endpoints if _superlinear(e)]
-    declines = [e.endpoint for e in endpoints if e.decline]
+    declines = [e.endpoint + _at_level(e.decline_concurrency) for e in endpoints if e.decline]
     outliers = [e.endpoint for e in endpoints if e.outlier]
     cliffs = [f"{e.endpoint} between {e.cliff.size_before:,} and {e.cliff.size_after:,} records "
               f"({e.cliff.jump:.1f}x)" for e in endpoints if e.cliff]
