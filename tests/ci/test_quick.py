@@ -122,3 +122,17 @@ def test_the_url_option_runs_against_the_server(tmp_path: Path) -> None:
                                         "--output-dir", str(tmp_path)])
     assert out.exit_code == 0, out.output
     assert _table(out.output)[1][:4] == ["/api/health", "5", "2", "100.0%"]
+
+
+def test_a_save_or_image_path_that_cannot_be_written_says_so_and_where_the_results_are(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("x")
+    with DelayServer() as server:
+        common = ["quick", server.url, "--requests", "3", "--output-dir", str(tmp_path / "runs")]
+        save = CliRunner().invoke(main, [*common, "--save", str(tmp_path / "taken" / "r.json")])
+        image = CliRunner().invoke(main, [*common, "--output-image", str(tmp_path / "taken" / "p.png")])
+    for flag, out, name in (("--save", save, "r.json"), ("--output-image", image, "p.png")):
+        assert out.exit_code == 2, out.output
+        assert f"{flag} {tmp_path / 'taken' / name}: cannot write it ({tmp_path / 'taken'} is a file, " \
+               "not a folder); the results of this run are in " in out.output
+        assert "internal error" not in out.output
+    assert len(list((tmp_path / "runs").glob("*/results.json"))) == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import click
 import yaml
 
-from ..errors import UsageError
+from ..errors import UsageError, path_problem
 from ..loader import build_scenario
 from ..results import save_results, write_atomic
 from ..scenario import Scenario
@@ -200,11 +201,23 @@ def _run(scenario: Scenario, *, username: str | None, password: str | None, debu
 
     outcome, code = execute(scenario, None, username=username, password=password, keep_data=False,
                             debug=debug)
+    kept = outcome.run_dir / "results.json"
     if save:
-        save_results(outcome.result, save)
+        _write_or_say("--save", save, kept, lambda: save_results(outcome.result, save))
         click.echo(f"saved: {save}")
     if output_image:
-        write_atomic(output_image, seed_image(outcome.result, image_format(output_image)))
+        image = seed_image(outcome.result, image_format(output_image))
+        _write_or_say("--output-image", output_image, kept, lambda: write_atomic(output_image, image))
         click.echo(f"image: {output_image}")
     if code:
         raise SystemExit(int(code))
+
+
+def _write_or_say(flag: str, path: Path, kept: Path, write: Callable[[], None]) -> None:
+    """A seed file that cannot be written is a usage error naming the flag, after the run: the
+    measurements are safe in the run folder, so the message says where."""
+    try:
+        write()
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write it ({path_problem(exc, path)}); the results of this "
+                         f"run are in {kept}") from exc
