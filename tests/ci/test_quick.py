@@ -136,3 +136,20 @@ def test_a_save_or_image_path_that_cannot_be_written_says_so_and_where_the_resul
                "not a folder); the results of this run are in " in out.output
         assert "internal error" not in out.output
     assert len(list((tmp_path / "runs").glob("*/results.json"))) == 2
+
+
+def test_a_redirect_is_a_failure_that_says_where_it_points(tmp_path: Path) -> None:
+    """The seed's script followed redirects; yamlperf times one exchange. A Django path without its
+    trailing slash answers 301 to every request: the reason names the path to use (no query)."""
+    from raw_servers import ScriptedServer, answer, serve_forever
+
+    moved = answer(b"", "301 Moved Permanently", "Location: /api/health/?next=secret-token\r\n")
+    with ScriptedServer(serve_forever(lambda _: moved)) as server:
+        out = CliRunner().invoke(main, ["quick", "--url", server.url, "--requests", "3", "--concurrency", "1",
+                                        "--output-dir", str(tmp_path)])
+    assert out.exit_code == 1, out.output
+    assert ("status 301, expected 2xx; redirects to /api/health/, which yamlperf does not follow: "
+            "use that path") in out.output
+    assert "secret-token" not in out.output
+    (results,) = tmp_path.glob("*/results.json")
+    assert "secret-token" not in results.read_text()
