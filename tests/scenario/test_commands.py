@@ -113,6 +113,21 @@ def test_init_writes_a_starter_that_validates_and_refuses_to_overwrite(tmp_path:
     assert "already exists" in again.output
 
 
+def test_the_starter_plan_has_the_seed_scale_tests_defaults(tmp_path: Path) -> None:
+    """``manage.py scale_test`` with no options: sizes 10 50 100 200 500, 10 iterations, one request
+    at a time, results under performance_results/scale_tests with PNG charts and an HTML report."""
+    target = tmp_path / "starter.yaml"
+    assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 0
+    shown = CliRunner().invoke(main, ["plan", str(target), "--json"])
+    assert shown.exit_code == 0, shown.output
+    plan = json.loads(shown.output)
+    assert sorted({c["size"] for c in plan["cells"]}) == [10, 50, 100, 200, 500]
+    assert {(c["iterations"], c["concurrency"]) for c in plan["cells"]} == {(10, 1)}
+    text = target.read_text()
+    assert "directory: performance_results/scale_tests" in text
+    assert "formats: [json, html, png]" in text
+
+
 def test_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
