@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 import yaml
 
-from ..compose import Override
+from ..compose import Override, compose_document
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ set_option = click.option(
 )
 
 _NUMBERS = re.compile(r"^[0-9][0-9,]*$")
+PIPELINE_FORMATS = ("csv", "junit")
+"""Outputs for pipelines rather than people: kept from the file when ``--format`` picks the charts."""
 
 
 class NumbersOption(click.Option):
@@ -104,10 +106,11 @@ def flag_overrides(flags: RunFlags) -> list[Override]:
 
 def cli_formats(given: tuple[str, ...]) -> list[str]:
     """``--format`` as the seed's tool meant it: the chart image format (png, pdf, svg) or another
-    output (csv, junit) next to results.json and the HTML report, which are always written;
-    ``--format json`` alone writes results.json only. (``output.formats`` in a file is taken
-    literally; ``--set output.formats=[...]`` sets it exactly.) The given formats come first, so
-    an error about one points at the place it was typed."""
+    output (csv, junit) next to results.json and the HTML report, which are always written (the
+    file's csv and junit are kept too: ``load_for_run``); ``--format json`` alone writes
+    results.json only. (``output.formats`` in a file is taken literally; ``--set
+    output.formats=[...]`` sets it exactly.) The given formats come first, so an error about one
+    points at the place it was typed."""
     formats = list(dict.fromkeys(f for text in given for f in re.split(r"[\s,]+", text.strip()) if f))
     return formats if formats == ["json"] else list(dict.fromkeys([*formats, "html"]))
 
@@ -121,11 +124,35 @@ def load_for_run(path: Path, flags: RunFlags, supplied: tuple[str, ...] = ()) ->
 
     overrides = flag_overrides(flags)
     scenario = load_scenario(path, overrides, supplied=supplied)
+    chosen = next((o for o in overrides if o.origin.startswith("--format ")), None)
+    kept = kept_pipeline_formats(flags, _file_formats(path)) if chosen is not None else []
+    if chosen is not None and kept:
+        merged = Override(chosen.path, [*chosen.value, *kept], chosen.origin)
+        overrides = [merged if o is chosen else o for o in overrides]
     if flags.concurrent:
-        workers = scenario.load.max_workers
-        concurrent = Override("load.concurrency", workers, "--concurrent")
-        scenario = load_scenario(path, [*overrides, concurrent], supplied=supplied)
-    return scenario
+        overrides.append(Override("load.concurrency", scenario.load.max_workers, "--concurrent"))
+    return load_scenario(path, overrides, supplied=supplied) if kept or flags.concurrent else scenario
+
+
+def _file_formats(path: Path) -> list[str]:
+    """``output.formats`` as the file (and its bases) say; the file has loaded without problems."""
+    output = compose_document(Path(path), str(path)).data.get("output")
+    formats = output.get("formats") if isinstance(output, dict) else None
+    return [f for f in formats if isinstance(f, str)] if isinstance(formats, list) else []
+
+
+def kept_pipeline_formats(flags: RunFlags, file_formats: list[str]) -> list[str]:
+    """The file's csv and junit outputs, which ``--format pdf`` (a chart format, as in the seed)
+    must not drop: a pipeline that reads junit.xml would lose it to a change of picture format.
+    Not when ``--format json`` asks for results.json alone, nor when ``--set`` sets the formats."""
+    given = cli_formats(flags.formats)
+    if given == ["json"] or any(_sets_formats(Override.parse(a).path) for a in flags.assignments):
+        return []
+    return [f for f in file_formats if f in PIPELINE_FORMATS and f not in given]
+
+
+def _sets_formats(path: str) -> bool:
+    return path in {"output", "output.formats"} or path.startswith("output.formats.")
 
 
 _RUN_OPTIONS = (
