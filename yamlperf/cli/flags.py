@@ -163,7 +163,9 @@ _RUN_OPTIONS = (
     click.option("--sequential", is_flag=True, help="Concurrency 1: one request after another."),
     click.option("--concurrency", multiple=True, metavar="N",
                  help="Requests in flight; repeat (or 1,4,16) for a sweep (load.concurrency)."),
-    click.option("--max-workers", metavar="N", help="Threads for seeding and cleanup (load.max_workers)."),
+    click.option("--max-workers", metavar="N",
+                 help="Concurrent workers: the requests in flight with --concurrent, and the threads "
+                      "that seed and clean up (load.max_workers, default 5)."),
     click.option("--output-dir", metavar="DIR", help="Folder for the run folders (output.directory)."),
     click.option("--format", "formats", multiple=True, metavar="FMT",
                  help="Chart images (png, pdf, svg) or csv, junit, written with results.json and "
