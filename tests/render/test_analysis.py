@@ -126,3 +126,22 @@ def test_a_single_level_decline_names_no_level(runs: dict[str, RunResult]) -> No
     export = next(e for e in analyze(runs["scale"]).endpoints if e.endpoint == "export_report")
     assert export.decline_concurrency is None
     assert "Success rate declines with size, from" in export.finding
+
+
+def test_requests_failing_only_under_load_are_named_with_their_level() -> None:
+    """Flat failures (no decline) at concurrency 8 only: the base level is clean, and the analysis
+    once said every endpoint was fine."""
+    from dataclasses import replace
+
+    from .synthetic import make_cell
+
+    run = make_run({"list": SHAPES["get_prompt"], "detail": SHAPES["get_prompt"], "health": SHAPES["health"]},
+                   concurrency=(1, 8))
+    cells = tuple(make_cell(c.endpoint, c.size, c.latency.median, concurrency=8, failures=6)
+                  if c.endpoint == "detail" and c.concurrency == 8 else c for c in run.cells)
+    analysis = analyze(replace(run, cells=cells))
+    detail = next(e for e in analysis.endpoints if e.endpoint == "detail")
+    assert detail.decline is None
+    assert detail.level == "warning"
+    assert "6 of 40 requests failed at 500 records, concurrency 8." in detail.finding
+    assert "detail 6 of 40 requests failed at concurrency 8" in analysis.headline

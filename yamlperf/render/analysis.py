@@ -9,7 +9,7 @@ and a row per endpoint.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..results import CellStats, RunResult
 from ..scaling import (
@@ -49,6 +49,9 @@ class EndpointFinding:
     sentences: tuple[str, ...]
     decline_concurrency: int | None = None
     """The level the decline was seen at, when the run swept several: it is often not the base one."""
+    failed_cell: CellStats | None = None
+    """The cell at the largest size that lost the largest share of its requests, at any level."""
+    swept: bool = False
 
     @property
     def level(self) -> str:
@@ -62,7 +65,13 @@ class EndpointFinding:
     @property
     def failing(self) -> bool:
         """More than ``FAILING_SHARE`` of the requests failed where the endpoint was last measured."""
-        return self.last is not None and self.last.requests > 0 and self.last.error_rate > FAILING_SHARE
+        worst = self.worst
+        return worst is not None and worst.requests > 0 and worst.error_rate > FAILING_SHARE
+
+    @property
+    def worst(self) -> CellStats | None:
+        """Where failures are read: the largest size's worst level, else where last measured."""
+        return self.failed_cell or self.last
 
     @property
     def finding(self) -> str:
@@ -98,8 +107,18 @@ def _endpoint(result: RunResult, endpoint: str, outlier: Outlier | None) -> Endp
         growth, cliff = measured.fit, measured.cliff
         decline, level = _steepest_decline(result, endpoint)
     first, last = (cells[0], cells[-1]) if cells else (None, select.reference_cell(result, endpoint))
-    finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, (), level)
-    return EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, _sentences(finding), level)
+    finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, (), level,
+                              _worst_at_largest(result, endpoint, last), len(result.concurrency_levels) > 1)
+    return replace(finding, sentences=_sentences(finding))
+
+
+def _worst_at_largest(result: RunResult, endpoint: str, last: CellStats | None) -> CellStats | None:
+    """The cell of the largest size (that of ``last``) with the largest share of failed requests:
+    in a sweep, requests fail under load first, where the base level shows none."""
+    if last is None:
+        return None
+    cells = [c for c in result.cells if c.endpoint == endpoint and c.size == last.size and c.requests]
+    return max(cells, key=lambda c: (c.error_rate, -c.concurrency), default=last)
 
 
 def _steepest_decline(result: RunResult, endpoint: str) -> tuple[SuccessDecline | None, int | None]:
@@ -141,8 +160,12 @@ def _sentences(f: EndpointFinding) -> tuple[str, ...]:
         o = f.outlier
         said.append(f"Outlier{_where(f.last)}: median {ms(o.value)} ms, {o.ratio:.1f}x the other endpoints' "
                     f"typical {ms(o.typical)} ms; {ADVICE['outlier']}.")
-    if f.last is not None and f.last.requests and f.last.failed and not f.decline:
-        said.append(f"{f.last.failed} of {f.last.requests} requests failed{_where(f.last)}.")
+    worst = f.worst
+    if worst is not None and worst.requests and worst.failed and not f.decline:
+        where = _where(worst)
+        level = ("" if not f.swept else f", concurrency {worst.concurrency}" if where
+                 else _at_level(worst.concurrency))
+        said.append(f"{worst.failed} of {worst.requests} requests failed{where}{level}.")
     return tuple(said)
 
 
@@ -183,8 +206,9 @@ def _reasons(e: EndpointFinding) -> str:
         reasons.append(f"success falls to {percent(e.decline.last_rate)}{_at_level(e.decline_concurrency)}")
     if e.outlier:
         reasons.append(f"{e.outlier.ratio:.0f}x slower than the others")
-    if e.failing and not e.decline and e.last is not None:
-        reasons.append(f"{e.last.failed} of {e.last.requests} requests failed")
+    if e.failing and not e.decline and e.worst is not None:
+        level = _at_level(e.worst.concurrency) if e.swept else ""
+        reasons.append(f"{e.worst.failed} of {e.worst.requests} requests failed{level}")
     return f"{e.endpoint} {', '.join(reasons)}"
 
 
