@@ -7,9 +7,11 @@ The core raises; only ``cli.py`` prints and exits. Every error a user can cause 
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -112,3 +114,12 @@ def suggest(word: str, choices: list[str]) -> str:
         lowered = word.lower()
         match = [c for c in choices if lowered and (c.startswith(lowered) or lowered.startswith(c))][:1]
     return f"did you mean {match[0]!r}?" if match else ""
+
+
+def path_problem(exc: OSError, path: str | os.PathLike[str]) -> str:
+    """Why ``path`` could not be written, in words: a file where a folder is needed makes ``mkdir``
+    say "File exists" or "Not a directory", which names neither the file nor the fix."""
+    for ancestor in Path(path).parents:
+        if ancestor.exists() and not ancestor.is_dir() and str(ancestor) not in ("", "."):
+            return f"{ancestor} is a file, not a folder"
+    return exc.strerror or str(exc)

@@ -97,3 +97,59 @@ def test_visualize_and_output_image_write_the_seed_chart(tmp_path: Path) -> None
         assert picture.width > 200
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert (run_dir / "charts" / "response_time_by_endpoint.png").is_file()
+
+
+def test_the_seed_url_option_and_its_default() -> None:
+    """performance_test.py takes ``--url`` (default http://localhost:5000); a user who types the
+    seed's command line, or none at all, gets the same target."""
+    alone = CliRunner().invoke(main, ["quick", "--emit-yaml"])
+    assert alone.exit_code == 0, alone.output
+    assert "base_url: http://localhost:5000\n" in alone.output
+    assert "path: /api/health\n" in alone.output
+    option = CliRunner().invoke(main, ["quick", "--url", "http://127.0.0.1:8000/", "--emit-yaml"])
+    assert "base_url: http://127.0.0.1:8000\n" in option.output
+    same = CliRunner().invoke(main, ["quick", "http://h:1", "--url", "http://h:1/", "--emit-yaml"])
+    assert same.exit_code == 0, same.output
+    both = CliRunner().invoke(main, ["quick", "http://a:1", "--url", "http://b:2", "--emit-yaml"])
+    assert both.exit_code == 2
+    assert "two base URLs: http://a:1 and --url http://b:2; give one of them" in both.output
+    assert "Traceback" not in both.output
+
+
+def test_the_url_option_runs_against_the_server(tmp_path: Path) -> None:
+    with DelayServer() as server:
+        out = CliRunner().invoke(main, ["quick", "--url", server.url, "--requests", "5", "--concurrency", "2",
+                                        "--output-dir", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert _table(out.output)[1][:4] == ["/api/health", "5", "2", "100.0%"]
+
+
+def test_a_save_or_image_path_that_cannot_be_written_says_so_and_where_the_results_are(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("x")
+    with DelayServer() as server:
+        common = ["quick", server.url, "--requests", "3", "--output-dir", str(tmp_path / "runs")]
+        save = CliRunner().invoke(main, [*common, "--save", str(tmp_path / "taken" / "r.json")])
+        image = CliRunner().invoke(main, [*common, "--output-image", str(tmp_path / "taken" / "p.png")])
+    for flag, out, name in (("--save", save, "r.json"), ("--output-image", image, "p.png")):
+        assert out.exit_code == 2, out.output
+        assert f"{flag} {tmp_path / 'taken' / name}: cannot write it ({tmp_path / 'taken'} is a file, " \
+               "not a folder); the results of this run are in " in out.output
+        assert "internal error" not in out.output
+    assert len(list((tmp_path / "runs").glob("*/results.json"))) == 2
+
+
+def test_a_redirect_is_a_failure_that_says_where_it_points(tmp_path: Path) -> None:
+    """The seed's script followed redirects; yamlperf times one exchange. A Django path without its
+    trailing slash answers 301 to every request: the reason names the path to use (no query)."""
+    from raw_servers import ScriptedServer, answer, serve_forever
+
+    moved = answer(b"", "301 Moved Permanently", "Location: /api/health/?next=secret-token\r\n")
+    with ScriptedServer(serve_forever(lambda _: moved)) as server:
+        out = CliRunner().invoke(main, ["quick", "--url", server.url, "--requests", "3", "--concurrency", "1",
+                                        "--output-dir", str(tmp_path)])
+    assert out.exit_code == 1, out.output
+    assert ("status 301, expected 2xx; redirects to /api/health/, which yamlperf does not follow: "
+            "use that path") in out.output
+    assert "secret-token" not in out.output
+    (results,) = tmp_path.glob("*/results.json")
+    assert "secret-token" not in results.read_text()

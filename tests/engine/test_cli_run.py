@@ -187,3 +187,17 @@ def test_run_folder_names_keep_letters_of_any_script(tmp_path: Path) -> None:
     moment = datetime(2026, 1, 2, 3, 4, 5)
     assert make_run_dir(tmp_path, "ünïcode 测试", moment).name == "20260102-030405-ünïcode-测试"
     assert make_run_dir(tmp_path, "!!! ???", moment).name == "20260102-030405-run"
+
+
+def test_an_output_dir_that_cannot_be_created_is_bad_input_before_any_request(
+        records_server: RecordsServer, write_scenario: ScenarioFactory, tmp_path: Path) -> None:
+    """The seed's --output-dir pointed under a file (or anywhere unwritable) once ended in
+    'internal error ... this is a bug' and exit 4."""
+    (tmp_path / "taken").write_text("a file, not a folder")
+    path = write_scenario(records_scenario(records_server.url))
+    result = invoke(str(path), "--output-dir", str(tmp_path / "taken" / "runs"))
+    assert result.exit_code == 2, result.output
+    assert f"output directory {tmp_path / 'taken' / 'runs'}: cannot create a run folder there " \
+           f"({tmp_path / 'taken'} is a file, not a folder); nothing was sent to the target" in result.output
+    assert "internal error" not in result.output
+    assert sum(records_server.hits.values()) == 0

@@ -90,3 +90,58 @@ def test_noise_never_raises_a_problem_over_many_seeds() -> None:
     for seed in range(20):
         analysis = analyze(make_run(quiet, seed=seed, noise=0.05))
         assert analysis.by_level("problem") == (), seed
+
+
+def _failing_under_load() -> RunResult:
+    """A sweep where only concurrency 8 loses requests as the data grows: 0, 0, 4, 12, 20 of 40."""
+    from dataclasses import replace
+
+    from .synthetic import SIZES, make_cell
+
+    run = make_run({"list": SHAPES["list_prompts"], "detail": SHAPES["get_prompt"],
+                    "health": SHAPES["health"]}, concurrency=(1, 8))
+    lost = dict(zip(SIZES, (0, 0, 4, 12, 20), strict=True))
+    cells = tuple(make_cell(c.endpoint, c.size, c.latency.median, concurrency=8, failures=lost[c.size])
+                  if c.endpoint == "list" and c.concurrency == 8 and c.size is not None else c
+                  for c in run.cells)
+    return replace(run, cells=cells)
+
+
+def test_a_decline_seen_only_under_load_is_reported_with_its_level() -> None:
+    """The seed's 'declining success rates' reading: in a sweep the failures appear at the higher
+    level first, and the base level (where growth is read) stays at 100%."""
+    analysis = analyze(_failing_under_load())
+    found = {e.endpoint: e for e in analysis.endpoints}
+    assert found["list"].decline is not None
+    assert found["list"].decline.last_rate == pytest.approx(0.5)
+    assert found["list"].decline_concurrency == 8
+    assert found["list"].level == "problem"
+    assert "Success rate declines with size at concurrency 8, from 100% at" in found["list"].finding
+    assert "Success rates decline with size for list at concurrency 8." in analysis.findings
+    assert "list success falls to 50.0% at concurrency 8" in analysis.headline
+    assert found["detail"].decline is None
+
+
+def test_a_single_level_decline_names_no_level(runs: dict[str, RunResult]) -> None:
+    export = next(e for e in analyze(runs["scale"]).endpoints if e.endpoint == "export_report")
+    assert export.decline_concurrency is None
+    assert "Success rate declines with size, from" in export.finding
+
+
+def test_requests_failing_only_under_load_are_named_with_their_level() -> None:
+    """Flat failures (no decline) at concurrency 8 only: the base level is clean, and the analysis
+    once said every endpoint was fine."""
+    from dataclasses import replace
+
+    from .synthetic import make_cell
+
+    run = make_run({"list": SHAPES["get_prompt"], "detail": SHAPES["get_prompt"], "health": SHAPES["health"]},
+                   concurrency=(1, 8))
+    cells = tuple(make_cell(c.endpoint, c.size, c.latency.median, concurrency=8, failures=6)
+                  if c.endpoint == "detail" and c.concurrency == 8 else c for c in run.cells)
+    analysis = analyze(replace(run, cells=cells))
+    detail = next(e for e in analysis.endpoints if e.endpoint == "detail")
+    assert detail.decline is None
+    assert detail.level == "warning"
+    assert "6 of 40 requests failed at 500 records, concurrency 8." in detail.finding
+    assert "detail 6 of 40 requests failed at concurrency 8" in analysis.headline

@@ -232,3 +232,15 @@ def test_a_zero_success_bar_is_marked(charts_of: ChartsOf) -> None:
         assert printed == [mark], name
         assert "yamlperf-zero-marks" in svg
         assert "0%" in charts[name].caption
+
+
+def test_the_per_size_views_of_a_sweep_name_the_level_they_draw() -> None:
+    """They draw the base concurrency only; an untitled level made the other levels look absent."""
+    sweep = {c.name: c for c in build_charts(make_run({"a": lambda n: 0.001, "b": lambda n: 0.002},
+                                                      sizes=(10, 50, 100), concurrency=(1, 4)))}
+    for name in ("response_time_vs_size", "success_rate_by_size", "response_time_heatmap"):
+        assert ", concurrency 1" in sweep[name].title, name
+    single = {c.name: c for c in build_charts(make_run({"a": lambda n: 0.001, "b": lambda n: 0.002},
+                                                       sizes=(10, 50, 100)))}
+    for name in ("response_time_vs_size", "success_rate_by_size", "response_time_heatmap"):
+        assert "concurrency" not in single[name].title, name

@@ -74,3 +74,12 @@ def test_an_unknown_format_is_exit_2(runs: dict[str, RunResult], tmp_path: Path)
     result = CliRunner().invoke(main, ["report", str(tmp_path), "--format", "gif"])
     assert result.exit_code == 2
     assert "unknown format 'gif'" in result.output
+
+
+def test_an_output_dir_under_a_file_is_bad_input_not_a_bug(runs: dict[str, RunResult], tmp_path: Path) -> None:
+    saved(runs["one_endpoint"], tmp_path)
+    (tmp_path / "taken").write_text("x")
+    result = CliRunner().invoke(main, ["report", str(tmp_path), "--output-dir", str(tmp_path / "taken" / "out")])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'taken'} is a file, not a folder" in result.output
+    assert "internal error" not in result.output

@@ -113,7 +113,49 @@ def test_init_writes_a_starter_that_validates_and_refuses_to_overwrite(tmp_path:
     assert "already exists" in again.output
 
 
+def test_the_starter_plan_has_the_seed_scale_tests_defaults(tmp_path: Path) -> None:
+    """``manage.py scale_test`` with no options: sizes 10 50 100 200 500, 10 iterations, one request
+    at a time, results under performance_results/scale_tests with PNG charts and an HTML report."""
+    target = tmp_path / "starter.yaml"
+    assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 0
+    shown = CliRunner().invoke(main, ["plan", str(target), "--json"])
+    assert shown.exit_code == 0, shown.output
+    plan = json.loads(shown.output)
+    assert sorted({c["size"] for c in plan["cells"]}) == [10, 50, 100, 200, 500]
+    assert {(c["iterations"], c["concurrency"]) for c in plan["cells"]} == {(10, 1)}
+    text = target.read_text()
+    assert "directory: performance_results/scale_tests" in text
+    assert "formats: [json, html, png]" in text
+
+
 def test_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
     assert __version__ in result.output
+
+
+def test_plan_takes_the_run_flags_and_shows_the_run_they_make(tmp_path: Path) -> None:
+    """The seed's advanced example, previewed: what ``yamlperf run`` with the same flags executes."""
+    path = write(tmp_path, SCENARIO)
+    flags = ["--sizes", "25", "75", "150", "300", "--iterations", "20", "--concurrent", "--max-workers", "8",
+             "--output-dir", "custom_results", "--format", "pdf", "--host", "http://127.0.0.1:9000"]
+    shown = CliRunner().invoke(main, ["plan", str(path), *flags, "--json"])
+    assert shown.exit_code == 0, shown.output
+    plan = json.loads(shown.output)
+    assert sorted({c["size"] for c in plan["cells"]}) == [25, 75, 150, 300]
+    assert {(c["iterations"], c["concurrency"]) for c in plan["cells"]} == {(20, 8)}
+    text = CliRunner().invoke(main, ["plan", str(path), *flags]).output
+    assert "target: http://127.0.0.1:9000" in text
+    assert "output: custom_results (json, pdf, html)" in text
+    sequential = json.loads(CliRunner().invoke(main, ["plan", str(path), "--sequential", "--json"]).output)
+    assert {c["concurrency"] for c in sequential["cells"]} == {1}
+
+
+def test_plan_flag_mistakes_point_at_the_flag(tmp_path: Path) -> None:
+    path = write(tmp_path, SCENARIO)
+    bad = CliRunner().invoke(main, ["plan", str(path), "--sizes", "ten"])
+    assert bad.exit_code == 2
+    assert "--sizes ten: dataset.sizes[0]: expected a whole number" in bad.output
+    both = CliRunner().invoke(main, ["plan", "--diff", str(path), str(path), "--concurrent"])
+    assert both.exit_code == 2
+    assert "--concurrent previews one plan" in both.output

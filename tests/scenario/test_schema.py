@@ -65,3 +65,30 @@ def test_schema_command_prints_it() -> None:
     result = CliRunner().invoke(main, ["schema"])
     assert result.exit_code == 0
     assert json.loads(result.output) == load_schema()
+
+
+def test_the_request_method_defaults_an_editor_shows_are_the_ones_yamlperf_sends(tmp_path: Path) -> None:
+    """The schema said GET for dataset.create and dataset.delete, which yamlperf sends as POST and
+    DELETE: an editor's completion would insert the wrong method."""
+    from yamlperf.loader import load_scenario
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("name: m\ntarget: {base_url: 'http://127.0.0.1:1'}\n"
+                    "auth: {type: login, username: u, password: p, login: {path: /login}}\n"
+                    "dataset: {sizes: [1], create: {path: /r}, delete: {path: '/r/{{ id }}'}, "
+                    "count: {path: /r/count}}\n"
+                    "endpoints: [{name: e, path: /r}]\n", encoding="utf-8")
+    scenario = load_scenario(plan)
+    props = load_schema()["properties"]
+    dataset = props["dataset"]["properties"]
+    assert scenario.auth.login is not None
+    assert scenario.dataset is not None
+    sent = {
+        "login": (props["auth"]["properties"]["login"], scenario.auth.login.request.method),
+        "create": (dataset["create"], scenario.dataset.create.method),
+        "delete": (dataset["delete"], scenario.dataset.delete.method),  # type: ignore[union-attr]
+        "count": (dataset["count"], scenario.dataset.count.request.method),  # type: ignore[union-attr]
+        "endpoint": (load_schema()["$defs"]["endpoint"], scenario.endpoints[0].request.method),
+    }
+    for name, (node, method) in sent.items():
+        assert node["properties"]["method"]["default"] == method, name

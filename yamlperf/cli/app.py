@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from .. import __version__
-from ..errors import ExitCode, YamlperfError
+from ..errors import ExitCode, YamlperfError, path_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERNAL_ERROR = 4
@@ -61,11 +61,21 @@ def handle_errors(command: F) -> F:
         except Exception as exc:
             if debug:
                 raise
+            if isinstance(exc, OSError) and exc.filename is not None:
+                echo_error(_file_error(exc))
+                sys.exit(int(ExitCode.BAD_INPUT))
             echo_error(f"internal error: {type(exc).__name__}: {exc}\n"
                        "  this is a bug in yamlperf; run again with --debug for the traceback and report it")
             sys.exit(INTERNAL_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _file_error(exc: OSError) -> str:
+    """A file the user pointed at (``--save``, ``--output-image``, ``--output-dir``) that cannot be
+    written is their path, not a bug in yamlperf: say which path and why."""
+    return (f"cannot write {exc.filename}: {path_problem(exc, exc.filename)}; check that the path given "
+            "(--output-dir, output.directory, --save, --output-image) is in a folder you may write to")
 
 
 def _colour_error(text: str) -> str:

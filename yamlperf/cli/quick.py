@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import click
 import yaml
 
-from ..errors import UsageError
+from ..errors import UsageError, path_problem
 from ..loader import build_scenario
 from ..results import save_results, write_atomic
 from ..scenario import Scenario
@@ -24,6 +25,8 @@ from ..source import parse_document
 from .app import handle_errors, main
 
 QUICK_OUTPUT_DIR = "performance_results/quick"
+DEFAULT_URL = "http://localhost:5000"
+"""The seed's ``--url`` default, so ``yamlperf quick`` alone tests its default endpoint there."""
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 SEED_CHARTS = ("response_time_by_endpoint", "success_rate_by_endpoint")
 """The seed's picture (``--output-image``): average and 95th percentile response time as bars, and
@@ -128,8 +131,18 @@ def load_quick(text: str) -> Scenario:
     return build_scenario(parse_document(text, "<quick>"), Path.cwd(), os.environ)
 
 
+def base_url(argument: str | None, option: str | None) -> str:
+    """The URL given as the argument (``yamlperf quick URL``) or as the seed's ``--url``, else its
+    default; both at once must agree, since silently preferring one would test the wrong server."""
+    if argument is not None and option is not None and argument.rstrip("/") != option.rstrip("/"):
+        raise UsageError(f"two base URLs: {argument} and --url {option}; give one of them")
+    return argument or option or DEFAULT_URL
+
+
 @main.command()
-@click.argument("url")
+@click.argument("url", required=False)
+@click.option("--url", "url_option", metavar="URL",
+              help=f"Base URL of the API, as the URL argument (default {DEFAULT_URL}).")
 @click.option("--endpoint", default="/api/health", show_default=True, help="Path to test.")
 @click.option("--requests", "requests_", default=100, show_default=True, type=click.IntRange(1),
               help="Number of requests to send.")
@@ -155,23 +168,23 @@ def load_quick(text: str) -> Scenario:
 @click.option("--emit-yaml", is_flag=True, help="Print the scenario as YAML and exit, without running.")
 @click.option("--debug", is_flag=True, help="Log every request and answer (secrets masked); tracebacks.")
 @handle_errors
-def quick(*, url: str, endpoint: str, requests_: int, concurrency: int, method: str | None,
-          headers: tuple[str, ...], data: str | None, auth: bool, username: str, password: str,
-          login_path: str, token_path: str, save: Path | None, visualize: bool, output_image: Path | None,
-          output_dir: str, emit_yaml: bool, debug: bool) -> None:
+def quick(*, url: str | None, url_option: str | None, endpoint: str, requests_: int, concurrency: int,
+          method: str | None, headers: tuple[str, ...], data: str | None, auth: bool, username: str,
+          password: str, login_path: str, token_path: str, save: Path | None, visualize: bool,
+          output_image: Path | None, output_dir: str, emit_yaml: bool, debug: bool) -> None:
     """Load-test one endpoint: N requests at concurrency C, then the statistics table.
 
     \b
-    yamlperf quick http://localhost:5000
-    yamlperf quick http://localhost:5000 --endpoint /api/dataset/summary --requests 1000 --concurrency 50
+    yamlperf quick                  # /api/health at http://localhost:5000, 100 requests, 10 at once
+    yamlperf quick --url http://localhost:5000 --endpoint /api/summary --requests 1000 --concurrency 50
     yamlperf quick http://localhost:5000 --endpoint /api/analysis --auth --username admin --password admin123
     yamlperf quick http://localhost:5000 --endpoint /api/items --data '{"name": "x"}' --emit-yaml > items.yaml
     """
     if output_image is not None:
         image_format(output_image)  # a wrong extension is a usage error before any request
     formats = ("json", "png") if visualize or output_image else ("json",)
-    options = QuickOptions(url, endpoint, requests_, concurrency, auth, login_path, token_path, method,
-                           headers, data, formats, output_dir)
+    options = QuickOptions(base_url(url, url_option), endpoint, requests_, concurrency, auth, login_path,
+                           token_path, method, headers, data, formats, output_dir)
     text = scenario_yaml(scenario_data(options))
     scenario = load_quick(text)
     if emit_yaml:
@@ -188,11 +201,23 @@ def _run(scenario: Scenario, *, username: str | None, password: str | None, debu
 
     outcome, code = execute(scenario, None, username=username, password=password, keep_data=False,
                             debug=debug)
+    kept = outcome.run_dir / "results.json"
     if save:
-        save_results(outcome.result, save)
+        _write_or_say("--save", save, kept, lambda: save_results(outcome.result, save))
         click.echo(f"saved: {save}")
     if output_image:
-        write_atomic(output_image, seed_image(outcome.result, image_format(output_image)))
+        image = seed_image(outcome.result, image_format(output_image))
+        _write_or_say("--output-image", output_image, kept, lambda: write_atomic(output_image, image))
         click.echo(f"image: {output_image}")
     if code:
         raise SystemExit(int(code))
+
+
+def _write_or_say(flag: str, path: Path, kept: Path, write: Callable[[], None]) -> None:
+    """A seed file that cannot be written is a usage error naming the flag, after the run: the
+    measurements are safe in the run folder, so the message says where."""
+    try:
+        write()
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write it ({path_problem(exc, path)}); the results of this "
+                         f"run are in {kept}") from exc

@@ -7,126 +7,33 @@ command runs, which keeps ``yamlperf --help`` fast.
 
 from __future__ import annotations
 
-import re
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
-from ..compose import Override
-from ..errors import ExitCode, UsageError
+from ..errors import ExitCode
 from .app import echo_error, handle_errors, main
-from .scenario_commands import set_option
+from .flags import (  # noqa: F401  (re-exported: the run command's flag handling, tested there)
+    NumbersOption,
+    RunFlags,
+    cli_formats,
+    flag_overrides,
+    load_for_run,
+    parse_numbers,
+    run_flag_options,
+    run_flags,
+    set_option,
+)
 
 if TYPE_CHECKING:
     from ..results import RunResult
     from ..scenario import Scenario
-
-_NUMBERS = re.compile(r"^[0-9][0-9,]*$")
-
-
-class NumbersOption(click.Option):
-    """An option that also takes the numbers after it: ``--sizes 25 75 150`` as in the seed's tool,
-    as well as ``--sizes 25,75,150``. The values reach the command as one space-separated string."""
-
-    def add_to_parser(self, parser: Any, ctx: click.Context) -> None:
-        super().add_to_parser(parser, ctx)
-        for name in self.opts:
-            option = parser._long_opt.get(name) or parser._short_opt.get(name)
-            if option is None:
-                continue
-            original = option.process
-
-            def process(value: Any, state: Any, _original: Any = original) -> None:
-                values = [value] if isinstance(value, str) else []
-                while state.rargs and _NUMBERS.match(state.rargs[0]):
-                    values.append(state.rargs.pop(0))
-                _original(" ".join(values) if values else value, state)
-
-            option.process = process
-
-
-def parse_numbers(text: str) -> list[Any]:
-    """``"25 75,150"`` -> ``[25, 75, 150]``; a word that is not a number stays text for the schema."""
-    return [yaml.safe_load(token) for token in re.split(r"[\s,]+", text.strip()) if token]
-
-
-@dataclass(frozen=True, slots=True)
-class RunFlags:
-    sizes: str | None = None
-    iterations: str | None = None
-    concurrent: bool = False
-    sequential: bool = False
-    concurrency: tuple[str, ...] = ()
-    max_workers: str | None = None
-    output_dir: str | None = None
-    formats: tuple[str, ...] = ()
-    host: str | None = None
-    assignments: tuple[str, ...] = ()
-
-
-def flag_overrides(flags: RunFlags) -> list[Override]:
-    """The flags as ``--set`` would write them; each keeps the flag as its origin for errors."""
-    if flags.concurrent + flags.sequential + bool(flags.concurrency) > 1:
-        raise UsageError("give only one of --concurrent, --sequential and --concurrency")
-    found: list[Override] = []
-
-    def add(path: str, value: Any, origin: str) -> None:
-        found.append(Override(path, value, origin))
-
-    if flags.sizes is not None:
-        add("dataset.sizes", parse_numbers(flags.sizes), f"--sizes {flags.sizes}")
-    if flags.iterations is not None:
-        add("load.iterations", yaml.safe_load(flags.iterations), f"--iterations {flags.iterations}")
-    if flags.max_workers is not None:
-        add("load.max_workers", yaml.safe_load(flags.max_workers), f"--max-workers {flags.max_workers}")
-    if flags.sequential:
-        add("load.concurrency", 1, "--sequential")
-    if flags.concurrency:
-        values = [v for text in flags.concurrency for v in parse_numbers(text)]
-        add("load.concurrency", values if len(values) > 1 else values[0],
-            " ".join(f"--concurrency {c}" for c in flags.concurrency))
-    if flags.output_dir is not None:
-        add("output.directory", flags.output_dir, f"--output-dir {flags.output_dir}")
-    if flags.formats:
-        add("output.formats", cli_formats(flags.formats), " ".join(f"--format {f}" for f in flags.formats))
-    if flags.host is not None:
-        add("target.base_url", flags.host, f"--host {flags.host}")
-    return found + [Override.parse(a) for a in flags.assignments]
-
-
-def cli_formats(given: tuple[str, ...]) -> list[str]:
-    """``--format`` as the seed's tool meant it: the chart image format (png, pdf, svg) or another
-    output (csv, junit) next to results.json and the HTML report, which are always written;
-    ``--format json`` alone writes results.json only. (``output.formats`` in a file is taken
-    literally; ``--set output.formats=[...]`` sets it exactly.) The given formats come first, so
-    an error about one points at the place it was typed."""
-    formats = list(dict.fromkeys(f for text in given for f in re.split(r"[\s,]+", text.strip()) if f))
-    return formats if formats == ["json"] else list(dict.fromkeys([*formats, "html"]))
-
-
-def load_for_run(path: Path, flags: RunFlags, supplied: tuple[str, ...] = ()) -> Scenario:
-    """The scenario with the flags applied; ``--concurrent`` needs the file's ``max_workers`` first.
-
-    ``supplied`` names the credentials given as flags: the file's templates for them need not render.
-    """
-    from ..loader import load_scenario
-
-    overrides = flag_overrides(flags)
-    scenario = load_scenario(path, overrides, supplied=supplied)
-    if flags.concurrent:
-        workers = scenario.load.max_workers
-        concurrent = Override("load.concurrency", workers, "--concurrent")
-        scenario = load_scenario(path, [*overrides, concurrent], supplied=supplied)
-    return scenario
-
 
 @contextmanager
 def stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
@@ -175,19 +82,7 @@ def finish_run(result: RunResult, run_dir: Path, scenario: Scenario) -> ExitCode
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--sizes", cls=NumbersOption, metavar="N [N ...]",
-              help="Dataset sizes: --sizes 25 75 150 or --sizes 25,75,150 (dataset.sizes).")
-@click.option("--iterations", metavar="N", help="Measured requests per cell (load.iterations).")
-@click.option("--concurrent", is_flag=True, help="Concurrency = --max-workers / load.max_workers.")
-@click.option("--sequential", is_flag=True, help="Concurrency 1: one request after another.")
-@click.option("--concurrency", multiple=True, metavar="N",
-              help="Requests in flight; repeat (or 1,4,16) for a sweep (load.concurrency).")
-@click.option("--max-workers", metavar="N", help="Threads for seeding and cleanup (load.max_workers).")
-@click.option("--output-dir", metavar="DIR", help="Folder for the run folders (output.directory).")
-@click.option("--format", "formats", multiple=True, metavar="FMT",
-              help="Chart images (png, pdf, svg) or csv, junit, written with results.json and "
-                   "report.html; repeat or comma-separate; 'json' alone: results.json only.")
-@click.option("--host", metavar="URL", help="Base URL of the target (target.base_url).")
+@run_flag_options
 @click.option("--username", help="User for basic or login auth (else auth.username, $YAMLPERF_USERNAME).")
 @click.option("--password", help="Password for basic or login auth (else auth.password, $YAMLPERF_PASSWORD).")
 @click.option("--keep-data", is_flag=True, help="Keep the records the run created.")
@@ -201,10 +96,9 @@ def run(file: Path, username: str | None, password: str | None, keep_data: bool,
     Exit codes: 0 ok, 1 a threshold failed or a cell had no successful request, 2 invalid input,
     3 target unreachable or login failed, 130 interrupted.
     """
-    flags["concurrency"] = tuple(flags["concurrency"])
     supplied = tuple(key for key, value in (("auth.username", username), ("auth.password", password))
                      if value is not None)
-    scenario = load_for_run(file, RunFlags(**flags), supplied)
+    scenario = load_for_run(file, run_flags(flags.pop("assignments"), flags), supplied)
     _, code = execute(scenario, file, username=username, password=password, keep_data=keep_data, debug=debug)
     if code:
         sys.exit(int(code))

@@ -7,6 +7,7 @@ import os
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,11 +23,7 @@ from ..textable import format_table
 from ..units import format_duration
 from ..validation import load_schema
 from .app import echo_error, handle_errors, main
-
-set_option = click.option(
-    "--set", "assignments", multiple=True, metavar="KEY.PATH=VALUE",
-    help="Override a value of the scenario, e.g. --set load.iterations=20 (repeatable).",
-)
+from .flags import flag_overrides, load_for_run, run_flag_options, run_flags, set_option
 
 
 @main.command()
@@ -54,6 +51,7 @@ def validate(files: tuple[Path, ...], assignments: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("file", required=False, type=click.Path(path_type=Path))
+@run_flag_options
 @set_option
 @click.option("--json", "as_json", is_flag=True, help="Print the matrix (or the diff) as JSON.")
 @click.option("--diff", "diff_files", nargs=2, type=click.Path(path_type=Path), metavar="OLD NEW",
@@ -62,16 +60,20 @@ def validate(files: tuple[Path, ...], assignments: tuple[str, ...]) -> None:
               help="Show what FILE changes compared with FILE at git revision REV (e.g. main, HEAD~1).")
 @handle_errors
 def plan(*, file: Path | None, assignments: tuple[str, ...], as_json: bool,
-         diff_files: tuple[Path, Path] | None, against: str | None) -> None:
+         diff_files: tuple[Path, Path] | None, against: str | None, **flags: Any) -> None:
     """Print the test matrix a run would execute and what it will cost.
 
     \b
+    The run's flags preview that run: yamlperf plan FILE --sizes 25 75 150 --concurrent
     For review: yamlperf plan --diff OLD.yaml NEW.yaml
                 yamlperf plan FILE --against main
     show cells added and removed, requests and records before and after, changed thresholds
     and settings.
     """
-    overrides = [Override.parse(a) for a in assignments]
+    given = run_flags(assignments, flags)
+    overrides = flag_overrides(given)
+    if given.concurrent and (diff_files or against):
+        raise UsageError("--concurrent previews one plan; with --diff or --against give --concurrency N")
     if diff_files and (file or against):
         raise UsageError("give either --diff OLD NEW or FILE [--against REV], not both")
     if diff_files:
@@ -81,7 +83,7 @@ def plan(*, file: Path | None, assignments: tuple[str, ...], as_json: bool,
         return
     if file is None:
         raise UsageError("give a scenario FILE, or --diff OLD NEW")
-    scenario = load_scenario(file, overrides)
+    scenario = load_for_run(file, given)
     if against:
         with tempfile.TemporaryDirectory(prefix="yamlperf-plan-") as folder:
             copy, name = materialize(file, against, Path(folder))

@@ -65,7 +65,7 @@ class Checker:
         if not self._status.accepts(status):
             kind = status // 100
             category = "http_4xx" if kind == 4 else "http_5xx" if kind == 5 else "expectation_failed"
-            return category, f"status {status}, expected {self._status.describe()}"
+            return category, f"status {status}, expected {self._status.describe()}{_redirect_hint(exchange)}"
         if self._status_only:
             return "ok", ""
         return self._judge_content(exchange, context)
@@ -134,3 +134,14 @@ def _value_at(data: Any, path: str) -> Any:
         return dig(data, path)
     except (LookupError, TypeError):
         return _MISSING
+
+
+def _redirect_hint(exchange: Exchange) -> str:
+    """Where a redirect points: yamlperf times one exchange and never follows it (the seed's
+    ``requests`` did), so a path missing its trailing slash (Django's APPEND_SLASH) fails every
+    request; the answer names the path to use instead."""
+    location = exchange.headers.get("Location") if 300 <= exchange.status < 400 else None
+    if not location:
+        return ""
+    where = location.split("?", 1)[0].split("#", 1)[0][:200]  # a query may carry a token
+    return f"; redirects to {where}, which yamlperf does not follow: use that path"

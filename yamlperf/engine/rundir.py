@@ -23,6 +23,7 @@ import yaml
 
 from .. import __version__
 from ..compose import MAX_EXTENDS_DEPTH
+from ..errors import UsageError, path_problem
 from ..redact import is_secret_key
 from ..results import RunMeta
 
@@ -40,16 +41,22 @@ def slug(name: str) -> str:
 def make_run_dir(parent: Path, name: str, now: datetime | None = None) -> Path:
     """A new folder ``<parent>/<YYYYmmdd-HHMMSS>-<slug>``, with ``-2``, ``-3``... when it exists."""
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    parent.mkdir(parents=True, exist_ok=True)
     base = f"{stamp}-{slug(name)}"
-    for attempt in range(1, 1000):
-        path = parent / (base if attempt == 1 else f"{base}-{attempt}")
-        try:
-            path.mkdir()
-        except FileExistsError:
-            continue
-        return path
-    raise FileExistsError(f"too many runs named {base} in {parent}")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, 1000):
+            path = parent / (base if attempt == 1 else f"{base}-{attempt}")
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            return path
+    except OSError as exc:
+        raise UsageError(f"output directory {parent}: cannot create a run folder there "
+                         f"({path_problem(exc, parent / base)}); nothing was sent to the target; choose "
+                         "another folder with --output-dir or output.directory") from exc
+    raise UsageError(f"output directory {parent}: 999 runs named {base} already; choose another "
+                     "with --output-dir or output.directory")
 
 
 def scenario_files(path: Path | None) -> list[Path]:

@@ -2,13 +2,14 @@
 
 Per endpoint: how its response time grows with the data (``scaling.fit_growth`` on the medians at
 the base concurrency), whether it falls off a cliff between two sizes, whether its success rate
-declines with size, and whether it is an outlier among the endpoints at the largest size. The
-report prints the headline, the findings and a row per endpoint.
+declines with size (at any concurrency level: failures under load come first), and whether it is
+an outlier among the endpoints at the largest size. The report prints the headline, the findings
+and a row per endpoint.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..results import CellStats, RunResult
 from ..scaling import (
@@ -46,6 +47,11 @@ class EndpointFinding:
     first: CellStats | None
     last: CellStats | None
     sentences: tuple[str, ...]
+    decline_concurrency: int | None = None
+    """The level the decline was seen at, when the run swept several: it is often not the base one."""
+    failed_cell: CellStats | None = None
+    """The cell at the largest size that lost the largest share of its requests, at any level."""
+    swept: bool = False
 
     @property
     def level(self) -> str:
@@ -59,7 +65,13 @@ class EndpointFinding:
     @property
     def failing(self) -> bool:
         """More than ``FAILING_SHARE`` of the requests failed where the endpoint was last measured."""
-        return self.last is not None and self.last.requests > 0 and self.last.error_rate > FAILING_SHARE
+        worst = self.worst
+        return worst is not None and worst.requests > 0 and worst.error_rate > FAILING_SHARE
+
+    @property
+    def worst(self) -> CellStats | None:
+        """Where failures are read: the largest size's worst level, else where last measured."""
+        return self.failed_cell or self.last
 
     @property
     def finding(self) -> str:
@@ -89,14 +101,42 @@ def analyze(result: RunResult) -> Analysis:
 
 def _endpoint(result: RunResult, endpoint: str, outlier: Outlier | None) -> EndpointFinding:
     cells = [c for c in select.series(result, endpoint) if c.size is not None]
-    growth = cliff = decline = None
+    growth = cliff = decline = level = None
     measured = endpoint_growth(cells)
     if measured is not None:
         growth, cliff = measured.fit, measured.cliff
-        decline = success_decline([(c.size, c.success_rate) for c in cells if c.requests])  # type: ignore[misc]
+        decline, level = _steepest_decline(result, endpoint)
     first, last = (cells[0], cells[-1]) if cells else (None, select.reference_cell(result, endpoint))
-    finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, ())
-    return EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, _sentences(finding))
+    finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, (), level,
+                              _worst_at_largest(result, endpoint, last), len(result.concurrency_levels) > 1)
+    return replace(finding, sentences=_sentences(finding))
+
+
+def _worst_at_largest(result: RunResult, endpoint: str, last: CellStats | None) -> CellStats | None:
+    """The cell of the largest size (that of ``last``) with the largest share of failed requests:
+    in a sweep, requests fail under load first, where the base level shows none."""
+    if last is None:
+        return None
+    cells = [c for c in result.cells if c.endpoint == endpoint and c.size == last.size and c.requests]
+    return max(cells, key=lambda c: (c.error_rate, -c.concurrency), default=last)
+
+
+def _steepest_decline(result: RunResult, endpoint: str) -> tuple[SuccessDecline | None, int | None]:
+    """The success decline with size at the level where it is steepest, and that level when the run
+    swept several. Growth is read at the base level only (queueing distorts it), but requests that
+    start failing as the data grows do so first under load, so every level is looked at."""
+    levels = result.concurrency_levels or (select.base_concurrency(result),)
+    found = []
+    for level in levels:
+        points = [(c.size, c.success_rate) for c in select.series(result, endpoint, level)
+                  if c.size is not None and c.requests]
+        decline = success_decline(points)  # type: ignore[arg-type]
+        if decline is not None:
+            found.append((decline, level))
+    if not found:
+        return None, None
+    decline, level = max(found, key=lambda pair: (pair[0].drop, -pair[1]))
+    return decline, (level if len(levels) > 1 else None)
 
 
 def _sentences(f: EndpointFinding) -> tuple[str, ...]:
@@ -113,15 +153,24 @@ def _sentences(f: EndpointFinding) -> tuple[str, ...]:
                     f"{ADVICE['cliff']}.")
     if f.decline:
         d = f.decline
-        said.append(f"Success rate declines with size, from {percent(d.first_rate)} at {d.first_size:,} "
+        said.append(f"Success rate declines with size{_at_level(f.decline_concurrency)}, from "
+                    f"{percent(d.first_rate)} at {d.first_size:,} "
                     f"records to {percent(d.last_rate)} at {d.last_size:,}; {ADVICE['decline']}.")
     if f.outlier:
         o = f.outlier
         said.append(f"Outlier{_where(f.last)}: median {ms(o.value)} ms, {o.ratio:.1f}x the other endpoints' "
                     f"typical {ms(o.typical)} ms; {ADVICE['outlier']}.")
-    if f.last is not None and f.last.requests and f.last.failed and not f.decline:
-        said.append(f"{f.last.failed} of {f.last.requests} requests failed{_where(f.last)}.")
+    worst = f.worst
+    if worst is not None and worst.requests and worst.failed and not f.decline:
+        where = _where(worst)
+        level = ("" if not f.swept else f", concurrency {worst.concurrency}" if where
+                 else _at_level(worst.concurrency))
+        said.append(f"{worst.failed} of {worst.requests} requests failed{where}{level}.")
     return tuple(said)
+
+
+def _at_level(level: int | None) -> str:
+    return "" if level is None else f" at concurrency {level}"
 
 
 def _where(cell: CellStats | None) -> str:
@@ -154,11 +203,12 @@ def _reasons(e: EndpointFinding) -> str:
     if e.cliff:
         reasons.append(f"cliff between {e.cliff.size_before:,} and {e.cliff.size_after:,} records")
     if e.decline:
-        reasons.append(f"success falls to {percent(e.decline.last_rate)}")
+        reasons.append(f"success falls to {percent(e.decline.last_rate)}{_at_level(e.decline_concurrency)}")
     if e.outlier:
         reasons.append(f"{e.outlier.ratio:.0f}x slower than the others")
-    if e.failing and not e.decline and e.last is not None:
-        reasons.append(f"{e.last.failed} of {e.last.requests} requests failed")
+    if e.failing and not e.decline and e.worst is not None:
+        level = _at_level(e.worst.concurrency) if e.swept else ""
+        reasons.append(f"{e.worst.failed} of {e.worst.requests} requests failed{level}")
     return f"{e.endpoint} {', '.join(reasons)}"
 
 
@@ -166,7 +216,7 @@ def _findings(endpoints: tuple[EndpointFinding, ...]) -> tuple[str, ...]:
     """The seed's four questions, answered in its order, one sentence each."""
     sized = any(e.growth is not None for e in endpoints)
     faster = [e.endpoint + _hedge(e) for e in endpoints if _superlinear(e)]
-    declines = [e.endpoint for e in endpoints if e.decline]
+    declines = [e.endpoint + _at_level(e.decline_concurrency) for e in endpoints if e.decline]
     outliers = [e.endpoint for e in endpoints if e.outlier]
     cliffs = [f"{e.endpoint} between {e.cliff.size_before:,} and {e.cliff.size_after:,} records "
               f"({e.cliff.jump:.1f}x)" for e in endpoints if e.cliff]

@@ -70,7 +70,8 @@ def response_time_vs_size(result: RunResult, log_scale: bool = False) -> Chart |
         if log_scale else {"x_labels": _spaced(sizes, False)}
     chart = pygal.XY(**chart_config(
         colours, legend_entries=len(endpoints), series=2 * len(endpoints),
-        title=f"Response time vs dataset size (median solid, p95 dashed{', log-log' if log_scale else ''})",
+        title=f"Response time vs dataset size{select.level_note(result)} "
+              f"(median solid, p95 dashed{', log-log' if log_scale else ''})",
         x_title="Dataset size (records" + (", log scale)" if log_scale else ")"),
         y_title="Response time (ms" + (", log scale)" if log_scale else ")"),
         show_x_guides=True, allow_interruptions=True, **scaled,
@@ -138,7 +139,7 @@ def success_rate_by_size(result: RunResult) -> Chart | None:
     level = select.base_concurrency(result)
     chart = pygal.Bar(**chart_config(
         list(colours.values()), legend_entries=len(colours), range=(0, 100),
-        y_labels=[0, 20, 40, 60, 80, 100], title="Success rate by dataset size",
+        y_labels=[0, 20, 40, 60, 80, 100], title=f"Success rate by dataset size{select.level_note(result)}",
         x_title="Dataset size (records)", y_title="Successful requests (%)", **zero_marks(),
     ))
     chart.x_labels = [f"{s:,}" for s in sizes]

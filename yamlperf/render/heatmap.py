@@ -71,8 +71,7 @@ def response_time_heatmap(result: RunResult) -> Chart | None:
     grid = [[result.cell(e, s, level) for s in sizes] for e in endpoints]
     values = [t.median for row in grid for c in row if (t := select.timing(c)) is not None]
     scale = ColourScale(min(values), max(values)) if values else ColourScale(0.001, 0.001)
-    concurrency = f", concurrency {level}" if len(result.concurrency_levels) > 1 else ""
-    title = f"Median response time by endpoint and dataset size{concurrency}"
+    title = f"Median response time by endpoint and dataset size{select.level_note(result)}"
     layout = _layout(endpoints, sizes)
     rows = [_row(e, cells, layout["grid_y"] + i * CELL_HEIGHT, layout, scale)
             for i, (e, cells) in enumerate(zip(endpoints, grid, strict=True))]

@@ -41,6 +41,12 @@ def base_concurrency(result: RunResult) -> int:
     return levels[0] if levels else 1
 
 
+def level_note(result: RunResult) -> str:
+    """", concurrency 1" for the title of a per-size view of a sweep, which draws the base level
+    only: without it the other levels' cells would seem to be in the chart."""
+    return f", concurrency {base_concurrency(result)}" if len(result.concurrency_levels) > 1 else ""
+
+
 def series(result: RunResult, endpoint: str, concurrency: int | None = None) -> list[CellStats]:
     """An endpoint's cells at one concurrency, by ascending size."""
     level = base_concurrency(result) if concurrency is None else concurrency
