@@ -101,6 +101,21 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
     ("runaway nesting", VALID + "x:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 80)), 78, 131,
      "nested more than 64 levels deep"),
     ("extends a missing file", "extends: nowhere.yaml\n" + VALID, 1, 10, "base scenario 'nowhere.yaml' not found"),
+    ("extends a directory", "extends: .\n" + VALID, 1, 10, "base scenario '.' is a directory, not a file"),
+    ("extends a path no file can have", 'extends: "a\\0b"\n' + VALID, 1, 10, "as a path: embedded null byte"),
+    ("explicit tag the value does not fit", VALID.replace("iterations: 5", "iterations: !!int five"), 9, 15,
+     "load.iterations: cannot read 'five' as !!int"),
+    ("timestamp tag on a word", VALID.replace("iterations: 5", "iterations: !!timestamp soon"), 9, 15,
+     "cannot read 'soon' as !!timestamp"),
+    ("control character in the text", VALID.replace("- name: list", "- name: li\x07st"), 11, 13,
+     "the control character U+0007 is not allowed"),
+    ("a list inside dataset sizes", VALID.replace("sizes: [10, 50]", "sizes: [[10], 50]"), 4, 11,
+     "dataset.sizes[0]: expected a whole number, found a list"),
+    ("threshold mapping without rules", VALID + "thresholds:\n  - {endpoints: [list]}\n", 14, 5,
+     "thresholds[0]: missing required key 'rules'"),
+    ("server command with an unclosed quote", VALID.replace(
+        "  base_url: http://127.0.0.1:8000", "  base_url: http://127.0.0.1:8000\n  server: {command: \"run 'x\"}"),
+     3, 21, "cannot split the command: No closing quotation"),
 ]
 
 
