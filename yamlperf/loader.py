@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .compose import Override, apply_overrides, compose_document
 from .errors import Location, Problem, ScenarioError
@@ -71,6 +72,7 @@ def build_scenario(
     problems.extend(_template_problems(document, endpoints, environ, frozenset(supplied)))
     problems.extend(_header_problems(document))
     problems.extend(_command_problems(document))
+    problems.extend(_url_problems(document))
     thresholds = _thresholds(document, problems)
     problems.extend(_size_problems(document, endpoints))
     feed = _feed(document, base_dir, problems)
@@ -304,6 +306,26 @@ def _command_problems(document: Document) -> list[Problem]:
         return [document.problem(("target", "server", "command"), f"cannot split the command: {exc}",
                                  hint="close the quote, or give the command as a list of arguments")]
     return []
+
+
+def _url_problems(document: Document) -> list[Problem]:
+    """The schema sees the shape of ``base_url``; a port out of range or a broken IPv6 address fit
+    it and would end the run with an internal error at the first request."""
+    target = document.data.get("target")
+    url = target.get("base_url") if isinstance(target, dict) else None
+    if not isinstance(url, str) or is_template(url) or not url.startswith(("http://", "https://")):
+        return []
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        reason = str(exc)
+    else:
+        if parts.hostname and port != 0:
+            return []
+        reason = "port 0 cannot be connected to" if parts.hostname else "the URL names no host"
+    return [document.problem(("target", "base_url"), f"{url!r} is not a usable URL: {reason}",
+                             hint="write http://HOST:PORT, a port from 1 to 65535, an IPv6 host in [ ]")]
 
 
 def _strings(value: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:

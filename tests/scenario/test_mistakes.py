@@ -113,6 +113,10 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
      "dataset.sizes[0]: expected a whole number, found a list"),
     ("threshold mapping without rules", VALID + "thresholds:\n  - {endpoints: [list]}\n", 14, 5,
      "thresholds[0]: missing required key 'rules'"),
+    ("port out of range", VALID.replace("127.0.0.1:8000", "127.0.0.1:80000"), 2, 13,
+     "'http://127.0.0.1:80000' is not a usable URL: Port out of range"),
+    ("unclosed IPv6 bracket", VALID.replace("127.0.0.1:8000", "[::1:8000"), 2, 13,
+     "is not a usable URL: Invalid IPv6 URL"),
     ("server command with an unclosed quote", VALID.replace(
         "  base_url: http://127.0.0.1:8000", "  base_url: http://127.0.0.1:8000\n  server: {command: \"run 'x\"}"),
      3, 21, "cannot split the command: No closing quotation"),
