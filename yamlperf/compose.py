@@ -34,11 +34,16 @@ class Override:
         if not sep or not key.strip():
             raise ScenarioError.single(Location(f"--set {text}"), "expected KEY.PATH=VALUE",
                                        hint="e.g. --set load.iterations=20")
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
-        return cls(key.strip(), value, f"--set {text}")
+        return cls(key.strip(), read_value(raw) if raw.strip() else "", f"--set {text}")
+
+
+def read_value(text: str) -> Any:
+    """A command-line value read as YAML (``20``, ``[1, 2]``, ``null``), or the text itself when it is
+    not YAML or its tag cannot read it (``!!int x``): the schema then says what was expected."""
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError, KeyError, AttributeError, TypeError, OverflowError, RecursionError):
+        return text
 
 
 def compose_document(path: Path, display: str, chain: tuple[Path, ...] = ()) -> Document:

@@ -117,3 +117,10 @@ def test_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
     assert __version__ in result.output
+
+
+def test_init_where_a_file_stands_in_for_the_folder_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("x")
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "taken" / "plan.yaml")])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'taken'}: file exists (a file stands where a folder is needed" in result.output

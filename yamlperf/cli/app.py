@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import sys
@@ -58,6 +59,11 @@ def handle_errors(command: F) -> F:
             raise
         except (click.ClickException, click.Abort, SystemExit):
             raise
+        except OSError as exc:
+            if exc.filename is None or debug:
+                raise
+            echo_error(path_error(exc))
+            sys.exit(int(ExitCode.BAD_INPUT))
         except Exception as exc:
             if debug:
                 raise
@@ -66,6 +72,21 @@ def handle_errors(command: F) -> F:
             sys.exit(INTERNAL_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def path_error(exc: OSError) -> str:
+    """A file or folder the user named (an output folder that is a file, a path without write
+    permission) is their input to fix, not a bug: one line naming the path and what to change."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        hint = "a file stands where a folder is needed: choose another output folder or file name"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "choose a folder you can write to, e.g. with --output-dir"
+    elif exc.errno == errno.ENOSPC:
+        hint = "free some space, or choose a folder on another disk"
+    else:
+        hint = "check the path given on the command line or in output.directory"
+    return f"{exc.filename}: {reason.lower()} ({hint})"
 
 
 def _colour_error(text: str) -> str:
