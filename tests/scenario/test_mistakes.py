@@ -8,6 +8,7 @@ import pytest
 
 from yamlperf.errors import ScenarioError
 from yamlperf.loader import load_scenario
+from yamlperf.templating import TemplateError, compile_text, compile_value
 
 VALID = """\
 target:
@@ -160,3 +161,17 @@ def test_the_valid_base_loads(tmp_path: Path) -> None:
     assert [e.name for e in scenario.endpoints] == ["list"]
     assert scenario.dataset is not None
     assert scenario.dataset.sizes == (10, 50)
+
+
+@pytest.mark.parametrize("text", ["{{ 'a' * 10**10 }}", "{{ [0] * 10**9 }}", "{{ 10 ** 100000 }}", "{{ 9 ** (9 ** 9) }}"])
+def test_a_template_cannot_build_a_value_that_would_take_the_memory(text: str) -> None:
+    """Each used to allocate gigabytes per request (or fail as an internal error) rather than fail
+    as a template."""
+    for compiled in (compile_text(text), compile_value(text)):
+        with pytest.raises(TemplateError, match="not allowed in a template"):
+            compiled.render({})
+
+
+def test_templates_still_multiply_and_raise_to_powers() -> None:
+    assert compile_text("{{ 'ab' * 3 }}/{{ 2 ** 10 }}/{{ n * 2 }}").render({"n": 4}) == "ababab/1024/8"
+    assert compile_value("{{ [1] * 3 }}").render({}) == [1, 1, 1]
