@@ -79,6 +79,8 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
     ("threshold unreadable", VALID + "thresholds:\n  - 'p95 300ms'\n", 14, 5, "expected a rule such as"),
     ("growth rule with unknown class", VALID + "thresholds:\n  - 'growth <= linaer'\n", 14, 5,
      "unknown growth class 'linaer' (did you mean 'linear'?)"),
+    ("a percentile yamlperf does not keep", VALID + "thresholds:\n  - 'p99.9 < 1s'\n", 14, 5,
+     "unknown metric 'p99.9' in rule 'p99.9 < 1s' (did you mean 'p99'?; a cell keeps p50, p90, p95, p99, median"),
     ("rate without percent", VALID + "thresholds:\n  - 'success_rate >= 99'\n", 14, 5, "needs a percent sign"),
     ("endpoint size not in dataset", VALID + "    sizes: [75]\n", 13, 13, "size 75 is not one of the dataset sizes"),
     ("output format typo", VALID + "output:\n  formats: [json, pgn]\n", 14, 19, "'pgn' is not allowed here (did you mean 'png'?)"),
