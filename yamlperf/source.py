@@ -6,6 +6,7 @@ expands aliases without limit; here both are errors, and every error names line 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,11 @@ class Document:
 
 
 def read_document(path: Path, display_name: str | None = None) -> Document:
-    """Read and parse one scenario file; every failure is a located ``ScenarioError``."""
+    """Read and parse one scenario file (``-`` is standard input, as for most tools: a generated
+    plan can be piped in); every failure is a located ``ScenarioError``."""
     name = display_name or str(path)
+    if str(path) == "-":
+        return parse_document(sys.stdin.buffer.read(), "<stdin>")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

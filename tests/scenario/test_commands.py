@@ -124,3 +124,13 @@ def test_init_where_a_file_stands_in_for_the_folder_is_exit_2(tmp_path: Path) ->
     result = CliRunner().invoke(main, ["init", str(tmp_path / "taken" / "plan.yaml")])
     assert result.exit_code == 2, result.output
     assert f"{tmp_path / 'taken'}: file exists (a file stands where a folder is needed" in result.output
+
+
+def test_a_plan_piped_on_standard_input_is_read_as_dash() -> None:
+    """``-`` used to be looked up as a file named '-' ("file not found")."""
+    good = CliRunner().invoke(main, ["validate", "-"], input=SCENARIO)
+    assert good.exit_code == 0, good.output
+    assert "-: ok (2 endpoints, 12 cells)" in good.output
+    bad = CliRunner().invoke(main, ["plan", "-"], input=SCENARIO.replace("iterations: 20", "iteratons: 20"))
+    assert bad.exit_code == 2
+    assert "<stdin>:14:3: load: unknown key 'iteratons' (did you mean 'iterations'?)" in bad.output
