@@ -235,6 +235,8 @@ def check_template(text: str, known_names: frozenset[str], environ: Mapping[str,
     issues: list[TemplateIssue] = []
     try:
         env.compile(tree)
+    except TemplateSyntaxError:
+        pass  # an unknown filter or test: named with its line by the checks below
     except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as exc:
         # Jinja folds constant expressions while compiling; one it cannot write back as code
         # would otherwise fail while the run is prepared, where it can no longer be located.

@@ -52,6 +52,8 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
     ("template syntax error", VALID.replace("Item {{ n }}", "Item {{ n "), 7, 19, "template syntax error"),
     ("unset environment variable", VALID + "auth:\n  type: bearer\n  token: '{{ env.YAMLPERF_TEST_UNSET }}'\n",
      15, 10, "environment variable YAMLPERF_TEST_UNSET is not set"),
+    ("unknown filter", VALID.replace("Item {{ n }}", "Item {{ n | nosuchfilter }}"), 7, 19,
+     "dataset.create.json.title: unknown filter 'nosuchfilter'"),
     ("sandbox escape attempt", VALID.replace("Item {{ n }}", "{{ cycler.__init__.__globals__ }}"),
      7, 19, "private attribute '__init__' is not allowed in a template"),
     ("alias bomb", "a: &a [1,2]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
