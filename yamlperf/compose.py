@@ -34,11 +34,16 @@ class Override:
         if not sep or not key.strip():
             raise ScenarioError.single(Location(f"--set {text}"), "expected KEY.PATH=VALUE",
                                        hint="e.g. --set load.iterations=20")
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
-        return cls(key.strip(), value, f"--set {text}")
+        return cls(key.strip(), read_value(raw) if raw.strip() else "", f"--set {text}")
+
+
+def read_value(text: str) -> Any:
+    """A command-line value read as YAML (``20``, ``[1, 2]``, ``null``), or the text itself when it is
+    not YAML or its tag cannot read it (``!!int x``): the schema then says what was expected."""
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError, KeyError, AttributeError, TypeError, OverflowError, RecursionError):
+        return text
 
 
 def compose_document(path: Path, display: str, chain: tuple[Path, ...] = ()) -> Document:
@@ -47,16 +52,24 @@ def compose_document(path: Path, display: str, chain: tuple[Path, ...] = ()) -> 
     base_name = document.data.get("extends")
     if not isinstance(base_name, str):
         return document
-    base_path = (path.parent / base_name).resolve()
+    try:
+        base_path = (path.parent / base_name).resolve()
+        usable = base_path.is_file()
+    except (OSError, ValueError, RuntimeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScenarioError([document.problem(
+            ("extends",), f"cannot use {base_name[:80]!r} as a path: {reason}",
+            hint="name a .yaml file, relative to this file")]) from None
     if base_path in chain or base_path == path.resolve():
         raise ScenarioError([document.problem(("extends",), "`extends` forms a cycle",
                                               hint="a file may not extend itself, directly or indirectly")])
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError([document.problem(("extends",), "too many levels of `extends`")])
-    if not base_path.is_file():
+    if not usable:
+        found = "is a directory, not a file" if base_path.is_dir() else "not found"
         raise ScenarioError([document.problem(
-            ("extends",), f"base scenario {base_name!r} not found (looked at {base_path})",
-            hint="the path is relative to this file")])
+            ("extends",), f"base scenario {base_name!r} {found} (looked at {base_path})",
+            hint="name a .yaml file; the path is relative to this file")])
     base_display = os.path.relpath(base_path) if not Path(display).is_absolute() else str(base_path)
     base = compose_document(base_path, base_display, (*chain, path.resolve()))
     return merge_documents(base, document)

@@ -7,6 +7,7 @@ The core raises; only ``cli.py`` prints and exits. Every error a user can cause 
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -119,7 +120,10 @@ def suggest(word: str, choices: list[str]) -> str:
 def path_problem(exc: OSError, path: str | os.PathLike[str]) -> str:
     """Why ``path`` could not be written, in words: a file where a folder is needed makes ``mkdir``
     say "File exists" or "Not a directory", which names neither the file nor the fix."""
-    for ancestor in Path(path).parents:
+    places = Path(path).parents
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        places = (Path(path), *places)
+    for ancestor in places:
         if ancestor.exists() and not ancestor.is_dir() and str(ancestor) not in ("", "."):
             return f"{ancestor} is a file, not a folder"
     return exc.strerror or str(exc)

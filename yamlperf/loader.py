@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .compose import Override, apply_overrides, compose_document
 from .errors import Location, Problem, ScenarioError
@@ -70,6 +71,8 @@ def build_scenario(
     problems.extend(problems_in_names(endpoints, document.problem))
     problems.extend(_template_problems(document, endpoints, environ, frozenset(supplied)))
     problems.extend(_header_problems(document))
+    problems.extend(_command_problems(document))
+    problems.extend(_url_problems(document))
     thresholds = _thresholds(document, problems)
     problems.extend(_size_problems(document, endpoints))
     feed = _feed(document, base_dir, problems)
@@ -209,12 +212,12 @@ def _thresholds(document: Document, problems: list[Problem]) -> tuple[Threshold,
         spec = {"rules": item} if isinstance(item, str) else item
         if not isinstance(spec, dict):
             continue
-        texts = spec.get("rules") if isinstance(spec.get("rules"), list) else [spec.get("rules")]
+        listed = isinstance(spec.get("rules"), list)
+        texts = spec["rules"] if listed else [spec.get("rules")]
         rules = []
         for rule_index, text in enumerate(texts):
             where: KeyPath = ("thresholds", index) if isinstance(item, str) else (
-                ("thresholds", index, "rules", rule_index) if isinstance(spec["rules"], list)
-                else ("thresholds", index, "rules"))
+                ("thresholds", index, "rules", rule_index) if listed else ("thresholds", index, "rules"))
             if not isinstance(text, str) or not RULE_SHAPE.match(text):
                 continue
             try:
@@ -239,11 +242,12 @@ def _as_list(value: Any) -> list[Any]:
 
 def _size_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[Problem]:
     dataset = document.data.get("dataset")
-    sizes = set(_list(dataset.get("sizes", list(DEFAULT_SIZES)))) if isinstance(dataset, dict) else set()
+    listed = _list(dataset.get("sizes", list(DEFAULT_SIZES))) if isinstance(dataset, dict) else []
+    sizes = {size for size in listed if isinstance(size, int)}
     problems = []
     for index, endpoint in enumerate(endpoints):
         for size_index, size in enumerate(_list(endpoint.get("sizes"))):
-            if size not in sizes:
+            if isinstance(size, int) and size not in sizes:
                 problems.append(document.problem(
                     ("endpoints", index, "sizes", size_index), f"size {size} is not one of the dataset sizes",
                     hint=f"dataset.sizes are {sorted(sizes)}" if sizes else "add a `dataset:` with `sizes:`"))
@@ -317,6 +321,41 @@ def _header_problems(document: Document) -> list[Problem]:
                 path, f"header value {text!r} has characters HTTP headers cannot carry",
                 hint="percent-encode it, e.g. Jos%C3%A9, or send it in the query or the body"))
     return problems
+
+
+def _command_problems(document: Document) -> list[Problem]:
+    """A command string is split like a shell would; an unclosed quote would stop the run at start."""
+    target = document.data.get("target")
+    server = target.get("server") if isinstance(target, dict) else None
+    command = server.get("command") if isinstance(server, dict) else None
+    if not isinstance(command, str):
+        return []
+    try:
+        shlex.split(command)
+    except ValueError as exc:
+        return [document.problem(("target", "server", "command"), f"cannot split the command: {exc}",
+                                 hint="close the quote, or give the command as a list of arguments")]
+    return []
+
+
+def _url_problems(document: Document) -> list[Problem]:
+    """The schema sees the shape of ``base_url``; a port out of range or a broken IPv6 address fit
+    it and would end the run with an internal error at the first request."""
+    target = document.data.get("target")
+    url = target.get("base_url") if isinstance(target, dict) else None
+    if not isinstance(url, str) or is_template(url) or not url.startswith(("http://", "https://")):
+        return []
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        reason = str(exc)
+    else:
+        if parts.hostname and port != 0:
+            return []
+        reason = "port 0 cannot be connected to" if parts.hostname else "the URL names no host"
+    return [document.problem(("target", "base_url"), f"{url!r} is not a usable URL: {reason}",
+                             hint="write http://HOST:PORT, a port from 1 to 65535, an IPv6 host in [ ]")]
 
 
 def _strings(value: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:

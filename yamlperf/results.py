@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .results_types import ResultsTypeError, check_model
 
 FORMAT_VERSION = 1
 LATENCY_FIELDS = ("min", "mean", "median", "p90", "p95", "p99", "max", "stdev")
@@ -247,7 +248,7 @@ def from_json(data: Mapping[str, Any]) -> RunResult:
     version = data.get("format_version")
     if version != FORMAT_VERSION:
         raise ValueError(f"results format version {version!r} is not supported (expected {FORMAT_VERSION})")
-    return RunResult(
+    result = RunResult(
         name=data["name"],
         description=data.get("description", ""),
         target=data.get("target", ""),
@@ -263,6 +264,8 @@ def from_json(data: Mapping[str, Any]) -> RunResult:
         cells=tuple(cell_from_json(c) for c in data["cells"]),
         thresholds=tuple(ThresholdOutcome(**t) for t in data.get("thresholds", ())),
     )
+    check_model(result, "")
+    return result
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
@@ -312,8 +315,18 @@ def load_results(path: Path) -> RunResult:
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}; "
                          "is this a results.json written by `yamlperf run`?") from None
+    except (ValueError, RecursionError) as exc:
+        raise UsageError(f"{path}: not a results file yamlperf can read: {exc}; "
+                         "give a results.json or a run folder written by `yamlperf run`") from None
+    version = data.get("format_version") if isinstance(data, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise UsageError(f"{path}: written by a newer yamlperf (results format {version}; this one reads "
+                         f"format {FORMAT_VERSION}): upgrade yamlperf to read it")
     try:
         return from_json(data)
+    except ResultsTypeError as exc:
+        raise UsageError(f"{path}: {exc}; the file was changed after `yamlperf run` wrote it: "
+                         "restore it, or run the scenario again") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UsageError(f"{path}: not a yamlperf results file ({exc}); "
                          "give a results.json or a run folder written by `yamlperf run`") from None

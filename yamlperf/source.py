@@ -6,12 +6,14 @@ expands aliases without limit; here both are errors, and every error names line 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from .errors import Location, Problem, ScenarioError
 
@@ -77,8 +79,11 @@ class Document:
 
 
 def read_document(path: Path, display_name: str | None = None) -> Document:
-    """Read and parse one scenario file; every failure is a located ``ScenarioError``."""
+    """Read and parse one scenario file (``-`` is standard input, as for most tools: a generated
+    plan can be piped in); every failure is a located ``ScenarioError``."""
     name = display_name or str(path)
+    if str(path) == "-":
+        return parse_document(sys.stdin.buffer.read(), "<stdin>")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -155,6 +160,8 @@ def _compose(text: str, name: str, lines: tuple[str, ...]) -> Node:
             hint="a scenario is a few levels deep; check for runaway indentation or brackets") from None
     except yaml.MarkedYAMLError as exc:
         raise ScenarioError([_yaml_problem(exc, name, lines)]) from None
+    except ReaderError as exc:
+        raise ScenarioError([_reader_problem(exc, text, name, lines)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError.single(Location(name), f"not valid YAML: {exc}") from None
     nodes = [n for n in nodes if n is not None]
@@ -170,6 +177,18 @@ def _compose(text: str, name: str, lines: tuple[str, ...]) -> Node:
             source_line=lines[mark.line] if mark.line < len(lines) else "",
         )])
     return nodes[0]
+
+
+def _reader_problem(exc: ReaderError, text: str, name: str, lines: tuple[str, ...]) -> Problem:
+    """PyYAML names a forbidden character by its offset in the text only; editors need line and column."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return Problem(Location(name, line, column),
+                   f"the control character U+{ord(char):04X} is not allowed in YAML text",
+                   hint="delete it, or write it as an escape such as \"\\x07\" inside double quotes",
+                   source_line=lines[line - 1] if 0 < line <= len(lines) else "")
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, name: str, lines: tuple[str, ...]) -> Problem:
@@ -204,6 +223,10 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, name: str, lines: tuple[str, ...]) 
 def _tab_column(text: str) -> int:
     indent = text[: len(text) - len(text.lstrip(" \t"))]
     return indent.index("\t") + 1 if "\t" in indent else 0
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 class _Builder:
@@ -266,7 +289,12 @@ class _Builder:
             return self._constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             self._problem(node, f"cannot read this value: {getattr(exc, 'problem', exc)}", path)
-            return None
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+            # PyYAML's own constructors fail with plain Python errors on a value that does not
+            # fit an explicit tag (`!!int x`, `!!bool maybe`, `!!timestamp soon`).
+            self._problem(node, f"cannot read {node.value!r} as {_tag_name(node.tag)}", path,
+                          hint="remove the `!!` tag, or write a value of that type")
+        return None
 
     def _mapping(self, node: MappingNode, path: KeyPath) -> dict[Any, Any]:
         seen: dict[Any, Node] = {}

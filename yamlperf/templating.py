@@ -96,9 +96,37 @@ class Environ(Mapping[str, str]):
         return len(self._source)
 
 
+MAX_REPEAT = 1_000_000
+"""Longest string or list ``*`` may build; a request body far larger is a typo, not a test."""
+MAX_POWER_BITS = 64_000
+"""Largest integer ``**`` may build (about 19,000 digits)."""
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, plus a size limit on ``*`` and ``**``: ``{{ 'a' * 10**10 }}`` would otherwise
+    take the whole memory of the machine on every request instead of failing as a template."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if _int(left) and _int(right) and right > 0 and abs(left).bit_length() * right > MAX_POWER_BITS:
+                raise SecurityError(f"{left} ** {right} is too large a number for a template")
+            return left**right
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, str | list | tuple) and _int(times) and len(seq) * times > MAX_REPEAT:
+                raise SecurityError(f"repeating {len(seq)} items {times} times is more than "
+                                    f"{MAX_REPEAT:,}; a template builds values up to that size")
+        return left * right
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @cache
 def environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _BoundedSandbox(
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
     )
     env.globals.update(fake=FakeData())
@@ -173,7 +201,7 @@ def _guard(render: Callable[[], Any]) -> Any:
         raise TemplateError(_undefined_message(str(exc))) from None
     except SecurityError as exc:
         raise TemplateError(f"not allowed in a template: {exc}") from None
-    except (TypeError, ValueError, IndexError, KeyError, ZeroDivisionError) as exc:
+    except (TypeError, ValueError, IndexError, KeyError, ArithmeticError, MemoryError, RecursionError) as exc:
         raise TemplateError(f"template failed: {exc}") from None
     if isinstance(value, StrictUndefined):
         raise TemplateError("template produced an undefined value")
@@ -205,6 +233,15 @@ def check_template(text: str, known_names: frozenset[str], environ: Mapping[str,
         return [TemplateIssue(f"template syntax error: {exc.message}", "check the {{ }} and {% %} pairs",
                               max(0, (exc.lineno or 1) - 1))]
     issues: list[TemplateIssue] = []
+    try:
+        env.compile(tree)
+    except TemplateSyntaxError:
+        pass  # an unknown filter or test: named with its line by the checks below
+    except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as exc:
+        # Jinja folds constant expressions while compiling; one it cannot write back as code
+        # would otherwise fail while the run is prepared, where it can no longer be located.
+        return [TemplateIssue(f"template cannot be compiled: {exc}",
+                              "write the value out, or compute it from a smaller expression")]
     declared = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     for node in tree.find_all(nodes.Name):
         if node.ctx == "load" and node.name not in known_names and node.name not in declared \

@@ -34,7 +34,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
     "!=": operator.ne,
 }
-RULE_SHAPE = re.compile(r"^\s*([A-Za-z_0-9]+)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$")
+RULE_SHAPE = re.compile(r"^\s*([A-Za-z_0-9.]+)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +84,11 @@ def parse_rule(text: str) -> Rule:
     if name == "growth":
         return Rule(text, "growth", MetricKind.GROWTH, op, _growth_limit(raw, op))
     known = sorted({*TIME_METRICS, *RATE_METRICS, *THROUGHPUT_METRICS, "growth"})
-    raise RuleError(f"unknown metric {name!r} in rule {text!r}",
-                    suggest(name, known) or f"use one of: {', '.join(known)}")
+    hint = suggest(name, known) or f"use one of: {', '.join(known)}"
+    if re.fullmatch(r"p[0-9.]+", name):
+        kept = ", ".join(k for k in known if re.fullmatch(r"p[0-9]+", k))
+        hint = "; ".join(filter(None, [suggest(name, known), f"a cell keeps {kept}, median, min and max"]))
+    raise RuleError(f"unknown metric {name!r} in rule {text!r}", hint)
 
 
 def _time_limit(raw: str) -> float:

@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "yamlperf"
 
 LAYER0 = {"errors", "redact", "units", "textable"}
 LAYER1 = {"source", "validation", "templating", "thresholds", "compose", "scenario", "loader"}
-LAYER2 = {"results", "scaling", "verdicts", "compare", "plandiff"}
+LAYER2 = {"results", "results_types", "scaling", "verdicts", "compare", "plandiff"}
 
 
 def _module_name(path: Path) -> str:

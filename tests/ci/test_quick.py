@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from yamlperf.cli import main
@@ -74,6 +75,26 @@ def test_emit_yaml_is_a_valid_plan_without_secrets(tmp_path: Path) -> None:
     shown = CliRunner().invoke(main, ["plan", str(plan)])
     assert "POST    /api/items" in shown.output
     assert "load: 100 iterations per cell, concurrency 10" in shown.output
+
+
+def test_emit_yaml_leaves_out_tokens_given_as_headers_or_in_the_body(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A --header 'Authorization: Bearer ...' used to be written into the plan meant for git."""
+    out = CliRunner().invoke(main, ["quick", "http://127.0.0.1:8000", "--header", "Authorization: Bearer tok-8d2e",
+                                    "--header", "Accept: text/plain", "--data", '{"user": "a", "password": "pw-31c7"}',
+                                    "--emit-yaml"])
+    assert out.exit_code == 0, out.output
+    assert "tok-8d2e" not in out.stdout
+    assert "pw-31c7" not in out.stdout
+    assert "Authorization: '{{ env.AUTHORIZATION }}'" in out.stdout
+    assert "Accept: text/plain" in out.stdout
+    assert "export PASSWORD=... before `yamlperf run`" in out.stderr
+    plan = tmp_path / "quick.yaml"
+    plan.write_text(out.stdout, encoding="utf-8")
+    monkeypatch.setenv("AUTHORIZATION", "Bearer tok-8d2e")
+    monkeypatch.setenv("PASSWORD", "pw-31c7")
+    checked = CliRunner().invoke(main, ["validate", str(plan)])
+    assert checked.exit_code == 0, checked.output
 
 
 def test_a_body_needs_a_method_that_sends_one() -> None:

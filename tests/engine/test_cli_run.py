@@ -65,6 +65,39 @@ def test_bad_flag_values_are_located_at_the_flag(records_server: RecordsServer,
     assert records_server.load_hits() == 0
 
 
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--iterations", "!!int five"], "--iterations !!int five: load.iterations: expected a whole number"),
+    (["--set", "load.warmup=!!bool maybe"], "load.warmup: expected a whole number, found '!!bool maybe'"),
+    (["--concurrency", ""], "--concurrency needs a number of workers"),
+    (["--host", "http://127.0.0.1:99999"], "--host http://127.0.0.1:99999: target.base_url: "
+                                           "'http://127.0.0.1:99999' is not a usable URL: Port out of range"),
+    (["--host", "http://[::1"], "'http://[::1' is not a usable URL: Invalid IPv6 URL"),
+])
+def test_flag_values_that_used_to_be_internal_errors_are_exit_2(
+        records_server: RecordsServer, write_scenario: ScenarioFactory, flags: list[str], message: str) -> None:
+    path = write_scenario(records_scenario(records_server.url))
+    result = invoke(str(path), *flags)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "internal error" not in result.output
+    assert records_server.load_hits() == 0
+
+
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_an_output_dir_that_is_a_file_is_exit_2_naming_it(
+        records_server: RecordsServer, write_scenario: ScenarioFactory, tmp_path: Path, below: str) -> None:
+    in_the_way = tmp_path / "taken"
+    in_the_way.write_text("not a folder")
+    folder = in_the_way / below if below else in_the_way
+    path = write_scenario(records_scenario(records_server.url))
+    result = invoke(str(path), "--output-dir", str(folder))
+    assert result.exit_code == 2, result.output
+    assert f"output directory {folder}: cannot create a run folder there " \
+           f"({in_the_way} is a file, not a folder); nothing was sent to the target" in result.output
+    assert "internal error" not in result.output
+    assert sum(records_server.hits.values()) == 0
+
+
 def test_a_wrong_password_exits_3_before_any_load(write_scenario: ScenarioFactory) -> None:
     with RecordsServer(auth=True) as server:
         data = records_scenario(server.url, auth=True)
@@ -187,17 +220,3 @@ def test_run_folder_names_keep_letters_of_any_script(tmp_path: Path) -> None:
     moment = datetime(2026, 1, 2, 3, 4, 5)
     assert make_run_dir(tmp_path, "ünïcode 测试", moment).name == "20260102-030405-ünïcode-测试"
     assert make_run_dir(tmp_path, "!!! ???", moment).name == "20260102-030405-run"
-
-
-def test_an_output_dir_that_cannot_be_created_is_bad_input_before_any_request(
-        records_server: RecordsServer, write_scenario: ScenarioFactory, tmp_path: Path) -> None:
-    """The seed's --output-dir pointed under a file (or anywhere unwritable) once ended in
-    'internal error ... this is a bug' and exit 4."""
-    (tmp_path / "taken").write_text("a file, not a folder")
-    path = write_scenario(records_scenario(records_server.url))
-    result = invoke(str(path), "--output-dir", str(tmp_path / "taken" / "runs"))
-    assert result.exit_code == 2, result.output
-    assert f"output directory {tmp_path / 'taken' / 'runs'}: cannot create a run folder there " \
-           f"({tmp_path / 'taken'} is a file, not a folder); nothing was sent to the target" in result.output
-    assert "internal error" not in result.output
-    assert sum(records_server.hits.values()) == 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from yamlperf.cli import main
@@ -83,3 +85,57 @@ def test_an_output_dir_under_a_file_is_bad_input_not_a_bug(runs: dict[str, RunRe
     assert result.exit_code == 2, result.output
     assert f"{tmp_path / 'taken'} is a file, not a folder" in result.output
     assert "internal error" not in result.output
+
+
+def _damaged(data: dict, change: str) -> dict:
+    cell = data["cells"][0]
+    if change == "size":
+        cell["size"] = "big"
+    elif change == "concurrency":
+        cell["concurrency"] = None
+    elif change == "server_timing":
+        cell["server_timing_ms"] = {"db": "slow"}
+    elif change == "scenario":
+        data["scenario"] = 5
+    elif change == "duration":
+        data["meta"]["duration_s"] = "10s"
+    elif change == "seeding":
+        data["seeding"] = [{"size": 1, "existing": 0, "created": 1, "failed": 0, "wall_time_s": "x"}]
+    return data
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ("size", "cells[0].size: expected a whole number or null, found 'big'"),
+    ("concurrency", "cells[0].concurrency: expected a whole number, found null"),
+    ("server_timing", "cells[0].server_timing_ms.db: expected a number, found 'slow'"),
+    ("scenario", "scenario: expected an object, found 5"),
+    ("duration", "meta.duration_s: expected a number, found '10s'"),
+    ("seeding", "seeding[0].wall_time_s: expected a number, found 'x'"),
+])
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_a_value_of_the_wrong_type_is_exit_2_naming_it(
+    runs: dict[str, RunResult], tmp_path: Path, change: str, named: str, command: str,
+) -> None:
+    """Edited results used to load and then fail deep inside a chart as an internal error (exit 4)."""
+    good = saved(runs["scale"], tmp_path / "good")
+    bad = tmp_path / "bad" / "results.json"
+    bad.parent.mkdir()
+    bad.write_text(json.dumps(_damaged(json.loads(good.read_text("utf-8")), change)), encoding="utf-8")
+    args = ["report", str(bad), "--format", "html"] if command == "report" else ["compare", str(good), str(bad)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert f"{bad}: {named}" in result.output
+    assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[" * 100_000 + "]" * 100_000, "not a results file yamlperf can read"),
+    ('{"format_version": 1' + "0" * 5000 + "}", "not a results file yamlperf can read"),
+    ('{"format_version": 2, "cells": []}', "written by a newer yamlperf (results format 2; this one reads format 1)"),
+])
+def test_json_python_cannot_hold_is_exit_2(tmp_path: Path, text: str, expected: str) -> None:
+    bad = tmp_path / "results.json"
+    bad.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert expected in result.output

@@ -159,3 +159,20 @@ def test_plan_flag_mistakes_point_at_the_flag(tmp_path: Path) -> None:
     both = CliRunner().invoke(main, ["plan", "--diff", str(path), str(path), "--concurrent"])
     assert both.exit_code == 2
     assert "--concurrent previews one plan" in both.output
+
+
+def test_init_where_a_file_stands_in_for_the_folder_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("x")
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "taken" / "plan.yaml")])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'taken'} is a file, not a folder (choose another output folder or file name)" in result.output
+
+
+def test_a_plan_piped_on_standard_input_is_read_as_dash() -> None:
+    """``-`` used to be looked up as a file named '-' ("file not found")."""
+    good = CliRunner().invoke(main, ["validate", "-"], input=SCENARIO)
+    assert good.exit_code == 0, good.output
+    assert "-: ok (2 endpoints, 12 cells)" in good.output
+    bad = CliRunner().invoke(main, ["plan", "-"], input=SCENARIO.replace("iterations: 20", "iteratons: 20"))
+    assert bad.exit_code == 2
+    assert "<stdin>:14:3: load: unknown key 'iteratons' (did you mean 'iterations'?)" in bad.output

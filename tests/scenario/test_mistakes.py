@@ -8,6 +8,7 @@ import pytest
 
 from yamlperf.errors import ScenarioError
 from yamlperf.loader import load_scenario
+from yamlperf.templating import TemplateError, compile_text, compile_value
 
 VALID = """\
 target:
@@ -51,6 +52,8 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
     ("template syntax error", VALID.replace("Item {{ n }}", "Item {{ n "), 7, 19, "template syntax error"),
     ("unset environment variable", VALID + "auth:\n  type: bearer\n  token: '{{ env.YAMLPERF_TEST_UNSET }}'\n",
      15, 10, "environment variable YAMLPERF_TEST_UNSET is not set"),
+    ("unknown filter", VALID.replace("Item {{ n }}", "Item {{ n | nosuchfilter }}"), 7, 19,
+     "dataset.create.json.title: unknown filter 'nosuchfilter'"),
     ("sandbox escape attempt", VALID.replace("Item {{ n }}", "{{ cycler.__init__.__globals__ }}"),
      7, 19, "private attribute '__init__' is not allowed in a template"),
     ("alias bomb", "a: &a [1,2]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
@@ -78,6 +81,8 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
     ("threshold unreadable", VALID + "thresholds:\n  - 'p95 300ms'\n", 14, 5, "expected a rule such as"),
     ("growth rule with unknown class", VALID + "thresholds:\n  - 'growth <= linaer'\n", 14, 5,
      "unknown growth class 'linaer' (did you mean 'linear'?)"),
+    ("a percentile yamlperf does not keep", VALID + "thresholds:\n  - 'p99.9 < 1s'\n", 14, 5,
+     "unknown metric 'p99.9' in rule 'p99.9 < 1s' (did you mean 'p99'?; a cell keeps p50, p90, p95, p99, median"),
     ("rate without percent", VALID + "thresholds:\n  - 'success_rate >= 99'\n", 14, 5, "needs a percent sign"),
     ("endpoint size not in dataset", VALID + "    sizes: [75]\n", 13, 13, "size 75 is not one of the dataset sizes"),
     ("output format typo", VALID + "output:\n  formats: [json, pgn]\n", 14, 19, "'pgn' is not allowed here (did you mean 'png'?)"),
@@ -101,6 +106,25 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
     ("runaway nesting", VALID + "x:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 80)), 78, 131,
      "nested more than 64 levels deep"),
     ("extends a missing file", "extends: nowhere.yaml\n" + VALID, 1, 10, "base scenario 'nowhere.yaml' not found"),
+    ("extends a directory", "extends: .\n" + VALID, 1, 10, "base scenario '.' is a directory, not a file"),
+    ("extends a path no file can have", 'extends: "a\\0b"\n' + VALID, 1, 10, "as a path: embedded null byte"),
+    ("explicit tag the value does not fit", VALID.replace("iterations: 5", "iterations: !!int five"), 9, 15,
+     "load.iterations: cannot read 'five' as !!int"),
+    ("timestamp tag on a word", VALID.replace("iterations: 5", "iterations: !!timestamp soon"), 9, 15,
+     "cannot read 'soon' as !!timestamp"),
+    ("control character in the text", VALID.replace("- name: list", "- name: li\x07st"), 11, 13,
+     "the control character U+0007 is not allowed"),
+    ("a list inside dataset sizes", VALID.replace("sizes: [10, 50]", "sizes: [[10], 50]"), 4, 11,
+     "dataset.sizes[0]: expected a whole number, found a list"),
+    ("threshold mapping without rules", VALID + "thresholds:\n  - {endpoints: [list]}\n", 14, 5,
+     "thresholds[0]: missing required key 'rules'"),
+    ("port out of range", VALID.replace("127.0.0.1:8000", "127.0.0.1:80000"), 2, 13,
+     "'http://127.0.0.1:80000' is not a usable URL: Port out of range"),
+    ("unclosed IPv6 bracket", VALID.replace("127.0.0.1:8000", "[::1:8000"), 2, 13,
+     "is not a usable URL: Invalid IPv6 URL"),
+    ("server command with an unclosed quote", VALID.replace(
+        "  base_url: http://127.0.0.1:8000", "  base_url: http://127.0.0.1:8000\n  server: {command: \"run 'x\"}"),
+     3, 21, "cannot split the command: No closing quotation"),
 ]
 
 
@@ -141,3 +165,17 @@ def test_the_valid_base_loads(tmp_path: Path) -> None:
     assert [e.name for e in scenario.endpoints] == ["list"]
     assert scenario.dataset is not None
     assert scenario.dataset.sizes == (10, 50)
+
+
+@pytest.mark.parametrize("text", ["{{ 'a' * 10**10 }}", "{{ [0] * 10**9 }}", "{{ 10 ** 100000 }}", "{{ 9 ** (9 ** 9) }}"])
+def test_a_template_cannot_build_a_value_that_would_take_the_memory(text: str) -> None:
+    """Each used to allocate gigabytes per request (or fail as an internal error) rather than fail
+    as a template."""
+    for compiled in (compile_text(text), compile_value(text)):
+        with pytest.raises(TemplateError, match="not allowed in a template"):
+            compiled.render({})
+
+
+def test_templates_still_multiply_and_raise_to_powers() -> None:
+    assert compile_text("{{ 'ab' * 3 }}/{{ 2 ** 10 }}/{{ n * 2 }}").render({"n": 4}) == "ababab/1024/8"
+    assert compile_value("{{ [1] * 3 }}").render({}) == [1, 1, 1]

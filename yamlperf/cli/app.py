@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import sys
@@ -58,12 +59,14 @@ def handle_errors(command: F) -> F:
             raise
         except (click.ClickException, click.Abort, SystemExit):
             raise
+        except OSError as exc:
+            if exc.filename is None or debug:
+                raise
+            echo_error(path_error(exc))
+            sys.exit(int(ExitCode.BAD_INPUT))
         except Exception as exc:
             if debug:
                 raise
-            if isinstance(exc, OSError) and exc.filename is not None:
-                echo_error(_file_error(exc))
-                sys.exit(int(ExitCode.BAD_INPUT))
             echo_error(f"internal error: {type(exc).__name__}: {exc}\n"
                        "  this is a bug in yamlperf; run again with --debug for the traceback and report it")
             sys.exit(INTERNAL_ERROR)
@@ -71,11 +74,20 @@ def handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _file_error(exc: OSError) -> str:
-    """A file the user pointed at (``--save``, ``--output-image``, ``--output-dir``) that cannot be
-    written is their path, not a bug in yamlperf: say which path and why."""
-    return (f"cannot write {exc.filename}: {path_problem(exc, exc.filename)}; check that the path given "
-            "(--output-dir, output.directory, --save, --output-image) is in a folder you may write to")
+def path_error(exc: OSError) -> str:
+    """A file or folder the user named (an output folder that is a file, a path without write
+    permission) is their input to fix, not a bug: one line naming the path and what to change."""
+    reason = path_problem(exc, exc.filename)
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        hint = "choose another output folder or file name"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "choose a folder you can write to, e.g. with --output-dir"
+    elif exc.errno == errno.ENOSPC:
+        hint = "free some space, or choose a folder on another disk"
+    else:
+        hint = "check the path given on the command line or in output.directory"
+    named = str(exc.filename)
+    return f"{reason} ({hint})" if reason.startswith(named) else f"{named}: {reason} ({hint})"
 
 
 def _colour_error(text: str) -> str:

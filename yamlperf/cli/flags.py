@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import yaml
 
-from ..compose import Override, compose_document
+from ..compose import Override, compose_document, read_value
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -57,7 +56,7 @@ class NumbersOption(click.Option):
 
 def parse_numbers(text: str) -> list[Any]:
     """``"25 75,150"`` -> ``[25, 75, 150]``; a word that is not a number stays text for the schema."""
-    return [yaml.safe_load(token) for token in re.split(r"[\s,]+", text.strip()) if token]
+    return [read_value(token) for token in re.split(r"[\s,]+", text.strip()) if token]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +85,15 @@ def flag_overrides(flags: RunFlags) -> list[Override]:
     if flags.sizes is not None:
         add("dataset.sizes", parse_numbers(flags.sizes), f"--sizes {flags.sizes}")
     if flags.iterations is not None:
-        add("load.iterations", yaml.safe_load(flags.iterations), f"--iterations {flags.iterations}")
+        add("load.iterations", read_value(flags.iterations), f"--iterations {flags.iterations}")
     if flags.max_workers is not None:
-        add("load.max_workers", yaml.safe_load(flags.max_workers), f"--max-workers {flags.max_workers}")
+        add("load.max_workers", read_value(flags.max_workers), f"--max-workers {flags.max_workers}")
     if flags.sequential:
         add("load.concurrency", 1, "--sequential")
     if flags.concurrency:
         values = [v for text in flags.concurrency for v in parse_numbers(text)]
+        if not values:
+            raise UsageError("--concurrency needs a number of workers, e.g. --concurrency 4 or 1,4,16")
         add("load.concurrency", values if len(values) > 1 else values[0],
             " ".join(f"--concurrency {c}" for c in flags.concurrency))
     if flags.output_dir is not None:

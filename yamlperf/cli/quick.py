@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,12 @@ import yaml
 
 from ..errors import UsageError, path_problem
 from ..loader import build_scenario
+from ..redact import is_secret_key
 from ..results import save_results, write_atomic
 from ..scenario import Scenario
 from ..source import parse_document
-from .app import handle_errors, main
+from ..templating import is_template
+from .app import echo_error, handle_errors, main
 
 QUICK_OUTPUT_DIR = "performance_results/quick"
 DEFAULT_URL = "http://localhost:5000"
@@ -77,6 +80,31 @@ def scenario_data(options: QuickOptions) -> dict[str, Any]:
     data["endpoints"] = [endpoint]
     data["output"] = {"directory": options.output_dir, "formats": list(options.formats)}
     return data
+
+
+def without_secret_values(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The plan with each secret-named header or JSON body value (``Authorization``, ``password``)
+    replaced by an ``{{ env.NAME }}`` reference: an emitted plan is meant to be committed, and a
+    token typed with ``--header`` must not go with it. Returns the plan and the (where, NAME) pairs."""
+    moved: list[tuple[str, str]] = []
+
+    def scrub(value: Any, where: str) -> Any:
+        if not isinstance(value, dict):
+            return value
+        cleaned = {}
+        for key, item in value.items():
+            literal = isinstance(item, str | int | float) and not isinstance(item, bool)
+            if literal and is_secret_key(str(key)) and not is_template(str(item)):
+                env = re.sub(r"[^A-Za-z0-9]+", "_", str(key)).strip("_").upper() or "SECRET"
+                moved.append((f"{where} {key}", env))
+                cleaned[key] = f"{{{{ env.{env} }}}}"
+            else:
+                cleaned[key] = scrub(item, where)
+        return cleaned
+
+    endpoints = [{**e, **{k: scrub(e[k], k.rstrip("s")) for k in ("headers", "json") if k in e}}
+                 for e in data["endpoints"]]
+    return {**data, "endpoints": endpoints}, moved
 
 
 def _header(text: str) -> tuple[str, str]:
@@ -188,7 +216,11 @@ def quick(*, url: str | None, url_option: str | None, endpoint: str, requests_: 
     text = scenario_yaml(scenario_data(options))
     scenario = load_quick(text)
     if emit_yaml:
-        click.echo(text, nl=False)
+        plan, moved = without_secret_values(scenario_data(options))
+        click.echo(scenario_yaml(plan), nl=False)
+        for name, env in moved:
+            echo_error(f"the value of {name} is not written into the plan: it reads {{{{ env.{env} }}}}; "
+                       f"export {env}=... before `yamlperf run`")
         return
     _run(scenario, username=username if auth else None, password=password if auth else None, debug=debug,
          save=save, output_image=output_image)

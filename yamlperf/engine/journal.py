@@ -50,7 +50,7 @@ class Journal:
             name=scenario.name, meta=meta, scenario=redact(dict(scenario.raw), self._secrets),
             cells=cells, seeding=tuple(self.seeding), complete=complete,
             stop_reason=self._secrets.scrub(stop_reason) if stop_reason else None,
-            description=scenario.description, target=scenario.target.base_url,
+            description=scenario.description, target=self._secrets.scrub(scenario.target.base_url),
         )
         save_results(result, self.path)
         return result

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..errors import TargetError
+from ..errors import TargetError, UsageError
 from ..redact import SecretRegistry
 from ..results import SeedStep, write_atomic
 from ..scenario import Dataset, Target
+from ..templating import TemplateError
 from .auth import Authenticator
 from .checks import dig, parse_json
 from .client import SessionClient
@@ -90,6 +91,8 @@ class Seeder:
         self.created = 0
         self.first_failure = ""
         """How the first failed create of the last ``grow`` failed (status or fault, the answer)."""
+        self.delete_error = ""
+        """Why the delete request could not be built for some id (its template failed), if it could not."""
 
     def grow(self, size: int, record: Callable[[SeedStep], None] | None = None) -> SeedStep:
         """Create the records missing to reach ``size``; one ``SeedStep`` with the creates' latency.
@@ -193,6 +196,8 @@ class Seeder:
             self._run_all((partial(self._delete_one, rid) for rid in list(remaining)), take, stoppable=False)
         finally:
             self.ids = list(remaining)
+            if self.delete_error:
+                self._observer.note(self.delete_error)
             self._list_leftovers(leftovers)
         if self.ids:
             logger.warning("cleanup: %d records could not be deleted: %s", len(self.ids), self.ids[:10])
@@ -209,7 +214,10 @@ class Seeder:
         if self._count is None or self._dataset.count is None:
             return self.created
         context = self._context.record(n=0, ids=tuple(self.ids), size=None)
-        exchange = self._auth.send(self._count, context, self._sends["count"])
+        try:
+            exchange = self._auth.send(self._count, context, self._sends["count"])
+        except TemplateError as exc:
+            raise UsageError(f"dataset.count: the request cannot be built: {exc}; fix the template") from None
         data = parse_json(exchange.body) if 200 <= exchange.status < 300 else None
         try:
             value = data if isinstance(data, list) else dig(data, self._dataset.count.count_path)
@@ -223,7 +231,12 @@ class Seeder:
         if self._stop.is_set():
             return None
         context = self._context.record(n=n, ids=ids, size=size, worker=_worker_number())
-        exchange = self._auth.send(self._create, context, self._sends["create"])
+        try:
+            exchange = self._auth.send(self._create, context, self._sends["create"])
+        except TemplateError as exc:
+            message = f"dataset.create: the request for record {n} cannot be built: {exc}"
+            raise UsageError(self._scrub(f"{message}; fix the template (`yamlperf validate` checks names, "
+                                         "not values)")) from None
         record_id = None
         if not exchange.fault and 200 <= exchange.status < 300:
             record_id = self._new_id(exchange)
@@ -248,7 +261,12 @@ class Seeder:
         if self._delete is None:
             return record_id, False
         context = self._context.record(n=0, ids=(), size=None, record_id=record_id)
-        exchange = self._auth.send(self._delete, context, self._sends["delete"])
+        try:
+            exchange = self._auth.send(self._delete, context, self._sends["delete"])
+        except TemplateError as exc:
+            self.delete_error = self._scrub(
+                f"dataset.delete: the request for id {record_id!r} cannot be built: {exc}")
+            return record_id, False
         return record_id, not exchange.fault and (200 <= exchange.status < 300 or exchange.status in GONE)
 
     def _run_all(self, tasks: Iterable[Callable[[], Any]], take: Callable[[Any], None],
