@@ -317,3 +317,38 @@ def test_https_origins_go_through_urllib3() -> None:
     transport.close()
     assert exchange.fault == "refused"
     assert transport.used == "httptools+urllib3"
+
+
+def _trickle(peer: Peer) -> None:
+    """The head at once, then a body byte every 0.15 s: 1.5 s in all, no single wait near 0.6 s."""
+    peer.read_request()
+    peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+    for _ in range(10):
+        time.sleep(0.15)
+        peer.send(b"x")
+
+
+@pytest.mark.parametrize("transport_type", [FastTransport, Urllib3Transport])
+def test_the_timeout_bounds_the_whole_request_not_each_wait(transport_type: type) -> None:
+    with ScriptedServer(_trickle) as server:
+        exchange = _send_all(transport_type, [_request(server.url)], timeout=0.6)[0]
+    assert (exchange.status, exchange.fault) == (0, "timeout")
+    assert "timed out" in exchange.error
+    if transport_type is FastTransport:
+        assert 0.55 < exchange.duration < 0.9, "the fast transport stops waiting at the timeout"
+
+
+def test_a_timeout_cut_short_for_one_answer_is_whole_again_for_the_next() -> None:
+    def script(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no")
+        time.sleep(0.6)
+        peer.send(b"k")
+        peer.read_request()
+        time.sleep(0.6)
+        peer.send(answer())
+
+    with ScriptedServer(script) as server:
+        exchanges = _send_all(FastTransport, [_request(server.url)] * 2, timeout=1.0)
+        assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"ok", "")] * 2
+        assert server.connections == 1

@@ -98,7 +98,7 @@ class _Answer:
 
 
 class _Connection:
-    __slots__ = ("answer", "idle_since", "poller", "reused", "sock")
+    __slots__ = ("answer", "idle_since", "poller", "reused", "shortened", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -106,6 +106,7 @@ class _Connection:
         self.poller = select.poll()
         self.poller.register(sock, _DROPPED)
         self.reused = False
+        self.shortened = False
         self.idle_since = 0.0
 
     def dropped(self) -> bool:
@@ -207,13 +208,16 @@ class FastTransport:
                   start: float) -> Exchange:
         answer = connection.answer
         answer.start()
+        if connection.shortened:
+            connection.sock.settimeout(self._timeout)
+            connection.shortened = False
         try:
             connection.sock.sendall(payload)
         except _STALE_ERRORS as exc:
             if connection.reused:
                 raise _Stale(exc, unsent=True) from exc
             raise
-        self._read(connection, head_only)
+        self._read(connection, head_only, start + self._timeout)
         end = connection.idle_since = time.perf_counter()
         status = answer.parser.get_status_code()
         if answer.complete and answer.keep_alive and not answer.surplus:
@@ -231,8 +235,12 @@ class FastTransport:
                 return Exchange(0, {}, b"", end - start, classify_fault(exc), describe_fault(exc))
         return Exchange(status, ResponseHeaders(answer.headers), body, end - start)
 
-    def _read(self, connection: _Connection, head_only: bool) -> None:
-        """Feed the parser until the answer is complete (for HEAD: until its head is)."""
+    def _read(self, connection: _Connection, head_only: bool, deadline: float) -> None:
+        """Feed the parser until the answer is complete (for HEAD: until its head is).
+
+        The timeout bounds the whole request, as documented and as k6 does: a socket timeout alone
+        bounds each wait, so a body trickling a byte a second would never time out. The socket's
+        timeout is cut to what is left only when an answer needs a second read (rarely)."""
         answer = connection.answer
         feed, recv_into = answer.parser.feed_data, connection.sock.recv_into
         buffer, view = self._buffer, self._view
@@ -263,6 +271,12 @@ class FastTransport:
                 return
             if head_only and answer.head:
                 return
+            if not answer.complete:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise TimeoutError("timed out")
+                connection.sock.settimeout(left)
+                connection.shortened = True
 
     def _payload(self, request: Prepared) -> bytes:
         """The request's bytes; a static request (the same ``Prepared`` again) is encoded once."""

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 # fast transport, without a login or a dataset, never needs.
 logger = logging.getLogger(__name__)
 FAULTS = ("timeout", "refused", "reset", "bad_body", "other")
+OVERALL_TIMEOUT = "TimeoutError: timed out"
+"""The timeout bounds a whole request. urllib3's read timeout bounds each wait for bytes, so a
+body trickling in slower than the timeout but never pausing that long is caught after the fact."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +130,10 @@ class Urllib3Transport:
             duration = time.perf_counter() - start
             fault = classify_fault(exc)
             return Exchange(0, {}, b"", duration, fault, describe_fault(exc))
-        return Exchange(response.status, response.headers, response.data, time.perf_counter() - start)
+        duration = time.perf_counter() - start
+        if duration > self._options.timeout:
+            return Exchange(0, {}, b"", duration, "timeout", OVERALL_TIMEOUT)
+        return Exchange(response.status, response.headers, response.data, duration)
 
     def close(self) -> None:
         for pool in self._pools.values():
