@@ -352,3 +352,26 @@ def test_a_timeout_cut_short_for_one_answer_is_whole_again_for_the_next() -> Non
         exchanges = _send_all(FastTransport, [_request(server.url)] * 2, timeout=1.0)
         assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"ok", "")] * 2
         assert server.connections == 1
+
+
+@pytest.mark.parametrize("reply", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 5\r\n\r\nhello",
+    b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 1\r\n"
+    b"Content-Type: text/html\r\n\r\n",
+], ids=["chunked-and-length", "folded-header", "bare-lf", "trailers"])
+def test_framing_urllib3_reads_is_read_the_same_way(reply: bytes) -> None:
+    with ScriptedServer(serve_forever(lambda _: reply)) as server:
+        slow, fast = _both(lambda: [_request(server.url)] * 2)
+        assert server.connections == 2, "each transport kept its connection"
+    assert [_comparable(e) for e in fast] == [_comparable(e) for e in slow]
+    assert [(e.status, e.body, e.fault) for e in fast] == [(200, b"hello", "")] * 2
+    assert "content-type" not in fast[0].headers, "trailer fields are not headers"
+
+
+def test_a_body_encoded_twice_in_two_header_fields_is_decoded_twice() -> None:
+    body = gzip.compress(gzip.compress(b'{"twice": true}'))
+    with ScriptedServer(serve_forever(lambda _: answer(body, headers="Content-Encoding: gzip\r\n" * 2))) as server:
+        slow, fast = _both(lambda: [_request(server.url)])
+    assert fast[0].body == slow[0].body == b'{"twice": true}'

@@ -51,6 +51,10 @@ RETRY_AFTER_IDLE_S = 1.0
 """Keep-alive timeouts of servers and proxies are a second or more (gunicorn 2 s, uvicorn and
 Node.js 5 s, nginx 75 s): a reused connection idle for less than this was not closed for idling."""
 _STALE_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+LENIENCIES = {"lenient_chunked_length": True, "lenient_headers": True, "lenient_optional_cr_before_lf": True}
+"""What http.client (so urllib3) accepts and strict llhttp refuses: ``Transfer-Encoding`` with a
+``Content-Length`` (chunked wins, RFC 9112 6.3), folded or unusual header values, bare LF line
+ends. A load tester does not fail a server on framing every other client reads the same way."""
 _DROPPED = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 
 
@@ -61,6 +65,7 @@ class _Answer:
 
     def __init__(self) -> None:
         self.parser = httptools.HttpResponseParser(self)
+        self.parser.set_dangerous_leniencies(**LENIENCIES)
         self.start()
 
     def start(self) -> None:
@@ -74,9 +79,11 @@ class _Answer:
             raise _Surplus
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self.head:  # a chunked body's trailer fields: http.client reads and drops them
+            return
         self.headers.append((name, value))
         if len(name) == 16 and name.lower() == b"content-encoding":
-            self.encoding = value
+            self.encoding = value if self.encoding is None else self.encoding + b", " + value
 
     def on_headers_complete(self) -> None:
         self.head = True
