@@ -375,3 +375,27 @@ def test_a_body_encoded_twice_in_two_header_fields_is_decoded_twice() -> None:
     with ScriptedServer(serve_forever(lambda _: answer(body, headers="Content-Encoding: gzip\r\n" * 2))) as server:
         slow, fast = _both(lambda: [_request(server.url)])
     assert fast[0].body == slow[0].body == b'{"twice": true}'
+
+
+@pytest.mark.parametrize("status", ["301 Moved Permanently", "302 Found", "307 Temporary Redirect",
+                                    "308 Permanent Redirect"])
+def test_a_redirect_is_not_followed_by_either_transport_and_the_failure_says_so(status: str) -> None:
+    from yamlperf.engine.checks import Checker
+    from yamlperf.scenario import Expectation
+
+    def reply(request: bytes) -> bytes:
+        if request.startswith(b"GET /old"):
+            return answer(b"moved", status, "Location: /new/place?code=one-time-secret\r\n")
+        return answer(b"arrived")
+
+    with ScriptedServer(serve_forever(reply)) as server:
+        slow, fast = _both(lambda: [_request(server.url, "/old")])
+        assert len(server.requests) == 2, "one request each: nothing followed the Location"
+    assert _comparable(fast[0]) == _comparable(slow[0])
+    assert fast[0].body == b"moved"
+    category, reason = Checker(Expectation()).judge(fast[0], {})
+    assert category == "expectation_failed"
+    assert reason.startswith(f"status {status[:3]}, expected 2xx")
+    assert "redirect to /new/place, not followed" in reason
+    assert "one-time-secret" not in reason
+    assert Checker(Expectation()).judge(Exchange(302, {}, b"", 0.001), {})[1] == "status 302, expected 2xx"
