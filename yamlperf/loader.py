@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .compose import Override, apply_overrides, compose_document
 from .errors import Location, Problem, ScenarioError
@@ -70,6 +71,7 @@ def build_scenario(
     problems.extend(problems_in_names(endpoints, document.problem))
     problems.extend(_template_problems(document, endpoints, environ, frozenset(supplied)))
     problems.extend(_header_problems(document))
+    problems.extend(_url_problems(document, endpoints))
     thresholds = _thresholds(document, problems)
     problems.extend(_size_problems(document, endpoints))
     feed = _feed(document, base_dir, problems)
@@ -272,6 +274,42 @@ def _template_problems(
             problems.append(Problem(loc, issue.message, key_path=format_path(path), hint=hint,
                                     source_line=document.source_line(loc)))
     return problems
+
+
+def _url_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[Problem]:
+    """URLs the transports cannot use as written: a bad port or IPv6 address stopped the run with an
+    internal error, and credentials, a query or a fragment in ``base_url`` were silently not sent
+    (the credentials also reached results.json)."""
+    target = document.data.get("target")
+    urls = [(("target", "base_url"), target.get("base_url"))] if isinstance(target, dict) else []
+    urls += [(("endpoints", i, "path"), e.get("path")) for i, e in enumerate(endpoints)]
+    problems = []
+    for path, url in urls:
+        if not isinstance(url, str) or is_template(url) or not url.startswith(("http://", "https://")):
+            continue
+        base = path == ("target", "base_url")
+        message, hint = _url_problem(url, base)
+        if message:
+            problems.append(document.problem(path, message, hint=hint))
+    return problems
+
+
+def _url_problem(url: str, base: bool) -> tuple[str, str]:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises for a port that is not a number from 0 to 65535)
+    except ValueError as exc:
+        return (f"{url!r} is not a usable URL: {exc}",
+                "write it as http://host:port/path, with an IPv6 host in brackets")
+    if not parts.hostname:
+        return f"{url!r} names no host", "write it as http://host:port/path"
+    if "@" in parts.netloc:
+        return ("the URL carries credentials: measured requests would not send them, and they would be "
+                "written into the results", "remove them; use auth: {type: basic} with --username/--password")
+    if base and (parts.query or parts.fragment):
+        return ("base_url has a query or a fragment, which no request would send",
+                "give each endpoint that parameter under query:, or send the value in target.headers")
+    return "", ""
 
 
 def _header_problems(document: Document) -> list[Problem]:

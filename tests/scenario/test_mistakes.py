@@ -101,6 +101,13 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
     ("runaway nesting", VALID + "x:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 80)), 78, 131,
      "nested more than 64 levels deep"),
     ("extends a missing file", "extends: nowhere.yaml\n" + VALID, 1, 10, "base scenario 'nowhere.yaml' not found"),
+    ("base_url port out of range", VALID.replace(":8000", ":80000"), 2, 13, "is not a usable URL: Port out of range"),
+    ("base_url with a broken IPv6 host", VALID.replace("127.0.0.1:8000", "[::1:8000"), 2, 13, "Invalid IPv6 URL"),
+    ("base_url without a host", VALID.replace("127.0.0.1:8000", ":8000"), 2, 13, "names no host"),
+    ("base_url with credentials", VALID.replace("//127", "//me:secret@127"), 2, 13, "the URL carries credentials"),
+    ("base_url with a query", VALID.replace(":8000", ":8000/api?key=k"), 2, 13, "base_url has a query"),
+    ("endpoint URL with a bad port", VALID.replace("    path: /items\n", "    path: http://h:1x/items\n", 2)
+     .replace("    path: http://h:1x/items\n", "    path: /items\n", 1), 12, 11, "is not a usable URL"),
 ]
 
 
