@@ -399,3 +399,25 @@ def test_a_redirect_is_not_followed_by_either_transport_and_the_failure_says_so(
     assert "redirect to /new/place, not followed" in reason
     assert "one-time-secret" not in reason
     assert Checker(Expectation()).judge(Exchange(302, {}, b"", 0.001), {})[1] == "status 302, expected 2xx"
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05], ids=["with-the-head", "after-the-head"])
+def test_a_body_sent_to_head_is_not_taken_for_the_next_answer(delay: float) -> None:
+    """waitress sends a HEAD the body a GET would get; the answers after it must stay whole."""
+    def script(peer: Peer) -> None:
+        for _ in range(20):
+            request = peer.read_request()
+            if not request:
+                return
+            if not request.startswith(b"HEAD"):
+                peer.send(answer(b"get"))
+                continue
+            peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + (b"" if delay else b"hello"))
+            if delay:
+                time.sleep(delay)
+                peer.send(b"hello")
+
+    with ScriptedServer(script) as server:
+        requests = [_request(server.url, method=method) for method in ("HEAD", "GET") * 4]
+        exchanges = _send_all(FastTransport, requests, timeout=2)
+    assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"", ""), (200, b"get", "")] * 4

@@ -15,6 +15,9 @@ own connection handling as server failures lies:
   ``RETRY_AFTER_IDLE_S``; anything else is counted (see ``_worth_another_try``). A busy
   connection that resets is the target failing, and a load tester must count it (Go's net/http
   retries that too, and so hides it).
+- a body sent to a HEAD (waitress does) is not the answer's and not the next one's: the connection
+  goes, and after it the origin's connections are closed after each HEAD (Go's "unsolicited
+  response on idle channel").
 
 It returns the ``Exchange`` ``Urllib3Transport`` returns: status, case-insensitive headers with
 repeated fields joined by ", ", the whole body decoded as urllib3 decodes it (Content-Encoding),
@@ -51,6 +54,8 @@ RETRY_AFTER_IDLE_S = 1.0
 """Keep-alive timeouts of servers and proxies are a second or more (gunicorn 2 s, uvicorn and
 Node.js 5 s, nginx 75 s): a reused connection idle for less than this was not closed for idling."""
 _STALE_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+_HEAD_BODY = httptools.HttpParserError if httptools is not None else ValueError
+"""What the answer after a HEAD meets when the server sent that HEAD a body after all."""
 LENIENCIES = {"lenient_chunked_length": True, "lenient_headers": True, "lenient_optional_cr_before_lf": True}
 """What http.client (so urllib3) accepts and strict llhttp refuses: ``Transfer-Encoding`` with a
 ``Content-Length`` (chunked wins, RFC 9112 6.3), folded or unusual header values, bare LF line
@@ -105,7 +110,7 @@ class _Answer:
 
 
 class _Connection:
-    __slots__ = ("answer", "idle_since", "poller", "reused", "shortened", "sock")
+    __slots__ = ("after_head", "answer", "idle_since", "poller", "reused", "shortened", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -114,7 +119,16 @@ class _Connection:
         self.poller.register(sock, _DROPPED)
         self.reused = False
         self.shortened = False
+        self.after_head = False
         self.idle_since = 0.0
+
+    def wait_until(self, deadline: float) -> None:
+        """Let the next read wait only for what is left of the request's time."""
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        self.sock.settimeout(left)
+        self.shortened = True
 
     def dropped(self) -> bool:
         """Readable while idle means closed by the server (or unexpected bytes): not reusable."""
@@ -151,7 +165,7 @@ def _worth_another_try(stale: _Stale, method: str, idle: float) -> bool:
         return True
     if method not in IDEMPOTENT:
         return False
-    return isinstance(stale.cause, RemoteDisconnected) or idle >= RETRY_AFTER_IDLE_S
+    return isinstance(stale.cause, RemoteDisconnected | _HEAD_BODY) or idle >= RETRY_AFTER_IDLE_S
 
 
 class FastTransport:
@@ -170,6 +184,8 @@ class FastTransport:
         self._view = memoryview(self._buffer)
         self._last: tuple[Prepared | None, bytes] = (None, b"")
         self._fallback: Urllib3Transport | None = None
+        self._head_bodies: set[str] = set()
+        """Origins seen sending a body to HEAD: their connection is closed after each HEAD."""
         self.retries = 0
 
     @property
@@ -190,6 +206,8 @@ class FastTransport:
         connection = self._connections.get(origin)
         try:
             if connection is not None and connection.dropped():
+                if connection.after_head:
+                    self._head_bodies.add(origin)
                 self._discard(origin)
                 connection = None
             if connection is not None:
@@ -197,6 +215,8 @@ class FastTransport:
                 try:
                     return self._exchange(origin, connection, payload, head_only, start)
                 except _Stale as stale:
+                    if connection.after_head:
+                        self._head_bodies.add(origin)
                     if not _worth_another_try(stale, request.method, idle):
                         return self._failed(origin, stale.cause, start)
                     self.retries += 1
@@ -227,14 +247,20 @@ class FastTransport:
         self._read(connection, head_only, start + self._timeout)
         end = connection.idle_since = time.perf_counter()
         status = answer.parser.get_status_code()
-        if answer.complete and answer.keep_alive and not answer.surplus:
+        parts = answer.body
+        if head_only and parts:  # a body sent to HEAD (waitress does): not part of the answer
+            parts = []
+            self._head_bodies.add(origin)
+            self._discard(origin)
+        elif answer.complete and answer.keep_alive and not answer.surplus:
             connection.reused = True
-        elif head_only and answer.head and answer.keep_alive:
+            connection.after_head = False
+        elif head_only and answer.head and answer.keep_alive and origin not in self._head_bodies:
             connection.answer = _Answer()  # llhttp would wait for the body a HEAD answer announces
-            connection.reused = True
+            connection.reused = connection.after_head = True
         else:
             self._discard(origin)
-        body = answer.body[0] if len(answer.body) == 1 else b"".join(answer.body)
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
         if answer.encoding is not None and body:
             try:
                 body = _decoded(body, answer.encoding)
@@ -271,19 +297,17 @@ class FastTransport:
             received += count
             try:
                 feed(view[:count])
-            except httptools.HttpParserError:
+            except httptools.HttpParserError as exc:
                 if not answer.complete:
+                    if connection.after_head and not answer.head:
+                        raise _Stale(exc, unsent=False) from exc  # the rest of a body sent to a HEAD
                     raise
                 answer.surplus = True  # the answer stands (urllib3 reads it too); the connection goes
                 return
             if head_only and answer.head:
                 return
             if not answer.complete:
-                left = deadline - time.perf_counter()
-                if left <= 0:
-                    raise TimeoutError("timed out")
-                connection.sock.settimeout(left)
-                connection.shortened = True
+                connection.wait_until(deadline)
 
     def _payload(self, request: Prepared) -> bytes:
         """The request's bytes; a static request (the same ``Prepared`` again) is encoded once."""
