@@ -15,6 +15,7 @@ from raw_servers import Peer, ScriptedServer, answer, serve_forever
 from servers import RecordsServer, free_port
 
 from yamlperf.engine import fast_http
+from yamlperf.engine.client import SessionClient
 from yamlperf.engine.fast_http import FastTransport
 from yamlperf.engine.http import Exchange, Prepared, TransportOptions, Urllib3Transport
 
@@ -278,11 +279,18 @@ def test_bytes_after_a_complete_answer_leave_it_whole_and_the_connection_is_not_
         assert server.connections == 3
 
 
-def test_interim_answers_are_skipped() -> None:
-    with ScriptedServer(serve_forever(lambda _: b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
-                                                + answer(b"final"))) as server:
-        exchanges = _send_all(FastTransport, [_request(server.url)] * 2)
-    assert [(e.status, e.body) for e in exchanges] == [(200, b"final")] * 2
+INTERIM = (b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+           b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
+@pytest.mark.parametrize("transport_type", [FastTransport, Urllib3Transport, SessionClient])
+def test_interim_answers_are_skipped(transport_type: type) -> None:
+    """http.client skips 100 only: urllib3 took a 103 Early Hints for the answer, and the real
+    answer, left on the connection, for the next request's."""
+    with ScriptedServer(serve_forever(lambda _: INTERIM + answer(b"final"))) as server:
+        exchanges = _send_all(transport_type, [_request(server.url)] * 3)
+        assert server.connections == 1
+    assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"final", "")] * 3
     assert "link" not in exchanges[0].headers
 
 

@@ -92,7 +92,10 @@ class Urllib3Transport:
     def __init__(self, options: TransportOptions) -> None:
         import urllib3
 
+        from .interim import POOLS
+
         self._options = options
+        self._pool_classes = POOLS
         self._timeout = urllib3.Timeout(connect=options.timeout, read=options.timeout)
         self._pools: dict[str, HTTPConnectionPool] = {}
         if not options.verify_tls:
@@ -100,16 +103,20 @@ class Urllib3Transport:
         self._proxy = urllib3.ProxyManager(
             options.proxy, maxsize=1, block=False, retries=False, timeout=self._timeout,
             cert_reqs="CERT_REQUIRED" if options.verify_tls else "CERT_NONE") if options.proxy else None
+        if self._proxy is not None:
+            self._proxy.pool_classes_by_scheme = POOLS
 
     def _pool(self, origin: str) -> HTTPConnectionPool:
-        from urllib3.connectionpool import connection_from_url
+        from urllib3.util import parse_url
 
         pool = self._pools.get(origin)
         if pool is None:
-            extra = {} if origin.startswith("http:") else {
+            url = parse_url(origin)
+            scheme = url.scheme or "http"
+            extra = {} if scheme == "http" else {
                 "cert_reqs": "CERT_REQUIRED" if self._options.verify_tls else "CERT_NONE"}
-            pool = connection_from_url(origin, maxsize=1, block=False, retries=False,
-                                       timeout=self._timeout, **extra)
+            pool = self._pool_classes[scheme](url.host, port=url.port, maxsize=1, block=False, retries=False,
+                                 timeout=self._timeout, **extra)
             self._pools[origin] = pool
         return pool
 
