@@ -429,3 +429,24 @@ def test_a_body_sent_to_head_is_not_taken_for_the_next_answer(delay: float) -> N
         requests = [_request(server.url, method=method) for method in ("HEAD", "GET") * 4]
         exchanges = _send_all(FastTransport, requests, timeout=2)
     assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"", ""), (200, b"get", "")] * 4
+
+
+def test_a_connection_closed_after_a_head_is_not_taken_for_a_body_sent_to_it() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+
+    def script(peer: Peer) -> None:
+        for _ in range(1 if peer.index == 1 else 10):  # the first connection is closed once idle
+            if not peer.read_request():
+                return
+            peer.send(head)
+
+    with ScriptedServer(script) as server:
+        transport = FastTransport(TransportOptions(timeout=2))
+        try:
+            exchanges = [transport.send(_request(server.url, method="HEAD"))]
+            time.sleep(0.1)
+            exchanges += [transport.send(_request(server.url, method="HEAD")) for _ in range(3)]
+        finally:
+            transport.close()
+        assert [(e.status, e.fault) for e in exchanges] == [(200, "")] * 4
+        assert server.connections == 2, "after the idle close, HEADs share one connection again"

@@ -130,6 +130,13 @@ class _Connection:
         self.sock.settimeout(left)
         self.shortened = True
 
+    def unread(self) -> bool:
+        """Whether bytes wait to be read (a closed connection has none: its end is not a byte)."""
+        try:
+            return bool(self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except OSError:
+            return False
+
     def dropped(self) -> bool:
         """Readable while idle means closed by the server (or unexpected bytes): not reusable."""
         return bool(self.poller.poll(0))
@@ -206,7 +213,7 @@ class FastTransport:
         connection = self._connections.get(origin)
         try:
             if connection is not None and connection.dropped():
-                if connection.after_head:
+                if connection.after_head and connection.unread():
                     self._head_bodies.add(origin)
                 self._discard(origin)
                 connection = None
@@ -215,7 +222,7 @@ class FastTransport:
                 try:
                     return self._exchange(origin, connection, payload, head_only, start)
                 except _Stale as stale:
-                    if connection.after_head:
+                    if connection.after_head and isinstance(stale.cause, _HEAD_BODY):
                         self._head_bodies.add(origin)
                     if not _worth_another_try(stale, request.method, idle):
                         return self._failed(origin, stale.cause, start)
