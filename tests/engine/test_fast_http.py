@@ -450,3 +450,18 @@ def test_a_connection_closed_after_a_head_is_not_taken_for_a_body_sent_to_it() -
             transport.close()
         assert [(e.status, e.fault) for e in exchanges] == [(200, "")] * 4
         assert server.connections == 2, "after the idle close, HEADs share one connection again"
+
+
+def test_an_httptools_without_leniencies_still_measures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``set_dangerous_leniencies`` is newer than the oldest httptools the project accepts (0.6)."""
+    class OldParser:
+        def __init__(self, protocol: object) -> None:
+            self.protocol = protocol
+
+    monkeypatch.setattr(fast_http.httptools, "HttpResponseParser", OldParser)
+    assert fast_http._leniencies("lenient_headers") == {}
+    monkeypatch.undo()
+    assert fast_http._leniencies("lenient_headers", "lenient_from_the_future") == {"lenient_headers": True}
+    monkeypatch.setattr(fast_http, "LENIENCIES", {})
+    with ScriptedServer(serve_forever(lambda _: answer())) as server:
+        assert [e.status for e in _send_all(FastTransport, [_request(server.url)] * 2)] == [200, 200]

@@ -56,10 +56,30 @@ Node.js 5 s, nginx 75 s): a reused connection idle for less than this was not cl
 _STALE_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 _HEAD_BODY = httptools.HttpParserError if httptools is not None else ValueError
 """What the answer after a HEAD meets when the server sent that HEAD a body after all."""
-LENIENCIES = {"lenient_chunked_length": True, "lenient_headers": True, "lenient_optional_cr_before_lf": True}
-"""What http.client (so urllib3) accepts and strict llhttp refuses: ``Transfer-Encoding`` with a
-``Content-Length`` (chunked wins, RFC 9112 6.3), folded or unusual header values, bare LF line
-ends. A load tester does not fail a server on framing every other client reads the same way."""
+
+
+def _leniencies(*names: str) -> dict[str, bool]:
+    """What http.client (so urllib3) accepts and strict llhttp refuses: ``Transfer-Encoding`` with a
+    ``Content-Length`` (chunked wins, RFC 9112 6.3), folded or unusual header values, bare LF line
+    ends. A load tester does not fail a server on framing every other client reads the same way.
+    Only those this httptools can set: ``set_dangerous_leniencies`` is newer than httptools 0.6.0."""
+    if httptools is None:
+        return {}
+    setter = getattr(httptools.HttpResponseParser(object()), "set_dangerous_leniencies", None)
+    if setter is None:
+        return {}
+    supported = {}
+    for name in names:
+        try:
+            setter(**{name: True})
+        except TypeError:
+            logger.debug("httptools %s has no %s", httptools.__version__, name)
+            continue
+        supported[name] = True
+    return supported
+
+
+LENIENCIES = _leniencies("lenient_chunked_length", "lenient_headers", "lenient_optional_cr_before_lf")
 _DROPPED = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 
 
@@ -70,7 +90,8 @@ class _Answer:
 
     def __init__(self) -> None:
         self.parser = httptools.HttpResponseParser(self)
-        self.parser.set_dangerous_leniencies(**LENIENCIES)
+        if LENIENCIES:
+            self.parser.set_dangerous_leniencies(**LENIENCIES)
         self.start()
 
     def start(self) -> None:
