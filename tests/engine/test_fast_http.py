@@ -336,14 +336,23 @@ def _trickle(peer: Peer) -> None:
         peer.send(b"x")
 
 
+def _event_stream(peer: Peer) -> None:
+    """Server-sent events: a chunk every 0.05 s, for 3 s at most (the test's bound, not the client's)."""
+    peer.read_request()
+    peer.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+    for _ in range(60):
+        time.sleep(0.05)
+        peer.send(b"9\r\ndata: 1\n\n\r\n")
+
+
 @pytest.mark.parametrize("transport_type", [FastTransport, Urllib3Transport])
-def test_the_timeout_bounds_the_whole_request_not_each_wait(transport_type: type) -> None:
-    with ScriptedServer(_trickle) as server:
-        exchange = _send_all(transport_type, [_request(server.url)], timeout=0.6)[0]
-    assert (exchange.status, exchange.fault) == (0, "timeout")
-    assert "timed out" in exchange.error
-    if transport_type is FastTransport:
-        assert 0.55 < exchange.duration < 0.9, "the fast transport stops waiting at the timeout"
+@pytest.mark.parametrize("script", [_trickle, _event_stream], ids=["trickle", "event-stream"])
+def test_the_timeout_bounds_the_whole_request_not_each_wait(transport_type: type,
+                                                             script: Callable[[Peer], None]) -> None:
+    with ScriptedServer(script) as server:
+        exchanges = _send_all(transport_type, [_request(server.url)] * 2, timeout=0.6)
+    assert [(e.status, e.fault, e.error) for e in exchanges] == [(0, "timeout", "TimeoutError: timed out")] * 2
+    assert all(0.55 < e.duration < 0.9 for e in exchanges), "no longer than the timeout, give or take"
 
 
 def test_a_timeout_cut_short_for_one_answer_is_whole_again_for_the_next() -> None:

@@ -39,7 +39,7 @@ class SessionClient:
 
             if not self._options.verify_tls:
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            from .interim import POOLS
+            from .urllib3_io import POOLS
 
             session = requests.Session()
             session.verify = self._options.verify_tls

@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 # fast transport, without a login or a dataset, never needs.
 logger = logging.getLogger(__name__)
 FAULTS = ("timeout", "refused", "reset", "bad_body", "other")
-OVERALL_TIMEOUT = "TimeoutError: timed out"
-"""The timeout bounds a whole request. urllib3's read timeout bounds each wait for bytes, so a
-body trickling in slower than the timeout but never pausing that long is caught after the fact."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +89,11 @@ class Urllib3Transport:
     def __init__(self, options: TransportOptions) -> None:
         import urllib3
 
-        from .interim import POOLS
+        from .urllib3_io import POOLS, read_within
 
         self._options = options
         self._pool_classes = POOLS
+        self._read_within = read_within
         self._timeout = urllib3.Timeout(connect=options.timeout, read=options.timeout)
         self._pools: dict[str, HTTPConnectionPool] = {}
         if not options.verify_tls:
@@ -128,19 +126,17 @@ class Urllib3Transport:
             if pool is not None:
                 response = pool.urlopen(request.method, request.target, body=request.body,
                                         headers=request.headers, retries=False, redirect=False,
-                                        assert_same_host=False, preload_content=True)
+                                        assert_same_host=False, preload_content=False)
             else:  # the proxy manager writes the absolute form (or the CONNECT) and the proxy headers
                 response = proxy.urlopen(request.method, request.url, body=request.body,  # type: ignore[union-attr]
                                          headers=request.headers, retries=False, redirect=False,
-                                         preload_content=True)
+                                         preload_content=False)
+            body = self._read_within(response, start + self._options.timeout, self._options.timeout)
         except Exception as exc:  # a target fault is a measurement, never an error
             duration = time.perf_counter() - start
             fault = classify_fault(exc)
             return Exchange(0, {}, b"", duration, fault, describe_fault(exc))
-        duration = time.perf_counter() - start
-        if duration > self._options.timeout:
-            return Exchange(0, {}, b"", duration, "timeout", OVERALL_TIMEOUT)
-        return Exchange(response.status, response.headers, response.data, duration)
+        return Exchange(response.status, response.headers, body, time.perf_counter() - start)
 
     def close(self) -> None:
         for pool in self._pools.values():

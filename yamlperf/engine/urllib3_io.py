@@ -1,4 +1,5 @@
-"""urllib3 connection pools that pass over every interim (1xx) answer, as the fast transport does.
+"""What urllib3 needs to answer as the fast transport does: pools that pass over every interim
+(1xx) answer, and a body read within what is left of the request's time.
 
 ``http.client`` skips ``100 Continue`` only. A ``103 Early Hints`` (sent by CDNs, and by nginx or
 h2o in front of an https API) or a ``102 Processing`` became the answer, with an empty body, and
@@ -9,12 +10,15 @@ https run failed as "status 103". Imported only where urllib3 is (it loads urlli
 from __future__ import annotations
 
 import http.client
+import time
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.response import BaseHTTPResponse
 
 MAX_LINE = 65536
 MAX_INTERIM_LINES = 100
+READ_BYTES = 256 * 1024
 
 
 class FinalResponse(http.client.HTTPResponse):
@@ -51,3 +55,35 @@ class HttpsPool(HTTPSConnectionPool):
 
 POOLS: dict[str, type[HTTPConnectionPool]] = {"http": HttpPool, "https": HttpsPool}
 """For ``PoolManager.pool_classes_by_scheme`` and for picking a pool by a URL's scheme."""
+
+
+def read_within(response: BaseHTTPResponse, deadline: float, timeout: float) -> bytes:
+    """The whole body (decoded), or ``TimeoutError`` at ``deadline``.
+
+    urllib3's read timeout bounds each wait for bytes: a body trickling in, or an endless stream
+    (server-sent events), kept the request, and with it the run, going for as long as it lasted.
+    Each ``read1`` waits once, for no longer than what is left. The connection is closed on any
+    failure (the pool opens another), and given back whole otherwise.
+    """
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    parts = []
+    try:
+        if not hasattr(response, "read1"):  # urllib3 before 2.3: each wait bounded, the whole after
+            parts.append(response.read())
+            if time.perf_counter() > deadline:
+                raise TimeoutError("timed out")
+        else:
+            while chunk := response.read1(READ_BYTES):
+                parts.append(chunk)
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise TimeoutError("timed out")
+                if sock is not None:
+                    sock.settimeout(left)
+    except BaseException:
+        response.close()
+        raise
+    if sock is not None and sock.fileno() >= 0:
+        sock.settimeout(timeout)
+    response.release_conn()
+    return parts[0] if len(parts) == 1 else b"".join(parts)
