@@ -39,7 +39,7 @@ from .scenario import (
     problems_in_names,
 )
 from .source import Document, KeyPath, format_path
-from .templating import RUN_NAMES, check_template, is_template
+from .templating import RUN_NAMES, Environ, TemplateError, check_template, compile_text, is_template
 from .thresholds import RULE_SHAPE, RuleError, parse_rule
 from .units import parse_duration
 from .validation import schema_problems
@@ -72,18 +72,19 @@ def build_scenario(
     problems.extend(_template_problems(document, endpoints, environ, frozenset(supplied)))
     problems.extend(_header_problems(document))
     problems.extend(_command_problems(document))
-    problems.extend(_url_problems(document))
+    problems.extend(_url_problems(document, endpoints))
     thresholds = _thresholds(document, problems)
     problems.extend(_size_problems(document, endpoints))
     feed = _feed(document, base_dir, problems)
     ca_bundle = _ca_bundle(document, base_dir, problems)
+    base_url = _base_url(document, environ, problems)
     if problems:
         raise ScenarioError(problems)
     return Scenario(
         name=data.get("name") or Path(document.file).stem,
         source=document.file,
         description=data.get("description", ""),
-        target=_target(data["target"], base_dir, ca_bundle),
+        target=_target(data["target"], base_dir, ca_bundle, base_url),
         auth=_auth(data.get("auth")),
         dataset=_dataset(data.get("dataset")),
         load=_load(data.get("load", {})),
@@ -96,10 +97,10 @@ def build_scenario(
     )
 
 
-def _target(data: Mapping[str, Any], base_dir: Path, ca_bundle: Path | None) -> Target:
+def _target(data: Mapping[str, Any], base_dir: Path, ca_bundle: Path | None, base_url: str) -> Target:
     server = data.get("server")
     return Target(
-        base_url=str(data["base_url"]).rstrip("/"),
+        base_url=base_url.rstrip("/"),
         headers=tuple((str(k), str(v)) for k, v in data.get("headers", {}).items()),
         timeout=parse_duration(data.get("timeout", "30s")),
         verify_tls=bool(data.get("verify_tls", True)),
@@ -308,6 +309,70 @@ def _template_problems(
     return problems
 
 
+def _url_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[Problem]:
+    """URLs the transports cannot use as written: a bad port or IPv6 address stopped the run with an
+    internal error, and credentials, a query or a fragment in ``base_url`` were silently not sent
+    (the credentials also reached results.json)."""
+    target = document.data.get("target")
+    urls = [(("target", "base_url"), target.get("base_url"))] if isinstance(target, dict) else []
+    urls += [(("endpoints", i, "path"), e.get("path")) for i, e in enumerate(endpoints)]
+    problems = []
+    for path, url in urls:
+        if not isinstance(url, str) or is_template(url) or not url.startswith(("http://", "https://")):
+            continue
+        base = path == ("target", "base_url")
+        message, hint = _url_problem(url, base)
+        if message:
+            problems.append(document.problem(path, message, hint=hint))
+    return problems
+
+
+def _url_problem(url: str, base: bool) -> tuple[str, str]:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises for a port that is not a number from 0 to 65535)
+    except ValueError as exc:
+        return (f"not a usable URL: {exc}",
+                "write it as http://host:port/path, with an IPv6 host in brackets")
+    if not parts.hostname:
+        return "the URL names no host", "write it as http://host:port/path"
+    if parts.port == 0:
+        return "port 0 cannot be connected to", "write the port the API listens on, from 1 to 65535"
+    if "@" in parts.netloc:
+        return ("the URL carries credentials: measured requests would not send them, and they would be "
+                "written into the results", "remove them; use auth: {type: basic} with --username/--password")
+    if base and (parts.query or parts.fragment):
+        return ("base_url has a query or a fragment, which no request would send",
+                "give each endpoint that parameter under query:, or send the value in target.headers")
+    return "", ""
+
+
+def _base_url(document: Document, environ: Mapping[str, str], problems: list[Problem]) -> str:
+    """``base_url`` as the run uses it. A template (``{{ env.API_URL }}``, which the schema allows)
+    was used as written, so every run stopped at "nothing answers at {{ env.API_URL }}": it is
+    rendered here, once, from the environment and ``variables``, and the URL it gives checked."""
+    target = document.data.get("target")
+    raw = target.get("base_url") if isinstance(target, dict) else None
+    where = ("target", "base_url")
+    if not isinstance(raw, str):
+        return ""
+    if not is_template(raw) or any(p.key_path == "target.base_url" for p in problems):
+        return raw
+    variables = document.data.get("variables")
+    try:
+        url = str(compile_text(raw).render({"env": Environ(environ),
+                                            "vars": variables if isinstance(variables, dict) else {}}))
+    except TemplateError as exc:
+        problems.append(document.problem(where, f"base_url cannot be known before the run: {exc}",
+                                         hint="build it from env.NAME and vars.name only"))
+        return raw
+    message, hint = _url_problem(url, base=True) if url.startswith(("http://", "https://")) else (
+        f"base_url renders as {url!r}, not an http:// or https:// URL", "set the variable to a URL")
+    if message:
+        problems.append(document.problem(where, message, hint=hint))
+    return url
+
+
 def _header_problems(document: Document) -> list[Problem]:
     """HTTP/1.1 header values are Latin-1: a value outside it would fail every request at run time."""
     problems = []
@@ -336,26 +401,6 @@ def _command_problems(document: Document) -> list[Problem]:
         return [document.problem(("target", "server", "command"), f"cannot split the command: {exc}",
                                  hint="close the quote, or give the command as a list of arguments")]
     return []
-
-
-def _url_problems(document: Document) -> list[Problem]:
-    """The schema sees the shape of ``base_url``; a port out of range or a broken IPv6 address fit
-    it and would end the run with an internal error at the first request."""
-    target = document.data.get("target")
-    url = target.get("base_url") if isinstance(target, dict) else None
-    if not isinstance(url, str) or is_template(url) or not url.startswith(("http://", "https://")):
-        return []
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        reason = str(exc)
-    else:
-        if parts.hostname and port != 0:
-            return []
-        reason = "port 0 cannot be connected to" if parts.hostname else "the URL names no host"
-    return [document.problem(("target", "base_url"), f"{url!r} is not a usable URL: {reason}",
-                             hint="write http://HOST:PORT, a port from 1 to 65535, an IPv6 host in [ ]")]
 
 
 def _strings(value: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:

@@ -107,3 +107,12 @@ def register_url_passwords(urls: list[str], secrets: SecretRegistry) -> None:
         if password:
             secrets.add(password)
             secrets.add(unquote(password))
+
+
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@")
+
+
+def mask_url_passwords(text: str) -> str:
+    """``http://user:pw@host`` -> ``http://user:***@host`` wherever a message quotes a URL back
+    (an error about that very URL repeats the file's line or the flag as typed)."""
+    return _URL_PASSWORD.sub(rf"\1{MASK}@", text)

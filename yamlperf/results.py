@@ -59,6 +59,8 @@ class CellStats:
     throughput: float
     wall_time: float
     bytes_received: int = 0
+    """Of the answers' bodies as the checks read them: after Content-Encoding is undone, and none
+    for HEAD; headers and chunk framing not counted. Both transports count the same way."""
     failures: Mapping[str, int] = field(default_factory=dict)
     status_codes: Mapping[str, int] = field(default_factory=dict)
     percentile_method: str = "exact"

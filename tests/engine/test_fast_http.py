@@ -7,6 +7,7 @@ Every server is on 127.0.0.1; every loop is bounded in count, every wait in time
 from __future__ import annotations
 
 import gzip
+import re
 import time
 from collections.abc import Callable
 
@@ -15,6 +16,7 @@ from raw_servers import Peer, ScriptedServer, answer, serve_forever
 from servers import RecordsServer, free_port
 
 from yamlperf.engine import fast_http
+from yamlperf.engine.client import SessionClient
 from yamlperf.engine.fast_http import FastTransport
 from yamlperf.engine.http import Exchange, Prepared, TransportOptions, Urllib3Transport
 
@@ -36,7 +38,9 @@ def _send_all(transport_type: type, requests: list[Prepared], timeout: float = 5
 
 
 def _comparable(exchange: Exchange) -> tuple[object, ...]:
-    headers = {k.lower(): exchange.headers[k] for k in exchange.headers if k.lower() not in VOLATILE}
+    """Folded header lines are unfolded (RFC 9112 5.2): urllib3 2.8 does, 2.7 keeps the CRLF."""
+    headers = {k.lower(): re.sub(r"\r?\n[ \t]+", " ", exchange.headers[k])
+               for k in exchange.headers if k.lower() not in VOLATILE}
     return exchange.status, headers, exchange.body, len(exchange.body), exchange.fault
 
 
@@ -278,11 +282,18 @@ def test_bytes_after_a_complete_answer_leave_it_whole_and_the_connection_is_not_
         assert server.connections == 3
 
 
-def test_interim_answers_are_skipped() -> None:
-    with ScriptedServer(serve_forever(lambda _: b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
-                                                + answer(b"final"))) as server:
-        exchanges = _send_all(FastTransport, [_request(server.url)] * 2)
-    assert [(e.status, e.body) for e in exchanges] == [(200, b"final")] * 2
+INTERIM = (b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+           b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
+@pytest.mark.parametrize("transport_type", [FastTransport, Urllib3Transport, SessionClient])
+def test_interim_answers_are_skipped(transport_type: type) -> None:
+    """http.client skips 100 only: urllib3 took a 103 Early Hints for the answer, and the real
+    answer, left on the connection, for the next request's."""
+    with ScriptedServer(serve_forever(lambda _: INTERIM + answer(b"final"))) as server:
+        exchanges = _send_all(transport_type, [_request(server.url)] * 3)
+        assert server.connections == 1
+    assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"final", "")] * 3
     assert "link" not in exchanges[0].headers
 
 
@@ -317,3 +328,152 @@ def test_https_origins_go_through_urllib3() -> None:
     transport.close()
     assert exchange.fault == "refused"
     assert transport.used == "httptools+urllib3"
+
+
+def _trickle(peer: Peer) -> None:
+    """The head at once, then a body byte every 0.15 s: 1.5 s in all, no single wait near 0.6 s."""
+    peer.read_request()
+    peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+    for _ in range(10):
+        time.sleep(0.15)
+        peer.send(b"x")
+
+
+def _event_stream(peer: Peer) -> None:
+    """Server-sent events: a chunk every 0.05 s, for 3 s at most (the test's bound, not the client's)."""
+    peer.read_request()
+    peer.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+    for _ in range(60):
+        time.sleep(0.05)
+        peer.send(b"9\r\ndata: 1\n\n\r\n")
+
+
+@pytest.mark.parametrize("transport_type", [FastTransport, Urllib3Transport])
+@pytest.mark.parametrize("script", [_trickle, _event_stream], ids=["trickle", "event-stream"])
+def test_the_timeout_bounds_the_whole_request_not_each_wait(transport_type: type,
+                                                             script: Callable[[Peer], None]) -> None:
+    with ScriptedServer(script) as server:
+        exchanges = _send_all(transport_type, [_request(server.url)] * 2, timeout=0.6)
+    assert [(e.status, e.fault, e.error) for e in exchanges] == [(0, "timeout", "TimeoutError: timed out")] * 2
+    assert all(0.55 < e.duration < 0.9 for e in exchanges), "no longer than the timeout, give or take"
+
+
+def test_a_timeout_cut_short_for_one_answer_is_whole_again_for_the_next() -> None:
+    def script(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no")
+        time.sleep(0.6)
+        peer.send(b"k")
+        peer.read_request()
+        time.sleep(0.6)
+        peer.send(answer())
+
+    with ScriptedServer(script) as server:
+        exchanges = _send_all(FastTransport, [_request(server.url)] * 2, timeout=1.0)
+        assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"ok", "")] * 2
+        assert server.connections == 1
+
+
+@pytest.mark.parametrize("reply", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 5\r\n\r\nhello",
+    b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 1\r\n"
+    b"Content-Type: text/html\r\n\r\n",
+], ids=["chunked-and-length", "folded-header", "bare-lf", "trailers"])
+def test_framing_urllib3_reads_is_read_the_same_way(reply: bytes) -> None:
+    with ScriptedServer(serve_forever(lambda _: reply)) as server:
+        slow, fast = _both(lambda: [_request(server.url)] * 2)
+        assert server.connections == 2, "each transport kept its connection"
+    assert [_comparable(e) for e in fast] == [_comparable(e) for e in slow]
+    assert [(e.status, e.body, e.fault) for e in fast] == [(200, b"hello", "")] * 2
+    assert "content-type" not in fast[0].headers, "trailer fields are not headers"
+
+
+def test_a_body_encoded_twice_in_two_header_fields_is_decoded_twice() -> None:
+    body = gzip.compress(gzip.compress(b'{"twice": true}'))
+    with ScriptedServer(serve_forever(lambda _: answer(body, headers="Content-Encoding: gzip\r\n" * 2))) as server:
+        slow, fast = _both(lambda: [_request(server.url)])
+    assert fast[0].body == slow[0].body == b'{"twice": true}'
+
+
+@pytest.mark.parametrize("status", ["301 Moved Permanently", "302 Found", "307 Temporary Redirect",
+                                    "308 Permanent Redirect"])
+def test_a_redirect_is_not_followed_by_either_transport_and_the_failure_says_so(status: str) -> None:
+    from yamlperf.engine.checks import Checker
+    from yamlperf.scenario import Expectation
+
+    def reply(request: bytes) -> bytes:
+        if request.startswith(b"GET /old"):
+            return answer(b"moved", status, "Location: /new/place?code=one-time-secret\r\n")
+        return answer(b"arrived")
+
+    with ScriptedServer(serve_forever(reply)) as server:
+        slow, fast = _both(lambda: [_request(server.url, "/old")])
+        assert len(server.requests) == 2, "one request each: nothing followed the Location"
+    assert _comparable(fast[0]) == _comparable(slow[0])
+    assert fast[0].body == b"moved"
+    category, reason = Checker(Expectation()).judge(fast[0], {})
+    assert category == "expectation_failed"
+    assert reason.startswith(f"status {status[:3]}, expected 2xx")
+    assert "redirect to /new/place, not followed" in reason
+    assert "one-time-secret" not in reason
+    assert Checker(Expectation()).judge(Exchange(302, {}, b"", 0.001), {})[1] == "status 302, expected 2xx"
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05], ids=["with-the-head", "after-the-head"])
+def test_a_body_sent_to_head_is_not_taken_for_the_next_answer(delay: float) -> None:
+    """waitress sends a HEAD the body a GET would get; the answers after it must stay whole."""
+    def script(peer: Peer) -> None:
+        for _ in range(20):
+            request = peer.read_request()
+            if not request:
+                return
+            if not request.startswith(b"HEAD"):
+                peer.send(answer(b"get"))
+                continue
+            peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + (b"" if delay else b"hello"))
+            if delay:
+                time.sleep(delay)
+                peer.send(b"hello")
+
+    with ScriptedServer(script) as server:
+        requests = [_request(server.url, method=method) for method in ("HEAD", "GET") * 4]
+        exchanges = _send_all(FastTransport, requests, timeout=2)
+    assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"", ""), (200, b"get", "")] * 4
+
+
+def test_a_connection_closed_after_a_head_is_not_taken_for_a_body_sent_to_it() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+
+    def script(peer: Peer) -> None:
+        for _ in range(1 if peer.index == 1 else 10):  # the first connection is closed once idle
+            if not peer.read_request():
+                return
+            peer.send(head)
+
+    with ScriptedServer(script) as server:
+        transport = FastTransport(TransportOptions(timeout=2))
+        try:
+            exchanges = [transport.send(_request(server.url, method="HEAD"))]
+            time.sleep(0.1)
+            exchanges += [transport.send(_request(server.url, method="HEAD")) for _ in range(3)]
+        finally:
+            transport.close()
+        assert [(e.status, e.fault) for e in exchanges] == [(200, "")] * 4
+        assert server.connections == 2, "after the idle close, HEADs share one connection again"
+
+
+def test_an_httptools_without_leniencies_still_measures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``set_dangerous_leniencies`` is newer than the oldest httptools the project accepts (0.6)."""
+    class OldParser:
+        def __init__(self, protocol: object) -> None:
+            self.protocol = protocol
+
+    monkeypatch.setattr(fast_http.httptools, "HttpResponseParser", OldParser)
+    assert fast_http._leniencies("lenient_headers") == {}
+    monkeypatch.undo()
+    assert fast_http._leniencies("lenient_headers", "lenient_from_the_future") == {"lenient_headers": True}
+    monkeypatch.setattr(fast_http, "LENIENCIES", {})
+    with ScriptedServer(serve_forever(lambda _: answer())) as server:
+        assert [e.status for e in _send_all(FastTransport, [_request(server.url)] * 2)] == [200, 200]

@@ -118,13 +118,16 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
      "dataset.sizes[0]: expected a whole number, found a list"),
     ("threshold mapping without rules", VALID + "thresholds:\n  - {endpoints: [list]}\n", 14, 5,
      "thresholds[0]: missing required key 'rules'"),
-    ("port out of range", VALID.replace("127.0.0.1:8000", "127.0.0.1:80000"), 2, 13,
-     "'http://127.0.0.1:80000' is not a usable URL: Port out of range"),
-    ("unclosed IPv6 bracket", VALID.replace("127.0.0.1:8000", "[::1:8000"), 2, 13,
-     "is not a usable URL: Invalid IPv6 URL"),
     ("server command with an unclosed quote", VALID.replace(
         "  base_url: http://127.0.0.1:8000", "  base_url: http://127.0.0.1:8000\n  server: {command: \"run 'x\"}"),
      3, 21, "cannot split the command: No closing quotation"),
+    ("base_url port out of range", VALID.replace(":8000", ":80000"), 2, 13, "not a usable URL: Port out of range"),
+    ("base_url with a broken IPv6 host", VALID.replace("127.0.0.1:8000", "[::1:8000"), 2, 13, "Invalid IPv6 URL"),
+    ("base_url without a host", VALID.replace("127.0.0.1:8000", ":8000"), 2, 13, "names no host"),
+    ("base_url with credentials", VALID.replace("//127", "//me:secret@127"), 2, 13, "the URL carries credentials"),
+    ("base_url with a query", VALID.replace(":8000", ":8000/api?key=k"), 2, 13, "base_url has a query"),
+    ("endpoint URL with a bad port", VALID.replace("    path: /items\n", "    path: http://h:1x/items\n", 2)
+     .replace("    path: http://h:1x/items\n", "    path: /items\n", 1), 12, 11, "not a usable URL"),
 ]
 
 
@@ -179,3 +182,33 @@ def test_a_template_cannot_build_a_value_that_would_take_the_memory(text: str) -
 def test_templates_still_multiply_and_raise_to_powers() -> None:
     assert compile_text("{{ 'ab' * 3 }}/{{ 2 ** 10 }}/{{ n * 2 }}").render({"n": 4}) == "ababab/1024/8"
     assert compile_value("{{ [1] * 3 }}").render({}) == [1, 1, 1]
+
+
+@pytest.mark.parametrize(("base_url", "environ", "expected"), [
+    ("{{ env.API_URL }}", {"API_URL": "http://127.0.0.1:8000/api/"}, "http://127.0.0.1:8000/api"),
+    ("http://{{ env.HOST }}:{{ vars.port }}", {"HOST": "[::1]"}, "http://[::1]:8000"),
+])
+def test_a_templated_base_url_is_rendered_once_from_the_environment_and_variables(
+    tmp_path: Path, base_url: str, environ: dict[str, str], expected: str,
+) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(VALID.replace("http://127.0.0.1:8000", f'"{base_url}"') + "variables: {port: 8000}\n")
+    assert load_scenario(path, environ=environ).target.base_url == expected
+
+
+@pytest.mark.parametrize(("base_url", "environ", "expected"), [
+    ("{{ env.API_URL }}", {"API_URL": "http://127.0.0.1:99999"}, "not a usable URL: Port out of range"),
+    ("{{ env.API_URL }}", {"API_URL": "127.0.0.1:8000"}, "base_url renders as '127.0.0.1:8000', not an http"),
+    ("{{ env.API_URL }}/{{ n }}", {"API_URL": "http://h"}, "base_url cannot be known before the run"),
+])
+def test_a_templated_base_url_that_renders_wrong_is_a_located_mistake(
+    tmp_path: Path, base_url: str, environ: dict[str, str], expected: str,
+) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(VALID.replace("http://127.0.0.1:8000", f'"{base_url}"'))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, environ=environ)
+    headlines = [p.headline() for p in caught.value.problems]
+    assert len(headlines) == 1
+    assert headlines[0].startswith(f"{path}:2:13: target.base_url: ")
+    assert expected in headlines[0]

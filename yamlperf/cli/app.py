@@ -13,6 +13,7 @@ import click
 
 from .. import __version__
 from ..errors import ExitCode, YamlperfError, path_problem
+from ..redact import mask_url_passwords
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERNAL_ERROR = 4
@@ -50,7 +51,7 @@ def handle_errors(command: F) -> F:
         except YamlperfError as exc:
             if debug:
                 logging.getLogger("yamlperf").exception("error")
-            echo_error(_colour_error(exc.render()))
+            echo_error(_colour_error(mask_url_passwords(exc.render())))
             sys.exit(int(exc.exit_code))
         except KeyboardInterrupt:
             echo_error("interrupted")

@@ -42,8 +42,12 @@ class SessionClient:
 
             if not self._options.verify_tls:
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+            from .urllib3_io import POOLS
+
             session = requests.Session()
             session.verify = self._verify
+            for adapter in session.adapters.values():
+                adapter.poolmanager.pool_classes_by_scheme = POOLS  # type: ignore[attr-defined]
             self._local.session = session
             with self._lock:
                 self._sessions.append(session)

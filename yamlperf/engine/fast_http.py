@@ -15,6 +15,9 @@ own connection handling as server failures lies:
   ``RETRY_AFTER_IDLE_S``; anything else is counted (see ``_worth_another_try``). A busy
   connection that resets is the target failing, and a load tester must count it (Go's net/http
   retries that too, and so hides it).
+- a body sent to a HEAD (waitress does) is not the answer's and not the next one's: the connection
+  goes, and after it the origin's connections are closed after each HEAD (Go's "unsolicited
+  response on idle channel").
 
 It returns the ``Exchange`` ``Urllib3Transport`` returns: status, case-insensitive headers with
 repeated fields joined by ", ", the whole body decoded as urllib3 decodes it (Content-Encoding),
@@ -51,6 +54,32 @@ RETRY_AFTER_IDLE_S = 1.0
 """Keep-alive timeouts of servers and proxies are a second or more (gunicorn 2 s, uvicorn and
 Node.js 5 s, nginx 75 s): a reused connection idle for less than this was not closed for idling."""
 _STALE_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+_HEAD_BODY = httptools.HttpParserError if httptools is not None else ValueError
+"""What the answer after a HEAD meets when the server sent that HEAD a body after all."""
+
+
+def _leniencies(*names: str) -> dict[str, bool]:
+    """What http.client (so urllib3) accepts and strict llhttp refuses: ``Transfer-Encoding`` with a
+    ``Content-Length`` (chunked wins, RFC 9112 6.3), folded or unusual header values, bare LF line
+    ends. A load tester does not fail a server on framing every other client reads the same way.
+    Only those this httptools can set: ``set_dangerous_leniencies`` is newer than httptools 0.6.0."""
+    if httptools is None:
+        return {}
+    setter = getattr(httptools.HttpResponseParser(object()), "set_dangerous_leniencies", None)
+    if setter is None:
+        return {}
+    supported = {}
+    for name in names:
+        try:
+            setter(**{name: True})
+        except TypeError:
+            logger.debug("httptools %s has no %s", httptools.__version__, name)
+            continue
+        supported[name] = True
+    return supported
+
+
+LENIENCIES = _leniencies("lenient_chunked_length", "lenient_headers", "lenient_optional_cr_before_lf")
 _DROPPED = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 
 
@@ -61,6 +90,8 @@ class _Answer:
 
     def __init__(self) -> None:
         self.parser = httptools.HttpResponseParser(self)
+        if LENIENCIES:
+            self.parser.set_dangerous_leniencies(**LENIENCIES)
         self.start()
 
     def start(self) -> None:
@@ -74,9 +105,11 @@ class _Answer:
             raise _Surplus
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self.head:  # a chunked body's trailer fields: http.client reads and drops them
+            return
         self.headers.append((name, value))
         if len(name) == 16 and name.lower() == b"content-encoding":
-            self.encoding = value
+            self.encoding = value if self.encoding is None else self.encoding + b", " + value
 
     def on_headers_complete(self) -> None:
         self.head = True
@@ -98,7 +131,7 @@ class _Answer:
 
 
 class _Connection:
-    __slots__ = ("answer", "idle_since", "poller", "reused", "sock")
+    __slots__ = ("after_head", "answer", "idle_since", "poller", "reused", "shortened", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -106,7 +139,24 @@ class _Connection:
         self.poller = select.poll()
         self.poller.register(sock, _DROPPED)
         self.reused = False
+        self.shortened = False
+        self.after_head = False
         self.idle_since = 0.0
+
+    def wait_until(self, deadline: float) -> None:
+        """Let the next read wait only for what is left of the request's time."""
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        self.sock.settimeout(left)
+        self.shortened = True
+
+    def unread(self) -> bool:
+        """Whether bytes wait to be read (a closed connection has none: its end is not a byte)."""
+        try:
+            return bool(self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except OSError:
+            return False
 
     def dropped(self) -> bool:
         """Readable while idle means closed by the server (or unexpected bytes): not reusable."""
@@ -143,7 +193,7 @@ def _worth_another_try(stale: _Stale, method: str, idle: float) -> bool:
         return True
     if method not in IDEMPOTENT:
         return False
-    return isinstance(stale.cause, RemoteDisconnected) or idle >= RETRY_AFTER_IDLE_S
+    return isinstance(stale.cause, RemoteDisconnected | _HEAD_BODY) or idle >= RETRY_AFTER_IDLE_S
 
 
 class FastTransport:
@@ -162,6 +212,8 @@ class FastTransport:
         self._view = memoryview(self._buffer)
         self._last: tuple[Prepared | None, bytes] = (None, b"")
         self._fallback: Urllib3Transport | None = None
+        self._head_bodies: set[str] = set()
+        """Origins seen sending a body to HEAD: their connection is closed after each HEAD."""
         self.retries = 0
 
     @property
@@ -182,6 +234,8 @@ class FastTransport:
         connection = self._connections.get(origin)
         try:
             if connection is not None and connection.dropped():
+                if connection.after_head and connection.unread():
+                    self._head_bodies.add(origin)
                 self._discard(origin)
                 connection = None
             if connection is not None:
@@ -189,6 +243,8 @@ class FastTransport:
                 try:
                     return self._exchange(origin, connection, payload, head_only, start)
                 except _Stale as stale:
+                    if connection.after_head and isinstance(stale.cause, _HEAD_BODY):
+                        self._head_bodies.add(origin)
                     if not _worth_another_try(stale, request.method, idle):
                         return self._failed(origin, stale.cause, start)
                     self.retries += 1
@@ -207,23 +263,32 @@ class FastTransport:
                   start: float) -> Exchange:
         answer = connection.answer
         answer.start()
+        if connection.shortened:
+            connection.sock.settimeout(self._timeout)
+            connection.shortened = False
         try:
             connection.sock.sendall(payload)
         except _STALE_ERRORS as exc:
             if connection.reused:
                 raise _Stale(exc, unsent=True) from exc
             raise
-        self._read(connection, head_only)
+        self._read(connection, head_only, start + self._timeout)
         end = connection.idle_since = time.perf_counter()
         status = answer.parser.get_status_code()
-        if answer.complete and answer.keep_alive and not answer.surplus:
+        parts = answer.body
+        if head_only and parts:  # a body sent to HEAD (waitress does): not part of the answer
+            parts = []
+            self._head_bodies.add(origin)
+            self._discard(origin)
+        elif answer.complete and answer.keep_alive and not answer.surplus:
             connection.reused = True
-        elif head_only and answer.head and answer.keep_alive:
+            connection.after_head = False
+        elif head_only and answer.head and answer.keep_alive and origin not in self._head_bodies:
             connection.answer = _Answer()  # llhttp would wait for the body a HEAD answer announces
-            connection.reused = True
+            connection.reused = connection.after_head = True
         else:
             self._discard(origin)
-        body = answer.body[0] if len(answer.body) == 1 else b"".join(answer.body)
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
         if answer.encoding is not None and body:
             try:
                 body = _decoded(body, answer.encoding)
@@ -231,8 +296,12 @@ class FastTransport:
                 return Exchange(0, {}, b"", end - start, classify_fault(exc), describe_fault(exc))
         return Exchange(status, ResponseHeaders(answer.headers), body, end - start)
 
-    def _read(self, connection: _Connection, head_only: bool) -> None:
-        """Feed the parser until the answer is complete (for HEAD: until its head is)."""
+    def _read(self, connection: _Connection, head_only: bool, deadline: float) -> None:
+        """Feed the parser until the answer is complete (for HEAD: until its head is).
+
+        The timeout bounds the whole request, as documented and as k6 does: a socket timeout alone
+        bounds each wait, so a body trickling a byte a second would never time out. The socket's
+        timeout is cut to what is left only when an answer needs a second read (rarely)."""
         answer = connection.answer
         feed, recv_into = answer.parser.feed_data, connection.sock.recv_into
         buffer, view = self._buffer, self._view
@@ -256,13 +325,17 @@ class FastTransport:
             received += count
             try:
                 feed(view[:count])
-            except httptools.HttpParserError:
+            except httptools.HttpParserError as exc:
                 if not answer.complete:
+                    if connection.after_head and not answer.head:
+                        raise _Stale(exc, unsent=False) from exc  # the rest of a body sent to a HEAD
                     raise
                 answer.surplus = True  # the answer stands (urllib3 reads it too); the connection goes
                 return
             if head_only and answer.head:
                 return
+            if not answer.complete:
+                connection.wait_until(deadline)
 
     def _payload(self, request: Prepared) -> bytes:
         """The request's bytes; a static request (the same ``Prepared`` again) is encoded once."""

@@ -91,7 +91,11 @@ class Urllib3Transport:
     def __init__(self, options: TransportOptions) -> None:
         import urllib3
 
+        from .urllib3_io import POOLS, read_within
+
         self._options = options
+        self._pool_classes = POOLS
+        self._read_within = read_within
         self._timeout = urllib3.Timeout(connect=options.timeout, read=options.timeout)
         self._pools: dict[str, HTTPConnectionPool] = {}
         if not options.verify_tls:
@@ -100,15 +104,19 @@ class Urllib3Transport:
         self._proxy = urllib3.ProxyManager(
             options.proxy, maxsize=1, block=False, retries=False, timeout=self._timeout,
             **self._tls) if options.proxy else None
+        if self._proxy is not None:
+            self._proxy.pool_classes_by_scheme = POOLS
 
     def _pool(self, origin: str) -> HTTPConnectionPool:
-        from urllib3.connectionpool import connection_from_url
+        from urllib3.util import parse_url
 
         pool = self._pools.get(origin)
         if pool is None:
-            extra = {} if origin.startswith("http:") else self._tls
-            pool = connection_from_url(origin, maxsize=1, block=False, retries=False,
-                                       timeout=self._timeout, **extra)
+            url = parse_url(origin)
+            scheme = url.scheme or "http"
+            extra = {} if scheme == "http" else self._tls
+            pool = self._pool_classes[scheme](url.host, port=url.port, maxsize=1, block=False, retries=False,
+                                              timeout=self._timeout, **extra)
             self._pools[origin] = pool
         return pool
 
@@ -120,16 +128,17 @@ class Urllib3Transport:
             if pool is not None:
                 response = pool.urlopen(request.method, request.target, body=request.body,
                                         headers=request.headers, retries=False, redirect=False,
-                                        assert_same_host=False, preload_content=True)
+                                        assert_same_host=False, preload_content=False)
             else:  # the proxy manager writes the absolute form (or the CONNECT) and the proxy headers
                 response = proxy.urlopen(request.method, request.url, body=request.body,  # type: ignore[union-attr]
                                          headers=request.headers, retries=False, redirect=False,
-                                         preload_content=True)
+                                         preload_content=False)
+            body = self._read_within(response, start + self._options.timeout, self._options.timeout)
         except Exception as exc:  # a target fault is a measurement, never an error
             duration = time.perf_counter() - start
             fault = classify_fault(exc)
             return Exchange(0, {}, b"", duration, fault, describe_fault(exc))
-        return Exchange(response.status, response.headers, response.data, time.perf_counter() - start)
+        return Exchange(response.status, response.headers, body, time.perf_counter() - start)
 
     def close(self) -> None:
         for pool in self._pools.values():

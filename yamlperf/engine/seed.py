@@ -291,9 +291,8 @@ class Seeder:
                     if not pending:
                         break
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        done += 1
-                        take(future.result())
+                    done += len(finished)
+                    _take_all(finished, take)
                     self._observer.advance(done)
             except BaseException:
                 self._give_up.set()
@@ -302,6 +301,21 @@ class Seeder:
                     with contextlib.suppress(Exception):
                         take(future.result())
                 raise
+
+
+def _take_all(finished: Iterable[Future[Any]], take: Callable[[Any], None]) -> None:
+    """``take`` every result that came, then raise the first failure: a task that failed must not
+    lose the ids of the ones that finished beside it (their records would never be deleted)."""
+    failure: BaseException | None = None
+    for future in finished:
+        try:
+            result = future.result()
+        except BaseException as exc:
+            failure = failure or exc
+            continue
+        take(result)
+    if failure is not None:
+        raise failure
 
 
 def id_from_header(value: str | None) -> str | None:

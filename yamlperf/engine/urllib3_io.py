@@ -1,0 +1,89 @@
+"""What urllib3 needs to answer as the fast transport does: pools that pass over every interim
+(1xx) answer, and a body read within what is left of the request's time.
+
+``http.client`` skips ``100 Continue`` only. A ``103 Early Hints`` (sent by CDNs, and by nginx or
+h2o in front of an https API) or a ``102 Processing`` became the answer, with an empty body, and
+the real answer stayed on the connection to be read as the next request's: every request of an
+https run failed as "status 103". Imported only where urllib3 is (it loads urllib3).
+"""
+
+from __future__ import annotations
+
+import http.client
+import time
+
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.response import BaseHTTPResponse
+
+MAX_LINE = 65536
+MAX_INTERIM_LINES = 100
+READ_BYTES = 256 * 1024
+
+
+class FinalResponse(http.client.HTTPResponse):
+    """The first answer that is not interim; ``100`` is left to ``begin`` (which skips it) and
+    ``101 Switching Protocols`` ends HTTP on the connection, so it is the answer."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()
+            if not 102 <= status < 200:
+                return version, status, reason
+            for _ in range(MAX_INTERIM_LINES):
+                if self.fp.readline(MAX_LINE + 1) in (b"\r\n", b"\n", b""):
+                    break
+            else:
+                raise http.client.HTTPException(f"more than {MAX_INTERIM_LINES} headers in a {status} answer")
+
+
+class _HttpConnection(HTTPConnection):
+    response_class = FinalResponse
+
+
+class _HttpsConnection(HTTPSConnection):
+    response_class = FinalResponse
+
+
+class HttpPool(HTTPConnectionPool):
+    ConnectionCls = _HttpConnection
+
+
+class HttpsPool(HTTPSConnectionPool):
+    ConnectionCls = _HttpsConnection
+
+
+POOLS: dict[str, type[HTTPConnectionPool]] = {"http": HttpPool, "https": HttpsPool}
+"""For ``PoolManager.pool_classes_by_scheme`` and for picking a pool by a URL's scheme."""
+
+
+def read_within(response: BaseHTTPResponse, deadline: float, timeout: float) -> bytes:
+    """The whole body (decoded), or ``TimeoutError`` at ``deadline``.
+
+    urllib3's read timeout bounds each wait for bytes: a body trickling in, or an endless stream
+    (server-sent events), kept the request, and with it the run, going for as long as it lasted.
+    Each ``read1`` waits once, for no longer than what is left. The connection is closed on any
+    failure (the pool opens another), and given back whole otherwise.
+    """
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    parts = []
+    try:
+        if not hasattr(response, "read1"):  # urllib3 before 2.3: each wait bounded, the whole after
+            parts.append(response.read())
+            if time.perf_counter() > deadline:
+                raise TimeoutError("timed out")
+        else:
+            while chunk := response.read1(READ_BYTES):
+                parts.append(chunk)
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise TimeoutError("timed out")
+                if sock is not None:
+                    sock.settimeout(left)
+    except BaseException:
+        response.close()
+        raise
+    if sock is not None and sock.fileno() >= 0:
+        sock.settimeout(timeout)
+    response.release_conn()
+    return parts[0] if len(parts) == 1 else b"".join(parts)
