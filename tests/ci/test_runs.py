@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from yamlperf.cli import main
-from yamlperf.demo import DemoServer
-from yamlperf.demo.app import DemoApp
-from yamlperf.demo.messages import Request, Response
 
 from .delay_server import DelayServer
 
@@ -98,30 +97,45 @@ def _verdict_rows(output: str) -> dict[tuple[str, str], str]:
             if line.startswith("  ") and line.split()[0] in ("list", "search", "detail", "related", "stats")}
 
 
-def test_the_same_demo_scenario_run_again_is_unchanged_and_a_2x_slower_endpoint_is_found(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Four runs of 5 endpoints x 4 sizes x 25 requests against one demo server, every pair
-    compared (the real run-to-run noise of this machine, not a sleep), then a run where the
-    ``related`` handler takes twice its time, compared with each of the four. On a loaded machine
-    a single pair of runs misses a real 2x now and then (a burst of interference in the base run
-    hides it): the endpoint must be found against most bases, and nothing else called slower."""
-    with DemoServer(port=0, require_auth=False) as server:
-        plan = _demo_scenario(tmp_path, server.url)
+@contextmanager
+def _demo_process() -> Iterator[tuple[str, Callable[[str, float], None]]]:
+    """The demo API in a process of its own (tests/ci/demo_process.py), stopped at the end."""
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("demo_process.py"))],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdin is not None
+    assert process.stdout is not None
+    stdin, stdout = process.stdin, process.stdout
+
+    def slow_down(suffix: str, factor: float) -> None:
+        stdin.write(f"{suffix} {factor}\n")
+        stdin.flush()
+        assert stdout.readline().strip() == "ok"
+
+    try:
+        yield stdout.readline().strip(), slow_down
+    finally:
+        stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_the_same_demo_scenario_run_again_is_unchanged_and_a_2x_slower_endpoint_is_found(tmp_path: Path) -> None:
+    """Four runs of 5 endpoints x 4 sizes x 25 requests against one demo server in its own process,
+    every pair compared (the real run-to-run noise of this machine, not a sleep), then a run where
+    the ``related`` handler takes twice its time, compared with each of the four. On a loaded
+    machine a single pair of runs misses a real 2x now and then (a burst of interference in the
+    base run hides it): the endpoint must be found against most bases, and nothing else called slower."""
+    with _demo_process() as (url, slow_down):
+        plan = _demo_scenario(tmp_path, url)
         runs = []
         for _ in range(4):
             outcome, run_dir = _run(plan)
             assert outcome.exit_code == 0, outcome.output
             runs.append(run_dir)
-        handle = DemoApp.handle
-
-        def twice_as_slow(app: DemoApp, request: Request) -> Response:
-            started = time.perf_counter()
-            response = handle(app, request)
-            if request.path.endswith("/related"):
-                time.sleep(time.perf_counter() - started)
-            return response
-
-        monkeypatch.setattr(DemoApp, "handle", twice_as_slow)
+        slow_down("/related", 2.0)
         _, slower = _run(plan)
     for base, new in itertools.combinations(runs, 2):
         same = CliRunner().invoke(main, ["compare", str(base), str(new), "--fail-on-regression", "10%"])
