@@ -40,7 +40,7 @@ from .scenario import (
 )
 from .source import Document, KeyPath, format_path
 from .templating import RUN_NAMES, Environ, TemplateError, check_template, compile_text, is_template
-from .thresholds import RULE_SHAPE, RuleError, parse_rule
+from .thresholds import MIN_GROWTH_POINTS, RULE_SHAPE, MetricKind, RuleError, parse_rule
 from .units import parse_duration
 from .validation import schema_problems
 
@@ -222,9 +222,13 @@ def _thresholds(document: Document, problems: list[Problem]) -> tuple[Threshold,
             if not isinstance(text, str) or not RULE_SHAPE.match(text):
                 continue
             try:
-                rules.append(parse_rule(text))
+                rule = parse_rule(text)
             except RuleError as exc:
                 problems.append(document.problem(where, str(exc), hint=exc.hint))
+                continue
+            rules.append(rule)
+            if rule.kind is MetricKind.GROWTH:
+                problems.extend(_growth_problems(document, where))
         built.append(Threshold(
             rules=tuple(rules),
             endpoints=tuple(_as_list(spec.get("endpoints"))),
@@ -233,6 +237,21 @@ def _thresholds(document: Document, problems: list[Problem]) -> tuple[Threshold,
             location=document.location(("thresholds", index)),
         ))
     return tuple(built)
+
+
+def _growth_problems(document: Document, where: KeyPath) -> list[Problem]:
+    """A growth rule fits medians across dataset sizes; with fewer than three it could only fail
+    after the whole run, so the plan is refused before it starts."""
+    dataset = document.data.get("dataset")
+    listed = _list(dataset.get("sizes", list(DEFAULT_SIZES))) if isinstance(dataset, dict) else []
+    sizes = sorted({size for size in listed if isinstance(size, int)})
+    if len(sizes) >= MIN_GROWTH_POINTS or len(sizes) < len(listed):
+        return []
+    measured = f"this plan measures {len(sizes)} ({sizes})" if dataset else "this plan has no dataset"
+    message = f"a growth rule needs {MIN_GROWTH_POINTS} or more dataset sizes; {measured}"
+    return [document.problem(where, message,
+                             hint="give dataset.sizes three or more sizes, e.g. [10, 100, 1000] "
+                                  "(or --sizes 10 100 1000), or drop the growth rule")]
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -15,6 +15,9 @@ from enum import Enum
 from .errors import suggest
 from .units import parse_duration
 
+MIN_GROWTH_POINTS = 3
+"""Dataset sizes with a measured median needed before a growth class means anything."""
+
 
 class MetricKind(Enum):
     TIME = "time"

@@ -15,10 +15,7 @@ from itertools import groupby
 
 from .results import CellStats, RunResult, ThresholdOutcome
 from .scenario import Scenario, Threshold
-from .thresholds import MetricKind, Rule, format_metric
-
-MIN_GROWTH_POINTS = 3
-"""Dataset sizes with a measured median needed before a growth class means anything."""
+from .thresholds import MIN_GROWTH_POINTS, MetricKind, Rule, format_metric
 
 
 def cell_label(endpoint: str, size: int | None, concurrency: int | None) -> str:

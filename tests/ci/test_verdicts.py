@@ -102,8 +102,11 @@ def test_growth_rules_judge_each_endpoint_across_sizes(tmp_path: Path) -> None:
     assert outcomes["list"].size is None
 
 
-def test_a_growth_rule_needs_three_sizes(tmp_path: Path) -> None:
-    plan = scenario(tmp_path, "dataset: {sizes: [10, 50], create: {path: /x}}\nthresholds: ['growth <= linear']\n")
+def test_a_growth_rule_fails_when_fewer_than_three_sizes_were_measured(tmp_path: Path) -> None:
+    """A plan with two sizes is refused when loaded; a run whose cells at a size all failed has no
+    median there, and the rule says how many sizes it had."""
+    plan = scenario(tmp_path, "dataset: {sizes: [10, 50, 100], create: {path: /x}}\n"
+                              "thresholds: ['growth <= linear']\n")
     (outcome,) = evaluate(plan, result(cell("search", 10), cell("search", 50)))
     assert not outcome.passed
     assert "needs median times at 3 or more dataset sizes, measured at 2" in outcome.message

@@ -121,6 +121,8 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
     ("server command with an unclosed quote", VALID.replace(
         "  base_url: http://127.0.0.1:8000", "  base_url: http://127.0.0.1:8000\n  server: {command: \"run 'x\"}"),
      3, 21, "cannot split the command: No closing quotation"),
+    ("growth rule with two sizes", VALID + "thresholds:\n  - growth <= linear\n", 14, 5,
+     "a growth rule needs 3 or more dataset sizes; this plan measures 2 ([10, 50])"),
     ("base_url port out of range", VALID.replace(":8000", ":80000"), 2, 13, "not a usable URL: Port out of range"),
     ("base_url with a broken IPv6 host", VALID.replace("127.0.0.1:8000", "[::1:8000"), 2, 13, "Invalid IPv6 URL"),
     ("base_url without a host", VALID.replace("127.0.0.1:8000", ":8000"), 2, 13, "names no host"),

@@ -54,7 +54,7 @@ def test_each_scenario_runs_end_to_end_on_small_sizes(path: Path, tmp_path: Path
              "--host", f"http://127.0.0.1:{port}",
              "--set", f"target.server.command=yamlperf demo-server --port {port}"]
     if "dataset:" in path.read_text():
-        small += ["--sizes", "5", "12"]
+        small += ["--sizes", "5", "12", "20"]
     if path.name == "concurrency-sweep.yaml":
         small += ["--concurrency", "1,4"]
     result = yamlperf("run", str(path), *small, cwd=tmp_path)
