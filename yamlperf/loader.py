@@ -65,7 +65,7 @@ def load_scenario(
 def build_scenario(
     document: Document, base_dir: Path, environ: Mapping[str, str], supplied: Collection[str] = (),
 ) -> Scenario:
-    problems = [*document.problems, *schema_problems(document)]
+    problems = [*document.problems, *_new_schema_problems(document)]
     data = document.data
     endpoints = [e for e in _list(data.get("endpoints")) if isinstance(e, dict)]
     problems.extend(problems_in_names(endpoints, document.problem))
@@ -205,6 +205,14 @@ def _output(data: Mapping[str, Any]) -> Output:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _new_schema_problems(document: Document) -> list[Problem]:
+    """Schema findings that are not the echo of a value that could not be read: such a value
+    (`!!int five`) is left empty, and "found nothing (null)" at the same place would report the
+    same mistake twice, the second time misleadingly."""
+    unread = {(p.location, p.key_path) for p in document.problems}
+    return [p for p in schema_problems(document) if (p.location, p.key_path) not in unread]
 
 
 def _thresholds(document: Document, problems: list[Problem]) -> tuple[Threshold, ...]:
