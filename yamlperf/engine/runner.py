@@ -20,6 +20,7 @@ from ..errors import TargetError, YamlperfError
 from ..redact import SecretRegistry, register_url_passwords
 from ..results import RunResult
 from ..scenario import Scenario
+from ..urls import is_http_url
 from .auth import Authenticator
 from .cell import CompiledEndpoint, RunShared, run_cell
 from .client import SessionClient
@@ -123,7 +124,7 @@ def _transport(scenario: Scenario, options: RunOptions) -> TransportChoice:
     if options.transport is not None:
         return given_transport(options.transport)
     urls = [scenario.target.base_url, *(e.request.path for e in scenario.endpoints
-                                        if e.request.path.startswith(("http://", "https://")))]
+                                        if is_http_url(e.request.path))]
     choice = choose_transport(urls, options.environ if options.environ is not None else os.environ)
     logger.info("measuring with %s%s", choice.name, f" ({choice.note})" if choice.note else "")
     return choice
