@@ -57,6 +57,10 @@ class RunOptions:
     environ: Mapping[str, str] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     secrets: SecretRegistry = field(default_factory=SecretRegistry)
+    probe_target: bool = True
+    """Refuse to start when nothing answers at ``base_url`` (exit 3). ``quick`` turns it off: as
+    ``performance_test.py``, hey and ab do, it sends every request and counts the refusals, so
+    ``--save`` has the results of what happened."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +95,8 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
         with running_target(scenario.target, journal.run_dir / "server.log", stop, options.environ,
                             options.secrets):
             if not stop.is_set():
-                check_reachable(scenario.target.base_url, scenario.target.timeout, scenario.target.verify)
+                if options.probe_target:
+                    check_reachable(scenario.target.base_url, scenario.target.timeout, scenario.target.verify)
                 _measure(scenario, ready, options, journal, observer)
     except YamlperfError as exc:
         kind = "target error" if isinstance(exc, TargetError) else "error"
