@@ -75,3 +75,19 @@ def test_the_error_example_is_what_yamlperf_prints(tmp_path: Path) -> None:
                             cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert result.stderr.strip() == example.strip()
+
+
+def test_every_flag_the_commands_table_names_is_in_that_commands_help() -> None:
+    """The table is what a new user reads first; a flag it names that the command does not take
+    is the first thing that fails for them."""
+    from click.testing import CliRunner
+
+    from yamlperf.cli import main
+
+    table = README.split("## Commands", 1)[1].split("Exit codes:", 1)[0]
+    rows = re.findall(r"^\| `yamlperf ([a-z-]+)[^`]*` \| (.*) \|$", table, re.MULTILINE)
+    assert len(rows) >= 9
+    for command, text in rows:
+        helped = CliRunner().invoke(main, [command, "--help"]).output
+        for flag in set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text)):
+            assert re.search(rf"(?<![\w-]){flag}\b", helped), f"yamlperf {command} has no {flag}"

@@ -86,6 +86,9 @@ class Noise:
     tested: int = 0
     rate_tested: int = 0
     untestable: bool = False
+    most_samples: int = 0
+    """The most samples any compared cell has in both runs: when it is under ``MIN_SAMPLES``, no
+    latency was tested, and the method says how many iterations would be needed."""
 
     def floor(self, cells: int) -> float:
         """How far (log) the median change of an endpoint's ``cells`` cells must go beyond the
@@ -131,6 +134,10 @@ def _pct(log_change: float) -> float:
 def describe(criteria: Criteria, noise: Noise) -> str:
     """The method in one paragraph, with this comparison's numbers."""
     c, n = criteria, noise
+    rate = (f"success rate by a two-proportion z-test, Holm-corrected over {n.rate_tested} cells, "
+            f"alpha {c.alpha:g}, and at least {c.min_rate_points:g} points; p95 is not tested")
+    if not n.tested:
+        return "\n".join([_untested(n), f"  {rate}"])
     lines = [f"verdicts: latency by a Mann-Whitney U test on the stored samples, Holm-corrected over "
              f"{n.tested} cells (family-wise alpha {c.alpha:g}; p in the table is Holm-adjusted),",
              f"  and a median change of at least {c.min_effect_pct:g}% and {c.min_effect_s * 1e3:g} ms that "
@@ -149,12 +156,22 @@ def describe(criteria: Criteria, noise: Noise) -> str:
     lines.append("  it (half of its cells that can show a change in ms, and at least 3 or all, beyond the "
                  "floor); one that moved")
     lines.append("  alone is not called (a burst of interference can do that); falls by the same factors")
-    lines.append(f"  success rate by a two-proportion z-test, Holm-corrected over {n.rate_tested} cells, "
-                 f"alpha {c.alpha:g}, and at least {c.min_rate_points:g} points; p95 is not tested")
+    lines.append(f"  {rate}")
     if n.untestable:
         lines.append("  warning: with this few samples per cell no latency test can pass the correction "
                      f"over {n.tested} cells; measure more iterations")
     return "\n".join(lines)
+
+
+def _untested(noise: Noise) -> str:
+    """Why no latency change could be called, and what to do: "Holm-corrected over 0 cells" said
+    neither."""
+    if noise.most_samples < MIN_SAMPLES:
+        return (f"verdicts: latency not tested: the Mann-Whitney U test needs {MIN_SAMPLES} or more samples "
+                f"of a cell in both runs, and these cells have at most {noise.most_samples}; measure "
+                f"{MIN_SAMPLES} or more iterations (load.iterations, --iterations, quick --requests)")
+    return ("verdicts: latency not tested: no cell has successful requests in both runs, so no latency "
+            "can be compared")
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +278,8 @@ def compare_cells(pairs: Sequence[tuple[CellStats, CellStats]],
         smallest_p(len(b.samples), len(n.samples)) * len(tested) < criteria.alpha for b, n in tested)
     noise, endpoints = _noise(pairs, medians, changes, criteria)
     noise = replace(noise, tested=len(tested), rate_tested=sum(p is not None for p in rate_raw),
-                    untestable=untestable)
+                    untestable=untestable,
+                    most_samples=max((min(len(b.samples), len(n.samples)) for b, n in pairs), default=0))
 
     out = []
     columns = zip(pairs, medians, changes, rates, raw_p, holm_p, rate_raw, rate_holm, strict=True)
@@ -476,7 +494,7 @@ def _noise_json(noise: Noise) -> dict[str, object]:
         "endpoint_floor_pct": {str(n): _pct(noise.floor(n)) for n in (1, 2, 3, 5, 10)} if known else None,
         "floor_pct": _pct(noise.floor(1)),
         "latency_cells_tested": noise.tested, "rate_cells_tested": noise.rate_tested,
-        "latency_untestable": noise.untestable,
+        "latency_untestable": noise.untestable, "most_samples": noise.most_samples,
     }
 
 

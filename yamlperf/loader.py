@@ -42,6 +42,7 @@ from .source import Document, KeyPath, format_path
 from .templating import RUN_NAMES, Environ, TemplateError, check_template, compile_text, is_template
 from .thresholds import MIN_GROWTH_POINTS, RULE_SHAPE, MetricKind, RuleError, parse_rule
 from .units import parse_duration
+from .urls import canonical_url, is_http_url
 from .validation import schema_problems
 
 RECORD_NAMES = frozenset({"id", "ids"})
@@ -65,7 +66,7 @@ def load_scenario(
 def build_scenario(
     document: Document, base_dir: Path, environ: Mapping[str, str], supplied: Collection[str] = (),
 ) -> Scenario:
-    problems = [*document.problems, *schema_problems(document)]
+    problems = [*document.problems, *_new_schema_problems(document)]
     data = document.data
     endpoints = [e for e in _list(data.get("endpoints")) if isinstance(e, dict)]
     problems.extend(problems_in_names(endpoints, document.problem))
@@ -100,7 +101,7 @@ def build_scenario(
 def _target(data: Mapping[str, Any], base_dir: Path, ca_bundle: Path | None, base_url: str) -> Target:
     server = data.get("server")
     return Target(
-        base_url=base_url.rstrip("/"),
+        base_url=canonical_url(base_url).rstrip("/"),
         headers=tuple((str(k), str(v)) for k, v in data.get("headers", {}).items()),
         timeout=parse_duration(data.get("timeout", "30s")),
         verify_tls=bool(data.get("verify_tls", True)),
@@ -115,7 +116,7 @@ def _server(data: Mapping[str, Any], base_dir: Path) -> Server:
         command = shlex.split(command)
     return Server(
         command=tuple(str(c) for c in command),
-        ready_url=data.get("ready_url", "/"),
+        ready_url=canonical_url(str(data.get("ready_url", "/"))),
         start_timeout=parse_duration(data.get("start_timeout", "30s")),
         stop_timeout=parse_duration(data.get("stop_timeout", "10s")),
         env=tuple((str(k), str(v)) for k, v in data.get("env", {}).items()),
@@ -205,6 +206,14 @@ def _output(data: Mapping[str, Any]) -> Output:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _new_schema_problems(document: Document) -> list[Problem]:
+    """Schema findings that are not the echo of a value that could not be read: such a value
+    (`!!int five`) is left empty, and "found nothing (null)" at the same place would report the
+    same mistake twice, the second time misleadingly."""
+    unread = {(p.location, p.key_path) for p in document.problems}
+    return [p for p in schema_problems(document) if (p.location, p.key_path) not in unread]
 
 
 def _thresholds(document: Document, problems: list[Problem]) -> tuple[Threshold, ...]:
@@ -337,7 +346,7 @@ def _url_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[P
     urls += [(("endpoints", i, "path"), e.get("path")) for i, e in enumerate(endpoints)]
     problems = []
     for path, url in urls:
-        if not isinstance(url, str) or is_template(url) or not url.startswith(("http://", "https://")):
+        if not isinstance(url, str) or is_template(url) or not is_http_url(url):
             continue
         base = path == ("target", "base_url")
         message, hint = _url_problem(url, base)
@@ -385,7 +394,7 @@ def _base_url(document: Document, environ: Mapping[str, str], problems: list[Pro
         problems.append(document.problem(where, f"base_url cannot be known before the run: {exc}",
                                          hint="build it from env.NAME and vars.name only"))
         return raw
-    message, hint = _url_problem(url, base=True) if url.startswith(("http://", "https://")) else (
+    message, hint = _url_problem(url, base=True) if is_http_url(url) else (
         f"base_url renders as {url!r}, not an http:// or https:// URL", "set the variable to a URL")
     if message:
         problems.append(document.problem(where, message, hint=hint))

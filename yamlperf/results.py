@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .results_types import ResultsTypeError, check_model
+from .results_types import ResultsTypeError, check_model, unreadable_json
 
 FORMAT_VERSION = 1
 LATENCY_FIELDS = ("min", "mean", "median", "p90", "p95", "p99", "max", "stdev")
@@ -318,8 +318,9 @@ def load_results(path: Path) -> RunResult:
         raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}; "
                          "is this a results.json written by `yamlperf run`?") from None
     except (ValueError, RecursionError) as exc:
-        raise UsageError(f"{path}: not a results file yamlperf can read: {exc}; "
-                         "give a results.json or a run folder written by `yamlperf run`") from None
+        raise UsageError(f"{unreadable_json(path, text, exc)}: this is not a results file yamlperf "
+                         "wrote (or it was changed after); give the results.json or run folder a "
+                         "`yamlperf run` wrote, or run the scenario again") from None
     version = data.get("format_version") if isinstance(data, dict) else None
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise UsageError(f"{path}: written by a newer yamlperf (results format {version}; this one reads "

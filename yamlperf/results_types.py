@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
+import sys
 import types
 import typing
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 JSON_NAMES = {"latency": "latency_ms", "throughput": "throughput_rps", "wall_time": "wall_time_s",
@@ -112,3 +115,20 @@ def _shown(value: Any) -> str:
         return "an object"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def unreadable_json(path: Path, text: str, exc: ValueError | RecursionError) -> str:
+    """Where and why valid-looking JSON could not be read, in the user's terms: Python's own words
+    ("use sys.set_int_max_str_digits()", "maximum recursion depth") describe its limits, not the file.
+    No results file yamlperf writes has a number that long or nesting that deep."""
+    if isinstance(exc, RecursionError):
+        return f"{path}: the JSON is nested deeper than any results file is"
+    limit = sys.get_int_max_str_digits()
+    found = re.search(rf"-?[0-9]{{{limit + 1},}}", text) if limit else None
+    if found is None:
+        return f"{path}: the JSON holds a value Python cannot read ({str(exc)[:80]})"
+    start = found.start()
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    digits = len(found.group().lstrip("-"))
+    return f"{path}:{line}:{column}: a number {digits:,} digits long, longer than any value in a results file"

@@ -16,6 +16,7 @@ from typing import Any
 from .errors import Location, Problem
 from .thresholds import Rule
 from .units import parse_duration
+from .urls import canonical_url
 
 DEFAULT_SIZES = (10, 50, 100, 200, 500)
 DEFAULT_FORMATS = ("json", "html", "png")
@@ -258,7 +259,7 @@ def build_request(data: Mapping[str, Any], default_method: str = "GET") -> Reque
         kind, body = BodyKind.NONE, None
     return RequestSpec(
         method=str(data.get("method", default_method)).upper(),
-        path=data["path"],
+        path=canonical_url(data["path"]) if isinstance(data["path"], str) else data["path"],
         query=_pairs(data.get("query")),
         headers=_pairs(data.get("headers")),
         body_kind=kind,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "yamlperf"
 
-LAYER0 = {"errors", "redact", "units", "textable"}
+LAYER0 = {"errors", "redact", "units", "textable", "urls"}
 LAYER1 = {"source", "validation", "templating", "thresholds", "compose", "scenario", "loader"}
 LAYER2 = {"results", "results_types", "scaling", "verdicts", "compare", "plandiff"}
 

@@ -355,3 +355,21 @@ def test_interference_on_some_requests_is_not_a_change() -> None:
     assert comparison.count(Verdict.IMPROVED) == 0
     slower = compare_runs(run(range(0)), run(range(20), sizes=(10, 40, 120)))
     assert {c.endpoint for c in slower.cells if c.verdict is Verdict.REGRESSED} == {"search"}
+
+
+def test_runs_too_short_to_test_say_why_and_how_many_iterations_are_needed(tmp_path: Path) -> None:
+    """Runs of 3 iterations used to end with "Holm-corrected over 0 cells" and nothing else."""
+    base = result(cell("search", n=3, seed=1), cell("list", n=3, seed=2))
+    new = result(cell("search", n=3, seed=3, median=0.060), cell("list", n=3, seed=4))
+    save_results(base, tmp_path / "base.json")
+    save_results(new, tmp_path / "new.json")
+    out = CliRunner().invoke(main, ["compare", str(tmp_path / "base.json"), str(tmp_path / "new.json"),
+                                    "--json", str(tmp_path / "c.json")])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert ("latency not tested: the Mann-Whitney U test needs 8 or more samples of a cell in both runs, "
+            "and these cells have at most 3; measure 8 or more iterations") in text
+    assert "over 0 cells" not in text
+    (comparison,) = json.loads((tmp_path / "c.json").read_text())["comparisons"]
+    assert comparison["method"]["noise"]["most_samples"] == 3
+    assert "latency not tested" in comparison["method"]["description"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -173,3 +175,32 @@ def test_a_redirect_is_a_failure_that_says_where_it_points(tmp_path: Path) -> No
     assert "secret-token" not in out.output
     (results,) = tmp_path.glob("*/results.json")
     assert "secret-token" not in results.read_text()
+
+
+@pytest.fixture
+def closed_url() -> Iterator[str]:
+    """A loopback port held bound but not listening: every connection to it is refused."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"
+
+
+def test_save_against_a_target_that_is_down_keeps_the_refused_requests(tmp_path: Path, closed_url: str) -> None:
+    """As performance_test.py does, every request is sent and counted; --save wrote nothing before."""
+    saved = tmp_path / "r.json"
+    out = CliRunner().invoke(main, ["quick", closed_url, "--requests", "6", "--concurrency", "2",
+                                    "--save", str(saved), "--output-dir", str(tmp_path / "runs")])
+    assert out.exit_code == 3, out.output
+    assert f"nothing answers at {closed_url}: none of the 6 requests got an answer (6 refused)" in out.output
+    (cell,) = load_results(saved).cells
+    assert (cell.requests, cell.successes, dict(cell.failures)) == (6, 0, {"refused": 6})
+
+
+def test_save_when_the_login_cannot_reach_the_target_says_nothing_was_saved(
+        tmp_path: Path, closed_url: str) -> None:
+    saved = tmp_path / "r.json"
+    out = CliRunner().invoke(main, ["quick", closed_url, "--auth", "--requests", "2", "--save", str(saved),
+                                    "--output-dir", str(tmp_path / "runs")])
+    assert out.exit_code == 3, out.output
+    assert f"--save {saved}: nothing was saved, since no request was measured" in out.output
+    assert not saved.exists()

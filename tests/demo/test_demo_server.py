@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 
+from yamlperf.cli import main
 from yamlperf.demo import DemoServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -529,3 +531,16 @@ def test_module_cli_prints_url_serves_and_stops_on_signal(stop_signal: signal.Si
     database = re.search(r"^database: (.+)$", err, re.MULTILINE)
     assert database, err
     assert not Path(database[1]).exists()  # the temp database is removed at exit
+
+
+@pytest.mark.parametrize(("arguments", "expected"), [
+    (["--help"], "usage: yamlperf demo-server [-h]"),
+    (["--port", "x"], "yamlperf demo-server: error: argument --port: port must be between 0 and 65535"),
+    (["--token-ttl", "soon"], "argument --token-ttl: token ttl must be a positive number of seconds"),
+])
+def test_the_cli_command_names_itself_in_usage_and_errors(arguments: list[str], expected: str) -> None:
+    """`yamlperf demo-server --help` printed "usage: python -m yamlperf.demo", a command the user never
+    typed, and a bad --port said "invalid _port value"."""
+    out = CliRunner().invoke(main, ["demo-server", *arguments])
+    assert out.exit_code == (0 if arguments == ["--help"] else 2), out.output
+    assert expected in out.output

@@ -231,3 +231,19 @@ def test_more_records_than_a_size_asks_for_is_said_not_hidden(write_scenario: Sc
     summary = format_summary(outcome.result)
     assert "Dataset size: 5 records requested, 9 already there: measured on 9" in summary
     assert "Dataset size: 12 records (9 there, 3 created" in summary
+
+
+def test_an_uppercase_scheme_is_a_url_and_reaches_the_transports_in_lower_case(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    """RFC 3986 schemes are case-insensitive; the transports and proxy rules compare them lower-cased."""
+    upper = records_server.url.replace("http://", "HTTP://", 1)
+    path = write_scenario(records_scenario(
+        upper, sizes=[2], load={"iterations": 3},
+        endpoints=[{"name": "list", "path": "/records"},
+                   {"name": "absolute", "path": f"{upper.replace('HTTP', 'Http')}/records"}]))
+    scenario = load_scenario(path)
+    assert scenario.target.base_url == records_server.url.rstrip("/")
+    assert scenario.endpoint("absolute").request.path == f"{records_server.url.rstrip('/')}/records"
+    outcome = run(path)
+    assert [(c.endpoint, c.successes) for c in outcome.result.cells] == [("list", 3), ("absolute", 3)]
+    assert outcome.result.meta.transport == "httptools"

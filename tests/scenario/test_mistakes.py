@@ -214,3 +214,23 @@ def test_a_templated_base_url_that_renders_wrong_is_a_located_mistake(
     assert len(headlines) == 1
     assert headlines[0].startswith(f"{path}:2:13: target.base_url: ")
     assert expected in headlines[0]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("iterations: 5", "iterations: !!int five", "load.iterations: cannot read 'five' as !!int"),
+    ("sizes: [10, 50]", "sizes: [!!int ten, 50]", "dataset.sizes[0]: cannot read 'ten' as !!int"),
+    ("iterations: 5", "iterations: !!bool maybe", "load.iterations: cannot read 'maybe' as !!bool"),
+])
+def test_a_value_its_tag_cannot_read_is_one_problem_not_two(
+    tmp_path: Path, old: str, new: str, expected: str,
+) -> None:
+    """The unread value is left empty; the schema must not add "found nothing (null)" for it."""
+    path = tmp_path / "tagged.yaml"
+    path.write_text(VALID.replace(old, new).replace("path: /items\n", "path: /items\n    method: FETCH\n", 1))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, environ={})
+    headlines = [p.headline() for p in caught.value.problems]
+    assert len(headlines) == 2, headlines
+    assert any(expected in h for h in headlines), headlines
+    assert any("'FETCH' is not allowed here" in h for h in headlines), headlines
+    assert "null" not in str(caught.value)

@@ -14,4 +14,4 @@ def demo_server(arguments: tuple[str, ...]) -> None:
     """Serve the demo prompts API on 127.0.0.1:8765 (--port, --token-ttl, --user, --no-auth; --help)."""
     from ..demo.__main__ import main as demo_main
 
-    raise SystemExit(demo_main(list(arguments)))
+    raise SystemExit(demo_main(list(arguments), prog="yamlperf demo-server"))

@@ -18,10 +18,10 @@ from typing import Any
 import click
 import yaml
 
-from ..errors import UsageError, path_problem
+from ..errors import ExitCode, TargetError, UsageError, path_problem
 from ..loader import build_scenario
 from ..redact import is_secret_key
-from ..results import save_results, write_atomic
+from ..results import RunResult, save_results, write_atomic
 from ..scenario import Scenario
 from ..source import parse_document
 from ..templating import is_template
@@ -35,6 +35,8 @@ SEED_CHARTS = ("response_time_by_endpoint", "success_rate_by_endpoint")
 """The seed's picture (``--output-image``): average and 95th percentile response time as bars, and
 the success rate per endpoint, one under the other in one image."""
 IMAGE_FORMATS = ("png", "pdf", "svg")
+NO_ANSWER = frozenset({"refused", "timeout", "reset", "other"})
+"""Failure categories of a request that got no HTTP answer at all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +233,20 @@ def _run(scenario: Scenario, *, username: str | None, password: str | None, debu
     """``yamlperf run``'s own path (progress, summary table, outputs), then the seed's extra files."""
     from .run import execute
 
-    outcome, code = execute(scenario, None, username=username, password=password, keep_data=False,
-                            debug=debug)
+    try:
+        outcome, code = execute(scenario, None, username=username, password=password, keep_data=False,
+                                debug=debug, probe_target=False)
+    except TargetError as exc:
+        if save:
+            raise TargetError(f"{exc}\n  --save {save}: nothing was saved, since no request was "
+                              "measured") from None
+        raise
     kept = outcome.run_dir / "results.json"
+    silent = unanswered_target(outcome.result)
+    if silent:
+        echo_error(f"nothing answers at {scenario.target.base_url}: {silent}; is the server running? "
+                   "check the URL (exit code 3)")
+        code = ExitCode.TARGET_DOWN
     if save:
         _write_or_say("--save", save, kept, lambda: save_results(outcome.result, save))
         click.echo(f"saved: {save}")
@@ -253,3 +266,21 @@ def _write_or_say(flag: str, path: Path, kept: Path, write: Callable[[], None]) 
     except OSError as exc:
         raise UsageError(f"{flag} {path}: cannot write it ({path_problem(exc, path)}); the results of this "
                          f"run are in {kept}") from exc
+
+
+def unanswered_target(result: RunResult) -> str:
+    """How the requests failed when not one got an HTTP answer (``"all 100 requests refused"``),
+    else ``""``: the run measured that the target is down, which is exit 3 as for ``yamlperf run``."""
+    cells = result.cells
+    if not cells or any(c.successes for c in cells):
+        return ""
+    failures: dict[str, int] = {}
+    for cell in cells:
+        for category, count in cell.failures.items():
+            failures[category] = failures.get(category, 0) + count
+    if not failures or not set(failures) <= NO_ANSWER:
+        return ""
+    total = sum(c.requests for c in cells)
+    ranked = sorted(failures.items(), key=lambda item: -item[1])
+    how = ", ".join(f"{count} {category}" for category, count in ranked)
+    return f"none of the {total} requests got an answer ({how})"

@@ -105,7 +105,7 @@ def run(file: Path, username: str | None, password: str | None, keep_data: bool,
 
 
 def execute(scenario: Scenario, file: Path | None, *, username: str | None, password: str | None,
-            keep_data: bool, debug: bool) -> tuple[Any, ExitCode]:
+            keep_data: bool, debug: bool, probe_target: bool = True) -> tuple[Any, ExitCode]:
     """Run with a progress line and Ctrl-C handling; print the summary and the results path.
 
     Returns the engine's outcome and the exit code the command should end with (``INTERRUPTED``,
@@ -119,7 +119,8 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
     from .progress import ProgressLine, run_logging
 
     options = RunOptions(scenario_file=file, credentials=Credentials(username, password),
-                         keep_data=keep_data, debug=debug, command=command_line())
+                         keep_data=keep_data, debug=debug, command=command_line(),
+                         probe_target=probe_target)
     options.secrets.add(password)
     for value in secret_arguments():
         options.secrets.add(value)

@@ -24,24 +24,27 @@ def _user(text: str) -> tuple[str, str]:
 
 
 def _port(text: str) -> int:
-    port = int(text)
+    port = int(text) if text.strip().isdigit() else -1
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError("port must be between 0 and 65535")
     return port
 
 
 def _ttl(text: str) -> float:
-    ttl = float(text)
+    try:
+        ttl = float(text)
+    except ValueError:
+        ttl = 0.0
     if not ttl > 0:
         raise argparse.ArgumentTypeError("token ttl must be a positive number of seconds")
     return ttl
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m yamlperf.demo``."""
+def build_parser(prog: str = "python -m yamlperf.demo") -> argparse.ArgumentParser:
+    """The argument parser; ``prog`` is the command the user typed, which usage and errors name."""
     default_user = next(iter(DEFAULT_USERS.items()))
     parser = argparse.ArgumentParser(
-        prog="python -m yamlperf.demo",
+        prog=prog,
         description="Serve the yamlperf demo API (prompts CRUD, search, related, stats, JWT).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
@@ -68,9 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m yamlperf.demo") -> int:
     """Serve until SIGINT or SIGTERM; 0 on a clean stop, 1 if the port cannot be bound."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

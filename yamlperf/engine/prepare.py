@@ -18,6 +18,7 @@ from .. import __version__
 from ..redact import SecretRegistry, is_secret_key
 from ..scenario import BodyKind, Pairs, RequestSpec
 from ..templating import Compiled, compile_text, compile_value
+from ..urls import is_http_url
 from .http import Prepared
 
 logger = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ class RequestTemplate:
             self._secrets = None
 
     def _locate(self, path: str) -> tuple[str, str]:
-        url = urlsplit(path) if path.startswith(("http://", "https://")) else None
+        url = urlsplit(path) if is_http_url(path) else None
         if url is not None:
             return f"{url.scheme}://{url.netloc}", (url.path or "/") + (f"?{url.query}" if url.query else "")
         base = self._base

@@ -20,6 +20,7 @@ from ..errors import TargetError, YamlperfError
 from ..redact import SecretRegistry, register_url_passwords
 from ..results import RunResult
 from ..scenario import Scenario
+from ..urls import is_http_url
 from .auth import Authenticator
 from .cell import CompiledEndpoint, RunShared, run_cell
 from .client import SessionClient
@@ -56,6 +57,10 @@ class RunOptions:
     environ: Mapping[str, str] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     secrets: SecretRegistry = field(default_factory=SecretRegistry)
+    probe_target: bool = True
+    """Refuse to start when nothing answers at ``base_url`` (exit 3). ``quick`` turns it off: as
+    ``performance_test.py``, hey and ab do, it sends every request and counts the refusals, so
+    ``--save`` has the results of what happened."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +95,8 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
         with running_target(scenario.target, journal.run_dir / "server.log", stop, options.environ,
                             options.secrets):
             if not stop.is_set():
-                check_reachable(scenario.target.base_url, scenario.target.timeout, scenario.target.verify)
+                if options.probe_target:
+                    check_reachable(scenario.target.base_url, scenario.target.timeout, scenario.target.verify)
                 _measure(scenario, ready, options, journal, observer)
     except YamlperfError as exc:
         kind = "target error" if isinstance(exc, TargetError) else "error"
@@ -123,7 +129,7 @@ def _transport(scenario: Scenario, options: RunOptions) -> TransportChoice:
     if options.transport is not None:
         return given_transport(options.transport)
     urls = [scenario.target.base_url, *(e.request.path for e in scenario.endpoints
-                                        if e.request.path.startswith(("http://", "https://")))]
+                                        if is_http_url(e.request.path))]
     choice = choose_transport(urls, options.environ if options.environ is not None else os.environ)
     logger.info("measuring with %s%s", choice.name, f" ({choice.note})" if choice.note else "")
     return choice

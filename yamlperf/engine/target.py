@@ -26,6 +26,7 @@ from ..errors import TargetError, UsageError
 from ..redact import SecretRegistry, is_secret_key
 from ..scenario import Server, Target
 from ..templating import TemplateError, compile_text
+from ..urls import canonical_url, is_http_url
 
 logger = logging.getLogger(__name__)
 POLL_INTERVAL_S = 0.1
@@ -35,8 +36,8 @@ _SWITCHES = frozenset({"true", "false", "yes", "no", "on", "off"})
 
 
 def ready_url(target: Target, server: Server) -> str:
-    if server.ready_url.startswith(("http://", "https://")):
-        return server.ready_url
+    if is_http_url(server.ready_url):
+        return canonical_url(server.ready_url)
     path = server.ready_url if server.ready_url.startswith("/") else f"/{server.ready_url}"
     return target.base_url + path
 
