@@ -129,7 +129,7 @@ def format_unanswered(cells: Sequence[CellStats]) -> str:
     if not cells:
         return ""
     noun = "cell has" if len(cells) == 1 else "cells have"
-    lines = [f"checks: {len(cells)} {noun} no successful request (the run fails, exit code 1)"]
+    lines = [f"checks: {len(cells)} {noun} no successful request (the run fails)"]
     lines.extend(f"  FAIL  no successful request in {cell_label(c.endpoint, c.size, c.concurrency)}: "
                  f"{failure_text(c)}" for c in cells)
     return "\n".join(lines)
