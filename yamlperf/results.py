@@ -132,6 +132,8 @@ class RunMeta:
     ``urllib3``; runs saved before this field existed were all measured with urllib3."""
     transport_note: str = ""
     """Why urllib3 measured rather than the fast transport (https, a proxy...); empty otherwise."""
+    run_id: str = ""
+    """``{{ run.id }}`` of the run: what made its records unique; empty in runs saved before it."""
 
 
 @dataclass(frozen=True, slots=True)

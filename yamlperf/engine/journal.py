@@ -20,7 +20,8 @@ SERVER_LOG = "server.log"
 
 class Journal:
     def __init__(self, scenario: Scenario, run_dir: Path, secrets: SecretRegistry, *,
-                 scenario_file: Path | None, command: str, transport: tuple[str, str] = ("", "")) -> None:
+                 scenario_file: Path | None, command: str, run_id: str = "",
+                 transport: tuple[str, str] = ("", "")) -> None:
         self.run_dir = run_dir
         self.transport = transport
         """(name, why the fast transport was not used): ``meta.transport`` and ``meta.transport_note``"""
@@ -30,6 +31,7 @@ class Journal:
         self._secrets = secrets
         self._identity = identify(scenario_file, secrets.scrub(command))
         self._started = time.monotonic()
+        self._run_id = run_id
 
     @property
     def path(self) -> Path:
@@ -44,7 +46,8 @@ class Journal:
 
     def write(self, *, complete: bool, stop_reason: str | None = None) -> RunResult:
         scenario = self._scenario
-        meta = run_meta(self._identity, time.monotonic() - self._started, transport=self.transport)
+        meta = run_meta(self._identity, time.monotonic() - self._started, transport=self.transport,
+                        run_id=self._run_id)
         cells = tuple(self.cells)
         result = RunResult(
             name=scenario.name, meta=meta, scenario=redact(dict(scenario.raw), self._secrets),

@@ -23,7 +23,7 @@ from ..scenario import Scenario
 from .auth import Authenticator
 from .cell import CompiledEndpoint, RunShared, run_cell
 from .client import SessionClient
-from .context import RunContext
+from .context import RunContext, new_run_id
 from .credentials import Credentials, credential_context, resolve_credentials
 from .feed import RowFeed
 from .http import TransportFactory, TransportOptions, TransportSet
@@ -56,6 +56,8 @@ class RunOptions:
     environ: Mapping[str, str] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     secrets: SecretRegistry = field(default_factory=SecretRegistry)
+    run_id: str = field(default_factory=new_run_id)
+    """``{{ run.id }}``: unique per run, recorded as ``meta.run_id``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,7 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
     observer = observer or NullObserver()
     ready = _prepare(scenario, options)
     journal = Journal(scenario, make_run_dir(scenario.output.directory, scenario.name), options.secrets,
-                      scenario_file=options.scenario_file, command=options.command,
+                      scenario_file=options.scenario_file, command=options.command, run_id=options.run_id,
                       transport=(ready.transport.name, ready.transport.note))
     stop = options.stop
     try:
@@ -109,11 +111,12 @@ def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
     register_url_passwords([scenario.target.base_url, *(e.request.path for e in scenario.endpoints)],
                            options.secrets)
     feed = RowFeed.load(scenario.feed) if scenario.feed else None
-    base = RunContext(scenario.variables, {}, feed, options.environ).base
+    base = RunContext(scenario.variables, {}, feed, options.environ, options.run_id).base
     credentials = resolve_credentials(scenario.auth, options.credentials, base,
                                       options.environ if options.environ is not None else os.environ,
                                       options.secrets)
-    context = RunContext(scenario.variables, credential_context(credentials), feed, options.environ)
+    context = RunContext(scenario.variables, credential_context(credentials), feed, options.environ,
+                         options.run_id)
     endpoints = {e.name: CompiledEndpoint(e, scenario.target, options.secrets) for e in scenario.endpoints}
     return _Prepared(expand(scenario), endpoints, context, credentials, _transport(scenario, options))
 
