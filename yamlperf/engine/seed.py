@@ -218,14 +218,17 @@ class Seeder:
             exchange = self._auth.send(self._count, context, self._sends["count"])
         except TemplateError as exc:
             raise UsageError(f"dataset.count: the request cannot be built: {exc}; fix the template") from None
-        data = parse_json(exchange.body) if 200 <= exchange.status < 300 else None
-        try:
-            value = data if isinstance(data, list) else dig(data, self._dataset.count.count_path)
-            return len(value) if isinstance(value, list) else int(value)
-        except (LookupError, TypeError, ValueError):
+        spec = self._dataset.count
+        found = _count_in(exchange, spec.count_path, spec.count_header) \
+            if not exchange.fault and 200 <= exchange.status < 300 else None
+        if found is None:
+            where = f"header {spec.count_header!r}" if spec.count_header else repr(spec.count_path)
+            why = exchange.error or (f"status {exchange.status}" if not 200 <= exchange.status < 300
+                                     else f"no count at {where}")
             logger.warning("counting the records failed (%s); assuming the %d this run created",
-                           exchange.error or f"status {exchange.status}", self.created)
+                           why, self.created)
             return self.created
+        return found
 
     def _create_one(self, n: int, size: int, ids: tuple[Any, ...]) -> Created | None:
         if self._stop.is_set():
@@ -329,6 +332,28 @@ def id_from_header(value: str | None) -> str | None:
     path = urlsplit(text).path.rstrip("/")
     last = unquote(path.rsplit("/", 1)[-1]) if path else ""
     return last or None
+
+
+def _count_in(exchange: Exchange, count_path: str, count_header: str | None) -> int | None:
+    """The count an answer carries, or None: in a header when ``count_header`` names one, else at
+    ``count_path`` of its JSON (a JSON list is counted by its length)."""
+    if count_header is not None:
+        return count_from_header(exchange.headers.get(count_header))
+    data = parse_json(exchange.body)
+    try:
+        value = data if isinstance(data, list) else dig(data, count_path)
+        return len(value) if isinstance(value, list) else int(value)
+    except (LookupError, TypeError, ValueError):
+        return None
+
+
+def count_from_header(value: str | None) -> int | None:
+    """``57`` from ``X-Total-Count: 57`` and from ``Content-Range: items 0-9/57`` (the total after
+    the ``/``); None when the header is missing or the total unknown (``items 0-9/*``)."""
+    if value is None:
+        return None
+    total = value.rsplit("/", 1)[-1].strip()
+    return int(total) if total.isascii() and total.isdigit() else None
 
 
 def _category(exchange: Exchange, ok: bool) -> str:
