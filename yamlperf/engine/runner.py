@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import TargetError, YamlperfError
 from ..redact import SecretRegistry, register_url_passwords
-from ..results import RunResult
+from ..results import CleanupOutcome, RunResult
 from ..scenario import Scenario
 from .auth import Authenticator
 from .cell import CompiledEndpoint, RunShared, run_cell
@@ -157,6 +157,8 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
         try:
             _clean_up(scenario, seeder, options, observer, journal.run_dir / LEFTOVER_IDS)
         finally:
+            if seeder is not None:
+                journal.cleanup = seeder.outcome
             transports.close()
             client.close()
 
@@ -186,6 +188,7 @@ def _clean_up(scenario: Scenario, seeder: Seeder | None, options: RunOptions, ob
         return
     if options.keep_data or (scenario.dataset is not None and not scenario.dataset.cleanup):
         observer.note(f"keeping the {len(seeder.ids)} records this run created")
+        seeder.outcome = CleanupOutcome(0, 0, len(seeder.ids))
         return
     report = seeder.cleanup(leftovers)
     logger.info("cleanup: %d deleted, %d failed, %d kept", report.deleted, report.failed, report.kept)

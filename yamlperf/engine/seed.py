@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import TargetError, UsageError
 from ..redact import SecretRegistry
-from ..results import SeedStep, write_atomic
+from ..results import CleanupOutcome, SeedStep, write_atomic
 from ..scenario import Dataset, Target
 from ..templating import TemplateError
 from .auth import Authenticator
@@ -53,13 +53,6 @@ class Created:
     n: int
     exchange: Exchange
     record_id: Any
-
-
-@dataclass(frozen=True, slots=True)
-class Cleanup:
-    deleted: int
-    failed: int
-    kept: int
 
 
 class Seeder:
@@ -93,6 +86,10 @@ class Seeder:
         """How the first failed create of the last ``grow`` failed (status or fault, the answer)."""
         self.delete_error = ""
         """Why the delete request could not be built for some id (its template failed), if it could not."""
+        self.delete_failure = ""
+        """How the first delete the target refused or failed went (status or fault, the answer)."""
+        self.outcome: CleanupOutcome | None = None
+        """What the last ``cleanup`` did, also when it was forced to stop."""
 
     def grow(self, size: int, record: Callable[[SeedStep], None] | None = None) -> SeedStep:
         """Create the records missing to reach ``size``; one ``SeedStep`` with the creates' latency.
@@ -156,8 +153,9 @@ class Seeder:
                           f"creates succeeded; first failure: {self.first_failure}\n"
                           "  check dataset.create (its path, body and id_path) against the API")
 
-    def _describe_failure(self, exchange: Exchange) -> str:
-        where = f"{self._create.method} {self._create.spec_path}"
+    def _describe_failure(self, exchange: Exchange, request: RequestTemplate | None = None) -> str:
+        request = request or self._create
+        where = f"{request.method} {request.spec_path}"
         if exchange.fault:
             return f"{exchange.fault} ({exchange.error}) from {where}"
         try:
@@ -165,24 +163,24 @@ class Seeder:
         except ValueError:
             phrase = ""
         answer = exchange.body[:BODY_EXCERPT].decode("utf-8", "replace").strip()
-        if 200 <= exchange.status < 300:
+        if 200 <= exchange.status < 300 and request is self._create:
             what = f"{exchange.status} {phrase} without an id at {self._id_place()}"
         else:
             what = f"{exchange.status} {phrase}".rstrip()
         return self._scrub(f"{what} from {where}" + (f": {answer}" if answer else ""))
 
-    def cleanup(self, leftovers: Path | None = None) -> Cleanup:
+    def cleanup(self, leftovers: Path | None = None) -> CleanupOutcome:
         """Delete every record this run created (a 404 or 410 counts as gone); never stops on a failure.
 
         ``ids`` shrinks as deletes succeed, so after a forced stop it holds what may be left; those
         ids are written to ``leftovers`` (one a line) and the user is told how many there are.
         """
         if not self.ids:
-            return Cleanup(0, 0, 0)
+            return self._finish(CleanupOutcome(0, 0, 0))
         if self._delete is None:
             logger.warning("keeping %d records: the dataset has no `delete` request", len(self.ids))
-            self._list_leftovers(leftovers)
-            return Cleanup(0, 0, len(self.ids))
+            listed = self._list_leftovers(leftovers)
+            return self._finish(CleanupOutcome(0, 0, len(self.ids), leftover_file=listed))
         remaining = dict.fromkeys(self.ids)
         total = len(remaining)
         self._observer.phase(f"cleaning up {total} records", total)
@@ -198,17 +196,26 @@ class Seeder:
             self.ids = list(remaining)
             if self.delete_error:
                 self._observer.note(self.delete_error)
-            self._list_leftovers(leftovers)
+            listed = self._list_leftovers(leftovers)
+            self._finish(CleanupOutcome(total - len(self.ids), len(self.ids), 0,
+                                        self.delete_error or self.delete_failure, listed))
         if self.ids:
             logger.warning("cleanup: %d records could not be deleted: %s", len(self.ids), self.ids[:10])
-        return Cleanup(total - len(self.ids), len(self.ids), 0)
+        assert self.outcome is not None
+        return self.outcome
 
-    def _list_leftovers(self, path: Path | None) -> None:
+    def _finish(self, outcome: CleanupOutcome) -> CleanupOutcome:
+        self.outcome = outcome
+        return outcome
+
+    def _list_leftovers(self, path: Path | None) -> str:
+        """The file the ids still there were written to, or "" when there are none to list."""
         if path is None or not self.ids:
-            return
+            return ""
         write_atomic(path, "".join(f"{i if isinstance(i, str) else json.dumps(i)}\n" for i in self.ids))
         self._observer.note(f"{len(self.ids)} records this run created may still be on the target: "
                             f"their ids are in {path}")
+        return str(path)
 
     def _existing(self) -> int:
         if self._count is None or self._dataset.count is None:
@@ -270,7 +277,10 @@ class Seeder:
             self.delete_error = self._scrub(
                 f"dataset.delete: the request for id {record_id!r} cannot be built: {exc}")
             return record_id, False
-        return record_id, not exchange.fault and (200 <= exchange.status < 300 or exchange.status in GONE)
+        ok = not exchange.fault and (200 <= exchange.status < 300 or exchange.status in GONE)
+        if not ok and not self.delete_failure:
+            self.delete_failure = self._describe_failure(exchange, self._delete)
+        return record_id, ok
 
     def _run_all(self, tasks: Iterable[Callable[[], Any]], take: Callable[[Any], None],
                  stoppable: bool = True) -> None:
