@@ -91,3 +91,17 @@ def test_a_dataset_without_a_delete_request_says_where_the_ids_are(
     assert code == 0, out
     assert (f"warning: The 2 records this run created are still on the target: the dataset has no `delete` "
             f"request. Their ids are in {run_dir / 'leftover_ids.txt'}, one a line.") in out
+
+
+def test_a_delete_path_that_answers_404_for_every_record_is_not_taken_for_records_already_gone(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    """No endpoint writes, so nothing but the cleanup could have removed a record: the 404s of a
+    misspelt delete path used to count as deleted, and the run ended clean with every record left."""
+    data = records_scenario(records_server.url, sizes=[3], load={"iterations": 1})
+    data["dataset"]["delete"]["path"] = "/recordz/{{ id }}"
+    code, out, run_dir = _run(write_scenario(data))
+    assert code == 0, out
+    assert "Cleanup failed: 3 of the 3 records" in out
+    assert "(first failure: 404 Not Found from DELETE /recordz/{{ id }}: " in out
+    assert sorted((run_dir / "leftover_ids.txt").read_text().split()) == ["1", "2", "3"]
+    assert len(records_server.records) == 3

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import TargetError, YamlperfError
 from ..redact import SecretRegistry, register_url_passwords
 from ..results import CleanupOutcome, RunResult
-from ..scenario import Scenario
+from ..scenario import WRITE_METHODS, Scenario
 from .auth import Authenticator
 from .cell import CompiledEndpoint, RunShared, run_cell
 from .client import SessionClient
@@ -150,7 +150,8 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
         if scenario.dataset:
             seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,
                             workers=load.max_workers, stop=options.stop, observer=observer,
-                            secrets=options.secrets)
+                            secrets=options.secrets, endpoints_write=any(
+                                e.request.method in WRITE_METHODS for e in scenario.endpoints))
         _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer,
                    transports=transports)
     finally:

@@ -44,8 +44,10 @@ WINDOW_PER_WORKER = 4
 records cost no memory up front and Ctrl-C has next to nothing queued to drop."""
 BODY_EXCERPT = 200
 GONE = frozenset({404, 410})
-"""Answers to a cleanup delete that mean the record is not there any more (an endpoint measured
-deleting it, say): nothing is left behind."""
+"""Answers to a cleanup delete that mean the record is not there any more, when an endpoint of the
+run writes (one measured deleting it, say): nothing is left behind. When none writes, nothing but
+the cleanup could have removed it, so a 404 means the delete request is wrong (a typo in its path
+answers 404 for every record) and the record is still there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +62,9 @@ class Seeder:
 
     def __init__(self, dataset: Dataset, target: Target, *, client: SessionClient, auth: Authenticator,
                  context: RunContext, workers: int, stop: threading.Event, observer: Observer,
-                 secrets: SecretRegistry | None = None) -> None:
+                 secrets: SecretRegistry | None = None, endpoints_write: bool = True) -> None:
         self._dataset = dataset
+        self._gone = GONE if endpoints_write else frozenset()
         self._client = client
         self._auth = auth
         self._context = context
@@ -170,7 +173,8 @@ class Seeder:
         return self._scrub(f"{what} from {where}" + (f": {answer}" if answer else ""))
 
     def cleanup(self, leftovers: Path | None = None) -> CleanupOutcome:
-        """Delete every record this run created (a 404 or 410 counts as gone); never stops on a failure.
+        """Delete every record this run created (a 404 or 410 counts as gone when an endpoint writes);
+        never stops on a failure.
 
         ``ids`` shrinks as deletes succeed, so after a forced stop it holds what may be left; those
         ids are written to ``leftovers`` (one a line) and the user is told how many there are.
@@ -277,7 +281,7 @@ class Seeder:
             self.delete_error = self._scrub(
                 f"dataset.delete: the request for id {record_id!r} cannot be built: {exc}")
             return record_id, False
-        ok = not exchange.fault and (200 <= exchange.status < 300 or exchange.status in GONE)
+        ok = not exchange.fault and (200 <= exchange.status < 300 or exchange.status in self._gone)
         if not ok and not self.delete_failure:
             self.delete_failure = self._describe_failure(exchange, self._delete)
         return record_id, ok
