@@ -4,7 +4,8 @@ What differs from ``servers.RecordsServer``, each switchable, because real APIs 
 string (UUID) ids nested under ``data.id``; a create that answers ``201`` with an empty body and the
 new record's URL in ``Location``; a unique ``email`` per record (``409`` on a duplicate); a rate limit
 on creates and deletes (``429`` with ``Retry-After``); a login that sets a session cookie instead of
-returning a token; ``410 Gone`` for a record already deleted.
+returning a token; ``410 Gone`` for a record already deleted; the number of records in the
+``X-Total-Count`` and ``Content-Range`` headers of the list.
 
     with RealApiServer(login="cookie", rate_limit_every=4) as api:
         api.url, api.records, api.hits["POST /items"], api.limited
@@ -114,7 +115,9 @@ class RealApiServer:
         if route == "/items" and method == "GET":
             with self._lock:
                 items = list(self.records.values())
-            return 200, {"data": items[:10], "meta": {"total": len(items)}}, {}
+            shown = min(len(items), 10)  # the total in headers too, as json-server and PostgREST send it
+            return 200, {"data": items[:10], "meta": {"total": len(items)}}, {
+                "X-Total-Count": str(len(items)), "Content-Range": f"items 0-{shown - 1}/{len(items)}"}
         if route == "/items/{id}":
             return self._one(method, path.rsplit("/", 1)[-1])
         return 404, {"errors": [{"title": f"no route {method} {path}"}]}, {}

@@ -159,7 +159,8 @@ def _dataset(data: Mapping[str, Any] | None) -> Dataset | None:
         id_path=str(data.get("id_path", "id")),
         id_header=str(data["id_header"]) if data.get("id_header") else None,
         delete=build_request(data["delete"], "DELETE") if data.get("delete") else None,
-        count=CountSpec(build_request(count), count.get("count_path", "total")) if count else None,
+        count=CountSpec(build_request(count), str(count.get("count_path", "total")),
+                        str(count["count_header"]) if count.get("count_header") else None) if count else None,
         cleanup=bool(data.get("cleanup", True)),
     )
 

@@ -100,6 +100,21 @@ class SeedStep:
 
 
 @dataclass(frozen=True, slots=True)
+class CleanupOutcome:
+    """What happened to the records the run created: a run that leaves records on the target says
+    so in results.json and the report, not only in a log line that scrolled by."""
+
+    deleted: int
+    failed: int
+    """Records whose delete failed (an error answer, a fault, a template that failed): still there."""
+    kept: int
+    """Records kept on purpose (``--keep-data``, ``cleanup: false``) or for want of a ``delete``."""
+    first_failure: str = ""
+    leftover_file: str = ""
+    """The file listing the ids left on the target, one a line; empty when none are listed."""
+
+
+@dataclass(frozen=True, slots=True)
 class ThresholdOutcome:
     """One rule checked against one cell (or one endpoint, for growth rules)."""
 
@@ -132,6 +147,8 @@ class RunMeta:
     ``urllib3``; runs saved before this field existed were all measured with urllib3."""
     transport_note: str = ""
     """Why urllib3 measured rather than the fast transport (https, a proxy...); empty otherwise."""
+    run_id: str = ""
+    """``{{ run.id }}`` of the run: what made its records unique; empty in runs saved before it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +165,7 @@ class RunResult:
     stop_reason: str | None = None
     description: str = ""
     target: str = ""
+    cleanup: CleanupOutcome | None = None
     format_version: int = FORMAT_VERSION
 
     @property
@@ -237,6 +255,8 @@ def to_json(result: RunResult) -> dict[str, Any]:
              "wall_time_s": round(s.wall_time, 6), "latency_ms": latency_to_json(s.latency)}
             for s in result.seeding
         ],
+        "cleanup": None if result.cleanup is None else {
+            name: getattr(result.cleanup, name) for name in CleanupOutcome.__dataclass_fields__},
         "cells": [cell_to_json(c) for c in result.cells],
         "thresholds": [
             {"rule": t.rule, "endpoint": t.endpoint, "size": t.size, "concurrency": t.concurrency,
@@ -265,6 +285,7 @@ def from_json(data: Mapping[str, Any]) -> RunResult:
         ),
         cells=tuple(cell_from_json(c) for c in data["cells"]),
         thresholds=tuple(ThresholdOutcome(**t) for t in data.get("thresholds", ())),
+        cleanup=CleanupOutcome(**data["cleanup"]) if data.get("cleanup") is not None else None,
     )
     check_model(result, "")
     return result

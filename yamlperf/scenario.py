@@ -123,6 +123,8 @@ class Auth:
 class CountSpec:
     request: RequestSpec
     count_path: str = "total"
+    count_header: str | None = None
+    """Read the count from this header (``X-Total-Count``, or the total of ``Content-Range``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .errors import suggest
 
 RUN_NAMES = frozenset({"env", "vars", "row", "fake", "n", "i", "id", "ids", "size", "worker",
-                       "username", "password", "concurrency", "endpoint"})
+                       "username", "password", "concurrency", "endpoint", "run"})
 """Names a template may use; captured variables are added per scenario."""
 
 _WORDS = (
@@ -80,6 +80,12 @@ class FakeData:
         return str(uuid.UUID(int=self._rng(seed, "uuid").getrandbits(128), version=4))
 
 
+def random_uuid() -> str:
+    """A new random UUID on every call: ``{{ uuid() }}``, for values that must never repeat, where
+    ``fake.uuid(n)`` gives the same one for the same seed on every run."""
+    return str(uuid.uuid4())
+
+
 class Environ(Mapping[str, str]):
     """The process environment as seen by templates: read-only, and a missing name is an error."""
 
@@ -129,7 +135,7 @@ def environment() -> ImmutableSandboxedEnvironment:
     env = _BoundedSandbox(
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
     )
-    env.globals.update(fake=FakeData())
+    env.globals.update(fake=FakeData(), uuid=random_uuid)
     return env
 
 

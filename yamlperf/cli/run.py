@@ -115,7 +115,7 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
     from ..engine.matrix import expand
     from ..engine.rundir import command_line, secret_arguments
     from ..engine.runner import RunOptions, run_scenario
-    from ..render.console import format_summary
+    from ..render.console import format_summary, leftover_notice
     from .progress import ProgressLine, run_logging
 
     options = RunOptions(scenario_file=file, credentials=Credentials(username, password),
@@ -132,10 +132,15 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
             progress.finish()
     click.echo(format_summary(outcome.result))
     click.echo(f"\nresults: {outcome.run_dir / 'results.json'}")
-    if not outcome.interrupted:
-        return outcome, finish_run(outcome.result, outcome.run_dir, scenario)
-    finish_partial(outcome.result, outcome.run_dir, scenario)
-    return outcome, ExitCode.INTERRUPTED
+    try:
+        if not outcome.interrupted:
+            return outcome, finish_run(outcome.result, outcome.run_dir, scenario)
+        finish_partial(outcome.result, outcome.run_dir, scenario)
+        return outcome, ExitCode.INTERRUPTED
+    finally:
+        left = leftover_notice(outcome.result)
+        if left:
+            echo_error(f"\nwarning: {left}")
 
 
 def finish_partial(result: RunResult, run_dir: Path, scenario: Scenario) -> None:

@@ -6,22 +6,47 @@ Captured values land in ``vars`` and under their own name, so ``{{ vars.token }}
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..templating import Environ
 from .feed import RowFeed
+
+RUN_ID_LENGTH = 8
+
+
+def new_run_id() -> str:
+    """Eight lowercase letters and digits, the first a letter, drawn at random (36^7 * 26 values):
+    short enough for a slug or an email's local part, a valid name in most identifier rules, and
+    different on every run, so a create made unique with it does not meet a record a run before
+    left behind (soft deletes, a cleanup that failed) as a 409 Conflict."""
+    alphabet = string.ascii_lowercase + string.digits
+    return secrets.choice(string.ascii_lowercase) + "".join(
+        secrets.choice(alphabet) for _ in range(RUN_ID_LENGTH - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """``{{ run.id }}`` in templates: the same value for every request of a run, recorded in
+    ``meta.run_id`` of results.json so the records of a run can be found on the target."""
+
+    id: str
 
 
 class RunContext:
     """Builds the template context of each request; shared by every worker of a run."""
 
     def __init__(self, variables: Mapping[str, Any], credentials: Mapping[str, str],
-                 feed: RowFeed | None = None, environ: Mapping[str, str] | None = None) -> None:
+                 feed: RowFeed | None = None, environ: Mapping[str, str] | None = None,
+                 run_id: str = "") -> None:
         self.vars: dict[str, Any] = dict(variables)
         self.captured: dict[str, Any] = {}
         self._feed = feed
-        self.base: dict[str, Any] = {"env": Environ(environ), "vars": self.vars, **credentials}
+        self.base: dict[str, Any] = {"env": Environ(environ), "vars": self.vars, **credentials,
+                                     "run": RunInfo(run_id or new_run_id())}
 
     def capture(self, values: Mapping[str, Any]) -> None:
         self.vars.update(values)

@@ -7,10 +7,11 @@ measured; every write goes through ``redact`` so no secret reaches the file.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ..redact import SecretRegistry, redact
-from ..results import CellStats, RunResult, SeedStep, save_results
+from ..results import CellStats, CleanupOutcome, RunResult, SeedStep, save_results
 from ..scenario import Scenario
 from .rundir import identify, run_meta
 
@@ -20,16 +21,19 @@ SERVER_LOG = "server.log"
 
 class Journal:
     def __init__(self, scenario: Scenario, run_dir: Path, secrets: SecretRegistry, *,
-                 scenario_file: Path | None, command: str, transport: tuple[str, str] = ("", "")) -> None:
+                 scenario_file: Path | None, command: str, run_id: str = "",
+                 transport: tuple[str, str] = ("", "")) -> None:
         self.run_dir = run_dir
         self.transport = transport
         """(name, why the fast transport was not used): ``meta.transport`` and ``meta.transport_note``"""
         self.cells: list[CellStats] = []
         self.seeding: list[SeedStep] = []
+        self.cleanup: CleanupOutcome | None = None
         self._scenario = scenario
         self._secrets = secrets
         self._identity = identify(scenario_file, secrets.scrub(command))
         self._started = time.monotonic()
+        self._run_id = run_id
 
     @property
     def path(self) -> Path:
@@ -44,16 +48,23 @@ class Journal:
 
     def write(self, *, complete: bool, stop_reason: str | None = None) -> RunResult:
         scenario = self._scenario
-        meta = run_meta(self._identity, time.monotonic() - self._started, transport=self.transport)
+        meta = run_meta(self._identity, time.monotonic() - self._started, transport=self.transport,
+                        run_id=self._run_id)
         cells = tuple(self.cells)
         result = RunResult(
             name=scenario.name, meta=meta, scenario=redact(dict(scenario.raw), self._secrets),
             cells=cells, seeding=tuple(self.seeding), complete=complete,
             stop_reason=self._secrets.scrub(stop_reason) if stop_reason else None,
             description=scenario.description, target=self._secrets.scrub(scenario.target.base_url),
+            cleanup=self._scrubbed(self.cleanup),
         )
         save_results(result, self.path)
         return result
+
+    def _scrubbed(self, cleanup: CleanupOutcome | None) -> CleanupOutcome | None:
+        if cleanup is None or not cleanup.first_failure:
+            return cleanup
+        return replace(cleanup, first_failure=self._secrets.scrub(cleanup.first_failure))
 
     def discard(self) -> bool:
         """Remove the run folder when the run stopped before measuring anything (the target is down,

@@ -136,7 +136,8 @@ def identify(scenario_file: Path | None, command: str) -> RunIdentity:
                        command, now_iso())
 
 
-def run_meta(identity: RunIdentity, duration: float, transport: tuple[str, str] = ("", "")) -> RunMeta:
+def run_meta(identity: RunIdentity, duration: float, transport: tuple[str, str] = ("", ""),
+             run_id: str = "") -> RunMeta:
     """``transport``: the name of the client that measured and why the fast one was not used."""
     return RunMeta(
         yamlperf_version=__version__,
@@ -153,6 +154,7 @@ def run_meta(identity: RunIdentity, duration: float, transport: tuple[str, str] 
         hostname=socket.gethostname(),
         transport=transport[0],
         transport_note=transport[1],
+        run_id=run_id,
     )
 
 

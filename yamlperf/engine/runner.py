@@ -18,13 +18,13 @@ from pathlib import Path
 
 from ..errors import TargetError, YamlperfError
 from ..redact import SecretRegistry, register_url_passwords
-from ..results import RunResult
-from ..scenario import Scenario
+from ..results import CleanupOutcome, RunResult
+from ..scenario import WRITE_METHODS, Scenario
 from ..urls import is_http_url
 from .auth import Authenticator
 from .cell import CompiledEndpoint, RunShared, run_cell
 from .client import SessionClient
-from .context import RunContext
+from .context import RunContext, new_run_id
 from .credentials import Credentials, credential_context, resolve_credentials
 from .feed import RowFeed
 from .http import TransportFactory, TransportOptions, TransportSet
@@ -61,6 +61,8 @@ class RunOptions:
     """Refuse to start when nothing answers at ``base_url`` (exit 3). ``quick`` turns it off: as
     ``performance_test.py``, hey and ab do, it sends every request and counts the refusals, so
     ``--save`` has the results of what happened."""
+    run_id: str = field(default_factory=new_run_id)
+    """``{{ run.id }}``: unique per run, recorded as ``meta.run_id``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,7 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
     observer = observer or NullObserver()
     ready = _prepare(scenario, options)
     journal = Journal(scenario, make_run_dir(scenario.output.directory, scenario.name), options.secrets,
-                      scenario_file=options.scenario_file, command=options.command,
+                      scenario_file=options.scenario_file, command=options.command, run_id=options.run_id,
                       transport=(ready.transport.name, ready.transport.note))
     stop = options.stop
     try:
@@ -115,11 +117,12 @@ def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
     register_url_passwords([scenario.target.base_url, *(e.request.path for e in scenario.endpoints)],
                            options.secrets)
     feed = RowFeed.load(scenario.feed) if scenario.feed else None
-    base = RunContext(scenario.variables, {}, feed, options.environ).base
+    base = RunContext(scenario.variables, {}, feed, options.environ, options.run_id).base
     credentials = resolve_credentials(scenario.auth, options.credentials, base,
                                       options.environ if options.environ is not None else os.environ,
                                       options.secrets)
-    context = RunContext(scenario.variables, credential_context(credentials), feed, options.environ)
+    context = RunContext(scenario.variables, credential_context(credentials), feed, options.environ,
+                         options.run_id)
     endpoints = {e.name: CompiledEndpoint(e, scenario.target, options.secrets) for e in scenario.endpoints}
     return _Prepared(expand(scenario), endpoints, context, credentials, _transport(scenario, options))
 
@@ -153,13 +156,16 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
         if scenario.dataset:
             seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,
                             workers=load.max_workers, stop=options.stop, observer=observer,
-                            secrets=options.secrets)
+                            secrets=options.secrets, endpoints_write=any(
+                                e.request.method in WRITE_METHODS for e in scenario.endpoints))
         _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer,
                    transports=transports)
     finally:
         try:
             _clean_up(scenario, seeder, options, observer, journal.run_dir / LEFTOVER_IDS)
         finally:
+            if seeder is not None:
+                journal.cleanup = seeder.outcome
             transports.close()
             client.close()
 
@@ -189,6 +195,7 @@ def _clean_up(scenario: Scenario, seeder: Seeder | None, options: RunOptions, ob
         return
     if options.keep_data or (scenario.dataset is not None and not scenario.dataset.cleanup):
         observer.note(f"keeping the {len(seeder.ids)} records this run created")
+        seeder.outcome = CleanupOutcome(0, 0, len(seeder.ids))
         return
     report = seeder.cleanup(leftovers)
     logger.info("cleanup: %d deleted, %d failed, %d kept", report.deleted, report.failed, report.kept)

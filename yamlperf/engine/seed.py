@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import TargetError, UsageError
 from ..redact import SecretRegistry
-from ..results import SeedStep, write_atomic
+from ..results import CleanupOutcome, SeedStep, write_atomic
 from ..scenario import Dataset, Target
 from ..templating import TemplateError
 from .auth import Authenticator
@@ -44,8 +44,10 @@ WINDOW_PER_WORKER = 4
 records cost no memory up front and Ctrl-C has next to nothing queued to drop."""
 BODY_EXCERPT = 200
 GONE = frozenset({404, 410})
-"""Answers to a cleanup delete that mean the record is not there any more (an endpoint measured
-deleting it, say): nothing is left behind."""
+"""Answers to a cleanup delete that mean the record is not there any more, when an endpoint of the
+run writes (one measured deleting it, say): nothing is left behind. When none writes, nothing but
+the cleanup could have removed it, so a 404 means the delete request is wrong (a typo in its path
+answers 404 for every record) and the record is still there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +57,14 @@ class Created:
     record_id: Any
 
 
-@dataclass(frozen=True, slots=True)
-class Cleanup:
-    deleted: int
-    failed: int
-    kept: int
-
-
 class Seeder:
     """Owns the ids the run created (in record order) and the records' lifecycle."""
 
     def __init__(self, dataset: Dataset, target: Target, *, client: SessionClient, auth: Authenticator,
                  context: RunContext, workers: int, stop: threading.Event, observer: Observer,
-                 secrets: SecretRegistry | None = None) -> None:
+                 secrets: SecretRegistry | None = None, endpoints_write: bool = True) -> None:
         self._dataset = dataset
+        self._gone = GONE if endpoints_write else frozenset()
         self._client = client
         self._auth = auth
         self._context = context
@@ -93,6 +89,10 @@ class Seeder:
         """How the first failed create of the last ``grow`` failed (status or fault, the answer)."""
         self.delete_error = ""
         """Why the delete request could not be built for some id (its template failed), if it could not."""
+        self.delete_failure = ""
+        """How the first delete the target refused or failed went (status or fault, the answer)."""
+        self.outcome: CleanupOutcome | None = None
+        """What the last ``cleanup`` did, also when it was forced to stop."""
 
     def grow(self, size: int, record: Callable[[SeedStep], None] | None = None) -> SeedStep:
         """Create the records missing to reach ``size``; one ``SeedStep`` with the creates' latency.
@@ -156,8 +156,9 @@ class Seeder:
                           f"creates succeeded; first failure: {self.first_failure}\n"
                           "  check dataset.create (its path, body and id_path) against the API")
 
-    def _describe_failure(self, exchange: Exchange) -> str:
-        where = f"{self._create.method} {self._create.spec_path}"
+    def _describe_failure(self, exchange: Exchange, request: RequestTemplate | None = None) -> str:
+        request = request or self._create
+        where = f"{request.method} {request.spec_path}"
         if exchange.fault:
             return f"{exchange.fault} ({exchange.error}) from {where}"
         try:
@@ -165,24 +166,25 @@ class Seeder:
         except ValueError:
             phrase = ""
         answer = exchange.body[:BODY_EXCERPT].decode("utf-8", "replace").strip()
-        if 200 <= exchange.status < 300:
+        if 200 <= exchange.status < 300 and request is self._create:
             what = f"{exchange.status} {phrase} without an id at {self._id_place()}"
         else:
             what = f"{exchange.status} {phrase}".rstrip()
         return self._scrub(f"{what} from {where}" + (f": {answer}" if answer else ""))
 
-    def cleanup(self, leftovers: Path | None = None) -> Cleanup:
-        """Delete every record this run created (a 404 or 410 counts as gone); never stops on a failure.
+    def cleanup(self, leftovers: Path | None = None) -> CleanupOutcome:
+        """Delete every record this run created (a 404 or 410 counts as gone when an endpoint writes);
+        never stops on a failure.
 
         ``ids`` shrinks as deletes succeed, so after a forced stop it holds what may be left; those
         ids are written to ``leftovers`` (one a line) and the user is told how many there are.
         """
         if not self.ids:
-            return Cleanup(0, 0, 0)
+            return self._finish(CleanupOutcome(0, 0, 0))
         if self._delete is None:
             logger.warning("keeping %d records: the dataset has no `delete` request", len(self.ids))
-            self._list_leftovers(leftovers)
-            return Cleanup(0, 0, len(self.ids))
+            listed = self._list_leftovers(leftovers)
+            return self._finish(CleanupOutcome(0, 0, len(self.ids), leftover_file=listed))
         remaining = dict.fromkeys(self.ids)
         total = len(remaining)
         self._observer.phase(f"cleaning up {total} records", total)
@@ -198,17 +200,26 @@ class Seeder:
             self.ids = list(remaining)
             if self.delete_error:
                 self._observer.note(self.delete_error)
-            self._list_leftovers(leftovers)
+            listed = self._list_leftovers(leftovers)
+            self._finish(CleanupOutcome(total - len(self.ids), len(self.ids), 0,
+                                        self.delete_error or self.delete_failure, listed))
         if self.ids:
             logger.warning("cleanup: %d records could not be deleted: %s", len(self.ids), self.ids[:10])
-        return Cleanup(total - len(self.ids), len(self.ids), 0)
+        assert self.outcome is not None
+        return self.outcome
 
-    def _list_leftovers(self, path: Path | None) -> None:
+    def _finish(self, outcome: CleanupOutcome) -> CleanupOutcome:
+        self.outcome = outcome
+        return outcome
+
+    def _list_leftovers(self, path: Path | None) -> str:
+        """The file the ids still there were written to, or "" when there are none to list."""
         if path is None or not self.ids:
-            return
+            return ""
         write_atomic(path, "".join(f"{i if isinstance(i, str) else json.dumps(i)}\n" for i in self.ids))
         self._observer.note(f"{len(self.ids)} records this run created may still be on the target: "
                             f"their ids are in {path}")
+        return str(path)
 
     def _existing(self) -> int:
         if self._count is None or self._dataset.count is None:
@@ -218,14 +229,17 @@ class Seeder:
             exchange = self._auth.send(self._count, context, self._sends["count"])
         except TemplateError as exc:
             raise UsageError(f"dataset.count: the request cannot be built: {exc}; fix the template") from None
-        data = parse_json(exchange.body) if 200 <= exchange.status < 300 else None
-        try:
-            value = data if isinstance(data, list) else dig(data, self._dataset.count.count_path)
-            return len(value) if isinstance(value, list) else int(value)
-        except (LookupError, TypeError, ValueError):
+        spec = self._dataset.count
+        found = _count_in(exchange, spec.count_path, spec.count_header) \
+            if not exchange.fault and 200 <= exchange.status < 300 else None
+        if found is None:
+            where = f"header {spec.count_header!r}" if spec.count_header else repr(spec.count_path)
+            why = exchange.error or (f"status {exchange.status}" if not 200 <= exchange.status < 300
+                                     else f"no count at {where}")
             logger.warning("counting the records failed (%s); assuming the %d this run created",
-                           exchange.error or f"status {exchange.status}", self.created)
+                           why, self.created)
             return self.created
+        return found
 
     def _create_one(self, n: int, size: int, ids: tuple[Any, ...]) -> Created | None:
         if self._stop.is_set():
@@ -267,7 +281,10 @@ class Seeder:
             self.delete_error = self._scrub(
                 f"dataset.delete: the request for id {record_id!r} cannot be built: {exc}")
             return record_id, False
-        return record_id, not exchange.fault and (200 <= exchange.status < 300 or exchange.status in GONE)
+        ok = not exchange.fault and (200 <= exchange.status < 300 or exchange.status in self._gone)
+        if not ok and not self.delete_failure:
+            self.delete_failure = self._describe_failure(exchange, self._delete)
+        return record_id, ok
 
     def _run_all(self, tasks: Iterable[Callable[[], Any]], take: Callable[[Any], None],
                  stoppable: bool = True) -> None:
@@ -329,6 +346,28 @@ def id_from_header(value: str | None) -> str | None:
     path = urlsplit(text).path.rstrip("/")
     last = unquote(path.rsplit("/", 1)[-1]) if path else ""
     return last or None
+
+
+def _count_in(exchange: Exchange, count_path: str, count_header: str | None) -> int | None:
+    """The count an answer carries, or None: in a header when ``count_header`` names one, else at
+    ``count_path`` of its JSON (a JSON list is counted by its length)."""
+    if count_header is not None:
+        return count_from_header(exchange.headers.get(count_header))
+    data = parse_json(exchange.body)
+    try:
+        value = data if isinstance(data, list) else dig(data, count_path)
+        return len(value) if isinstance(value, list) else int(value)
+    except (LookupError, TypeError, ValueError):
+        return None
+
+
+def count_from_header(value: str | None) -> int | None:
+    """``57`` from ``X-Total-Count: 57`` and from ``Content-Range: items 0-9/57`` (the total after
+    the ``/``); None when the header is missing or the total unknown (``items 0-9/*``)."""
+    if value is None:
+        return None
+    total = value.rsplit("/", 1)[-1].strip()
+    return int(total) if total.isascii() and total.isdigit() else None
 
 
 def _category(exchange: Exchange, ok: bool) -> str:

@@ -36,6 +36,24 @@ def format_summary(result: RunResult) -> str:
     return "\n".join(lines)
 
 
+def leftover_notice(result: RunResult) -> str:
+    """Records the run created and left on the target, in sentences, or "": what the console ends
+    with and the report opens with, since a later run against the same target meets them (as
+    duplicates, or as a larger dataset than its sizes say)."""
+    cleanup = result.cleanup
+    if cleanup is None or not (cleanup.failed or cleanup.leftover_file):
+        return ""
+    listed = f" Their ids are in {cleanup.leftover_file}, one a line." if cleanup.leftover_file else ""
+    if not cleanup.failed:
+        return (f"The {cleanup.kept} records this run created are still on the target: the dataset has "
+                f"no `delete` request.{listed}")
+    total = cleanup.deleted + cleanup.failed
+    why = f" (first failure: {cleanup.first_failure})" if cleanup.first_failure else ""
+    return (f"Cleanup failed: {cleanup.failed} of the {total} records this run created could not be deleted "
+            f"and may still be on the target{why}.{listed} Delete them, and check dataset.delete before "
+            "the next run.")
+
+
 def drift_note(writers: list[tuple[str, str]], counted: bool) -> str:
     """One line: endpoints measured with a write method change the dataset their size labels name."""
     names = ", ".join(f"{name} ({method})" for name, method in writers)

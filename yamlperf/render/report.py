@@ -18,6 +18,7 @@ from ..results import RunResult
 from . import select, tables
 from .analysis import Analysis, analyze
 from .charts import build_charts
+from .console import leftover_notice
 from .figure import Chart
 from .jinja import environment
 from .style import INK, MUTED, PALETTE
@@ -45,7 +46,8 @@ def report_html(result: RunResult, charts: Sequence[Chart] | None = None, analys
         threshold_table=threshold_table, failure_table=failure_table, seeding_table=seeding_table,
         environment_table=tables.environment(result), configuration=configuration_text(result),
         sections=[s for s in SECTIONS if present.get(s[0], True)], sized=select.has_sizes(result),
-        status=_status(result), unanswered=unanswered_notice(result), stopped=stop_notice(result), ink=INK,
+        status=_status(result), unanswered=unanswered_notice(result), stopped=stop_notice(result),
+        leftover=leftover_notice(result), ink=INK,
         muted=MUTED,
         accent=PALETTE[0],
     )

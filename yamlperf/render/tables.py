@@ -218,7 +218,8 @@ def environment(result: RunResult) -> Table:
     commit = meta.git_commit[:12] + dirty if meta.git_commit else "-"
     pairs: Sequence[tuple[str, str]] = (
         ("Target", result.target or "-"), ("Started", meta.started_at), ("Finished", meta.finished_at),
-        ("Duration", _duration(meta.duration_s)), ("Command", meta.command or "-"),
+        ("Duration", _duration(meta.duration_s)), ("Run id", meta.run_id or "-"),
+        ("Command", meta.command or "-"),
         ("Scenario file", meta.scenario_file or "-"), ("Scenario SHA-256", meta.scenario_sha256[:16] or "-"),
         ("Git commit", commit), ("Host", meta.hostname or "-"), ("Platform", meta.platform),
         ("Python", meta.python), ("yamlperf", meta.yamlperf_version),
