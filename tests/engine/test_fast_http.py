@@ -380,7 +380,9 @@ def test_a_timeout_cut_short_for_one_answer_is_whole_again_for_the_next() -> Non
     b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 1\r\n"
     b"Content-Type: text/html\r\n\r\n",
-], ids=["chunked-and-length", "folded-header", "bare-lf", "trailers"])
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\nhello",
+], ids=["chunked-and-length", "folded-header", "bare-lf", "trailers", "other-transfer-and-length", "length-twice"])
 def test_framing_urllib3_reads_is_read_the_same_way(reply: bytes) -> None:
     with ScriptedServer(serve_forever(lambda _: reply)) as server:
         slow, fast = _both(lambda: [_request(server.url)] * 2)
@@ -477,3 +479,37 @@ def test_an_httptools_without_leniencies_still_measures(monkeypatch: pytest.Monk
     monkeypatch.setattr(fast_http, "LENIENCIES", {})
     with ScriptedServer(serve_forever(lambda _: answer())) as server:
         assert [e.status for e in _send_all(FastTransport, [_request(server.url)] * 2)] == [200, 200]
+
+
+@pytest.mark.parametrize("pieces", [
+    [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 10\r\n\r\nhello", b"world"],
+    [b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Length: 10\r\n",
+     b"X-After: 1\r\n\r\nhello", b"world"],
+    [b"HTTP/1.1 200 OK\r\nContent-Length: 10, 10\r\n\r\nhelloworld"],
+], ids=["other-transfer-in-pieces", "length-twice-in-pieces", "length-listed-twice"])
+def test_a_length_urllib3_reads_is_read_the_same_way_and_the_connection_kept(pieces: list[bytes]) -> None:
+    """llhttp waited for the close (a timeout on keep-alive) after a Transfer-Encoding without
+    chunked, and refused identical Content-Length values, which RFC 9110 8.6 allows."""
+    def script(peer: Peer) -> None:
+        for _ in range(3):
+            if not peer.read_request():
+                return
+            for piece in pieces:
+                peer.send(piece)
+                time.sleep(0.02)
+
+    with ScriptedServer(script) as server:
+        slow = _send_all(Urllib3Transport, [_request(server.url)] * 3, timeout=2)
+    with ScriptedServer(script) as server:
+        fast = _send_all(FastTransport, [_request(server.url)] * 3, timeout=2)
+        assert server.connections == 1
+    assert [_comparable(e) for e in fast] == [_comparable(e) for e in slow]
+    assert [(e.status, e.body, e.fault) for e in fast] == [(200, b"helloworld", "")] * 3
+    assert all(e.duration < 1 for e in fast)
+
+
+def test_content_lengths_that_disagree_fail_with_both_transports() -> None:
+    reply = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"
+    with ScriptedServer(serve_forever(lambda _: reply)) as server:
+        slow, fast = _both(lambda: [_request(server.url)])
+    assert [(e.status, e.fault) for e in fast + slow] == [(0, "other")] * 2
