@@ -513,3 +513,29 @@ def test_content_lengths_that_disagree_fail_with_both_transports() -> None:
     with ScriptedServer(serve_forever(lambda _: reply)) as server:
         slow, fast = _both(lambda: [_request(server.url)])
     assert [(e.status, e.fault) for e in fast + slow] == [(0, "other")] * 2
+
+
+@pytest.mark.parametrize("transport_type", [FastTransport, Urllib3Transport])
+def test_switching_protocols_is_the_answer_and_the_connection_is_not_reused(transport_type: type) -> None:
+    """A websocket upgrade endpoint is measured as status 101 and the time to it; the connection
+    then speaks another protocol, so the next request goes on a new one."""
+    def script(peer: Peer) -> None:
+        for _ in range(10):
+            request = peer.read_request()
+            if not request:
+                return
+            if b"/ws" not in request:
+                peer.send(answer())
+                continue
+            peer.send(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                      b"\x81\x02hi")
+            time.sleep(0.5)
+            return
+
+    with ScriptedServer(script) as server:
+        exchanges = _send_all(transport_type, [_request(server.url, path) for path in ("/ws", "/", "/ws", "/")],
+                              timeout=2)
+        assert server.connections == 3, "one for each upgrade and one after the last"
+    assert [(e.status, e.body, e.fault) for e in exchanges] == [(101, b"", ""), (200, b"ok", "")] * 2
+    assert exchanges[0].headers["upgrade"] == "websocket"
+    assert all(e.duration < 0.4 for e in exchanges), "nothing waited for the upgraded connection"

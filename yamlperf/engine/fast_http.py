@@ -18,6 +18,8 @@ own connection handling as server failures lies:
 - a body sent to a HEAD (waitress does) is not the answer's and not the next one's: the connection
   goes, and after it the origin's connections are closed after each HEAD (Go's "unsolicited
   response on idle channel");
+- ``101 Switching Protocols`` is the answer, as urllib3 gives it (a websocket upgrade endpoint is
+  measured to the upgrade); the connection then speaks another protocol and is closed;
 - an answer is framed as urllib3 frames it where strict llhttp refuses or waits for the close: a
   ``Content-Length`` with a ``Transfer-Encoding`` that does not name chunked, and identical
   ``Content-Length`` values repeated (RFC 9110 8.6).
@@ -68,6 +70,7 @@ Node.js 5 s, nginx 75 s): a reused connection idle for less than this was not cl
 _STALE_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 _HEAD_BODY = httptools.HttpParserError if httptools is not None else ValueError
 """What the answer after a HEAD meets when the server sent that HEAD a body after all."""
+_UPGRADE = httptools.HttpParserUpgrade if httptools is not None else ValueError
 MAX_HEAD_BYTES = 65536
 """How much of a head is read to mend repeated ``Content-Length`` fields (http.client's line limit)."""
 
@@ -156,7 +159,7 @@ class _Answer:
 
     def on_message_complete(self) -> None:
         status = self.parser.get_status_code()
-        if 100 <= status < 200:  # 100 Continue, 103 Early Hints: skipped
+        if 100 <= status < 200 and status != 101:  # 100 Continue, 103 Early Hints: skipped
             self.start()
         else:
             self.complete = True
@@ -372,7 +375,7 @@ class FastTransport:
             received += count
             try:
                 feed(view[:count])
-            except httptools.HttpParserError as exc:
+            except (httptools.HttpParserError, _UPGRADE) as exc:
                 answer = self._parse_fault(connection, exc, [*early, bytes(view[:count])], deadline)
                 if answer.surplus:
                     return
@@ -392,8 +395,8 @@ class FastTransport:
                      deadline: float) -> _Answer:
         """The answer to go on with after llhttp stopped, or the fault.
 
-        Bytes after a complete answer: the answer stands, as urllib3 reads it, and the connection
-        goes. The rest of a body sent to
+        Bytes after a complete answer, or a ``101`` (the connection now speaks another protocol):
+        the answer stands, as urllib3 reads it, and the connection goes. The rest of a body sent to
         a HEAD: stale. Repeated identical ``Content-Length`` fields: read as urllib3 reads them."""
         answer = connection.answer
         if answer.complete:
