@@ -539,3 +539,25 @@ def test_switching_protocols_is_the_answer_and_the_connection_is_not_reused(tran
     assert [(e.status, e.body, e.fault) for e in exchanges] == [(101, b"", ""), (200, b"ok", "")] * 2
     assert exchanges[0].headers["upgrade"] == "websocket"
     assert all(e.duration < 0.4 for e in exchanges), "nothing waited for the upgraded connection"
+
+
+def test_a_post_after_a_head_that_announced_a_body_goes_on_a_new_connection() -> None:
+    """A body sent late to a HEAD would land before the POST's answer, and a POST is never sent twice."""
+    def script(peer: Peer) -> None:
+        for _ in range(10):
+            request = peer.read_request()
+            if not request:
+                return
+            if not request.startswith(b"HEAD"):
+                peer.send(answer(b"posted"))
+                continue
+            peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+            time.sleep(0.05)
+            peer.send(b"hello")
+
+    with ScriptedServer(script) as server:
+        requests = [_request(server.url, method=method, body=b"x" if method == "POST" else None)
+                    for method in ("HEAD", "POST") * 3]
+        exchanges = _send_all(FastTransport, requests, timeout=2)
+    assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"", ""), (200, b"posted", "")] * 3
+    assert sum(r.startswith(b"POST") for r in server.requests) == 3, "no POST was sent twice"

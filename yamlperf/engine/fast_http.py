@@ -17,7 +17,8 @@ own connection handling as server failures lies:
   retries that too, and so hides it).
 - a body sent to a HEAD (waitress does) is not the answer's and not the next one's: the connection
   goes, and after it the origin's connections are closed after each HEAD (Go's "unsolicited
-  response on idle channel");
+  response on idle channel"); a request that is never sent twice (POST) does not follow such a HEAD
+  on its connection, where a body arriving late would fail it;
 - ``101 Switching Protocols`` is the answer, as urllib3 gives it (a websocket upgrade endpoint is
   measured to the upgrade); the connection then speaks another protocol and is closed;
 - an answer is framed as urllib3 frames it where strict llhttp refuses or waits for the close: a
@@ -285,7 +286,8 @@ class FastTransport:
         head_only = request.method == "HEAD"
         connection = self._connections.get(origin)
         try:
-            if connection is not None and connection.dropped():
+            if connection is not None and (connection.dropped() or (
+                    connection.after_head and request.method not in IDEMPOTENT)):
                 if connection.after_head and connection.unread():
                     self._head_bodies.add(origin)
                 self._discard(origin)
