@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import gzip
 import re
+import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from raw_servers import Peer, ScriptedServer, answer, serve_forever
@@ -561,3 +564,48 @@ def test_a_post_after_a_head_that_announced_a_body_goes_on_a_new_connection() ->
         exchanges = _send_all(FastTransport, requests, timeout=2)
     assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"", ""), (200, b"posted", "")] * 3
     assert sum(r.startswith(b"POST") for r in server.requests) == 3, "no POST was sent twice"
+
+
+@contextmanager
+def _slow_to_connect() -> Iterator[str]:
+    """A listener whose accept queue is full: the kernel drops the SYN and the client sends it again
+    after ~1 s; it then accepts and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    address = listener.getsockname()
+    fillers = [socket.socket() for _ in range(2)]
+    for filler in fillers:
+        filler.setblocking(False)
+        filler.connect_ex(address)
+    done = threading.Event()
+
+    def accept() -> None:
+        time.sleep(0.3)
+        listener.settimeout(0.1)
+        accepted = []
+        while not done.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+        for sock in accepted:
+            sock.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{address[1]}"
+    finally:
+        done.set()
+        thread.join(5)
+        for sock in [*fillers, listener]:
+            sock.close()
+
+
+@pytest.mark.parametrize("transport_type", [FastTransport, Urllib3Transport])
+def test_the_timeout_bounds_connecting_and_reading_together(transport_type: type) -> None:
+    with _slow_to_connect() as url:
+        exchange = _send_all(transport_type, [_request(url)], timeout=1.5)[0]
+    assert exchange.fault == "timeout"
+    assert 1.4 < exchange.duration < 2.0, "the read after a slow connect gets only what is left"

@@ -28,7 +28,8 @@ own connection handling as server failures lies:
 It returns the ``Exchange`` ``Urllib3Transport`` returns: status, case-insensitive headers with
 repeated fields joined by ", ", the whole body decoded as urllib3 decodes it (Content-Encoding),
 and faults in ``classify_fault``'s categories (an answer llhttp rejects is ``other``). The time
-runs from sending (or connecting, when a connection must be opened) to the last byte of the body.
+runs from sending (or connecting, when a connection must be opened) to the last byte of the body,
+and the timeout bounds all of it.
 Plain http only: ``choose_transport`` picks urllib3 for https and proxies, and an https origin
 met during a run (an absolute URL in a path) is sent through a urllib3 transport kept here.
 """
@@ -74,6 +75,8 @@ _HEAD_BODY = httptools.HttpParserError if httptools is not None else ValueError
 _UPGRADE = httptools.HttpParserUpgrade if httptools is not None else ValueError
 MAX_HEAD_BYTES = 65536
 """How much of a head is read to mend repeated ``Content-Length`` fields (http.client's line limit)."""
+SLACK_S = 0.001
+"""Connecting or sending longer than this shortens the first read to what is left of the timeout."""
 
 
 def _leniencies(*names: str) -> dict[str, bool]:
@@ -326,7 +329,10 @@ class FastTransport:
             if connection.reused:
                 raise _Stale(exc, unsent=True) from exc
             raise
-        self._read(connection, head_only, start + self._timeout)
+        deadline = start + self._timeout
+        if time.perf_counter() - start > SLACK_S:  # a slow connect or send: the read gets what is left
+            connection.wait_until(deadline)
+        self._read(connection, head_only, deadline)
         answer = connection.answer  # a new one when repeated Content-Length fields were mended
         end = connection.idle_since = time.perf_counter()
         status = answer.parser.get_status_code()
