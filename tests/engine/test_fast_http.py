@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import gzip
 import re
+import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from raw_servers import Peer, ScriptedServer, answer, serve_forever
@@ -380,7 +383,9 @@ def test_a_timeout_cut_short_for_one_answer_is_whole_again_for_the_next() -> Non
     b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 1\r\n"
     b"Content-Type: text/html\r\n\r\n",
-], ids=["chunked-and-length", "folded-header", "bare-lf", "trailers"])
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\nhello",
+], ids=["chunked-and-length", "folded-header", "bare-lf", "trailers", "other-transfer-and-length", "length-twice"])
 def test_framing_urllib3_reads_is_read_the_same_way(reply: bytes) -> None:
     with ScriptedServer(serve_forever(lambda _: reply)) as server:
         slow, fast = _both(lambda: [_request(server.url)] * 2)
@@ -477,3 +482,130 @@ def test_an_httptools_without_leniencies_still_measures(monkeypatch: pytest.Monk
     monkeypatch.setattr(fast_http, "LENIENCIES", {})
     with ScriptedServer(serve_forever(lambda _: answer())) as server:
         assert [e.status for e in _send_all(FastTransport, [_request(server.url)] * 2)] == [200, 200]
+
+
+@pytest.mark.parametrize("pieces", [
+    [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 10\r\n\r\nhello", b"world"],
+    [b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Length: 10\r\n",
+     b"X-After: 1\r\n\r\nhello", b"world"],
+    [b"HTTP/1.1 200 OK\r\nContent-Length: 10, 10\r\n\r\nhelloworld"],
+], ids=["other-transfer-in-pieces", "length-twice-in-pieces", "length-listed-twice"])
+def test_a_length_urllib3_reads_is_read_the_same_way_and_the_connection_kept(pieces: list[bytes]) -> None:
+    """llhttp waited for the close (a timeout on keep-alive) after a Transfer-Encoding without
+    chunked, and refused identical Content-Length values, which RFC 9110 8.6 allows."""
+    def script(peer: Peer) -> None:
+        for _ in range(3):
+            if not peer.read_request():
+                return
+            for piece in pieces:
+                peer.send(piece)
+                time.sleep(0.02)
+
+    with ScriptedServer(script) as server:
+        slow = _send_all(Urllib3Transport, [_request(server.url)] * 3, timeout=2)
+    with ScriptedServer(script) as server:
+        fast = _send_all(FastTransport, [_request(server.url)] * 3, timeout=2)
+        assert server.connections == 1
+    assert [_comparable(e) for e in fast] == [_comparable(e) for e in slow]
+    assert [(e.status, e.body, e.fault) for e in fast] == [(200, b"helloworld", "")] * 3
+    assert all(e.duration < 1 for e in fast)
+
+
+def test_content_lengths_that_disagree_fail_with_both_transports() -> None:
+    reply = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"
+    with ScriptedServer(serve_forever(lambda _: reply)) as server:
+        slow, fast = _both(lambda: [_request(server.url)])
+    assert [(e.status, e.fault) for e in fast + slow] == [(0, "other")] * 2
+
+
+@pytest.mark.parametrize("transport_type", [FastTransport, Urllib3Transport])
+def test_switching_protocols_is_the_answer_and_the_connection_is_not_reused(transport_type: type) -> None:
+    """A websocket upgrade endpoint is measured as status 101 and the time to it; the connection
+    then speaks another protocol, so the next request goes on a new one."""
+    def script(peer: Peer) -> None:
+        for _ in range(10):
+            request = peer.read_request()
+            if not request:
+                return
+            if b"/ws" not in request:
+                peer.send(answer())
+                continue
+            peer.send(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                      b"\x81\x02hi")
+            time.sleep(0.5)
+            return
+
+    with ScriptedServer(script) as server:
+        exchanges = _send_all(transport_type, [_request(server.url, path) for path in ("/ws", "/", "/ws", "/")],
+                              timeout=2)
+        assert server.connections == 3, "one for each upgrade and one after the last"
+    assert [(e.status, e.body, e.fault) for e in exchanges] == [(101, b"", ""), (200, b"ok", "")] * 2
+    assert exchanges[0].headers["upgrade"] == "websocket"
+    assert all(e.duration < 0.4 for e in exchanges), "nothing waited for the upgraded connection"
+
+
+def test_a_post_after_a_head_that_announced_a_body_goes_on_a_new_connection() -> None:
+    """A body sent late to a HEAD would land before the POST's answer, and a POST is never sent twice."""
+    def script(peer: Peer) -> None:
+        for _ in range(10):
+            request = peer.read_request()
+            if not request:
+                return
+            if not request.startswith(b"HEAD"):
+                peer.send(answer(b"posted"))
+                continue
+            peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+            time.sleep(0.05)
+            peer.send(b"hello")
+
+    with ScriptedServer(script) as server:
+        requests = [_request(server.url, method=method, body=b"x" if method == "POST" else None)
+                    for method in ("HEAD", "POST") * 3]
+        exchanges = _send_all(FastTransport, requests, timeout=2)
+    assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"", ""), (200, b"posted", "")] * 3
+    assert sum(r.startswith(b"POST") for r in server.requests) == 3, "no POST was sent twice"
+
+
+@contextmanager
+def _slow_to_connect() -> Iterator[str]:
+    """A listener whose accept queue is full: the kernel drops the SYN and the client sends it again
+    after ~1 s; it then accepts and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    address = listener.getsockname()
+    fillers = [socket.socket() for _ in range(2)]
+    for filler in fillers:
+        filler.setblocking(False)
+        filler.connect_ex(address)
+    done = threading.Event()
+
+    def accept() -> None:
+        time.sleep(0.3)
+        listener.settimeout(0.1)
+        accepted = []
+        while not done.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+        for sock in accepted:
+            sock.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{address[1]}"
+    finally:
+        done.set()
+        thread.join(5)
+        for sock in [*fillers, listener]:
+            sock.close()
+
+
+@pytest.mark.parametrize("transport_type", [FastTransport, Urllib3Transport])
+def test_the_timeout_bounds_connecting_and_reading_together(transport_type: type) -> None:
+    with _slow_to_connect() as url:
+        exchange = _send_all(transport_type, [_request(url)], timeout=1.5)[0]
+    assert exchange.fault == "timeout"
+    assert 1.4 < exchange.duration < 2.0, "the read after a slow connect gets only what is left"

@@ -17,12 +17,19 @@ own connection handling as server failures lies:
   retries that too, and so hides it).
 - a body sent to a HEAD (waitress does) is not the answer's and not the next one's: the connection
   goes, and after it the origin's connections are closed after each HEAD (Go's "unsolicited
-  response on idle channel").
+  response on idle channel"); a request that is never sent twice (POST) does not follow such a HEAD
+  on its connection, where a body arriving late would fail it;
+- ``101 Switching Protocols`` is the answer, as urllib3 gives it (a websocket upgrade endpoint is
+  measured to the upgrade); the connection then speaks another protocol and is closed;
+- an answer is framed as urllib3 frames it where strict llhttp refuses or waits for the close: a
+  ``Content-Length`` with a ``Transfer-Encoding`` that does not name chunked, and identical
+  ``Content-Length`` values repeated (RFC 9110 8.6).
 
 It returns the ``Exchange`` ``Urllib3Transport`` returns: status, case-insensitive headers with
 repeated fields joined by ", ", the whole body decoded as urllib3 decodes it (Content-Encoding),
 and faults in ``classify_fault``'s categories (an answer llhttp rejects is ``other``). The time
-runs from sending (or connecting, when a connection must be opened) to the last byte of the body.
+runs from sending (or connecting, when a connection must be opened) to the last byte of the body,
+and the timeout bounds all of it.
 Plain http only: ``choose_transport`` picks urllib3 for https and proxies, and an https origin
 met during a run (an absolute URL in a path) is sent through a urllib3 transport kept here.
 """
@@ -38,7 +45,16 @@ from http.client import IncompleteRead, RemoteDisconnected
 from urllib.parse import urlsplit
 
 from .http import Exchange, Prepared, TransportOptions, Urllib3Transport, classify_fault, describe_fault
-from .wire import IDEMPOTENT, ResponseHeaders, encode_request, host_header
+from .wire import (
+    IDEMPOTENT,
+    ResponseHeaders,
+    encode_request,
+    final_head_end,
+    host_header,
+    keeps_alive,
+    length_despite_transfer,
+    one_length,
+)
 
 try:
     import httptools
@@ -56,6 +72,11 @@ Node.js 5 s, nginx 75 s): a reused connection idle for less than this was not cl
 _STALE_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 _HEAD_BODY = httptools.HttpParserError if httptools is not None else ValueError
 """What the answer after a HEAD meets when the server sent that HEAD a body after all."""
+_UPGRADE = httptools.HttpParserUpgrade if httptools is not None else ValueError
+MAX_HEAD_BYTES = 65536
+"""How much of a head is read to mend repeated ``Content-Length`` fields (http.client's line limit)."""
+SLACK_S = 0.001
+"""Connecting or sending longer than this shortens the first read to what is left of the timeout."""
 
 
 def _leniencies(*names: str) -> dict[str, bool]:
@@ -86,7 +107,8 @@ _DROPPED = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 class _Answer:
     """The parser's callbacks: the parts of the answer being read on one connection."""
 
-    __slots__ = ("body", "complete", "encoding", "head", "headers", "keep_alive", "parser", "surplus")
+    __slots__ = ("body", "complete", "encoding", "head", "headers", "keep_alive", "length", "parser",
+                 "surplus", "transfer")
 
     def __init__(self) -> None:
         self.parser = httptools.HttpResponseParser(self)
@@ -99,6 +121,8 @@ class _Answer:
         self.body: list[bytes] = []
         self.head = self.complete = self.surplus = self.keep_alive = False
         self.encoding: bytes | None = None
+        self.transfer: bytes | None = None
+        self.length: int | None = None
 
     def on_message_begin(self) -> None:
         if self.complete:  # bytes after the answer: stop before they overwrite it (see _read)
@@ -110,16 +134,36 @@ class _Answer:
         self.headers.append((name, value))
         if len(name) == 16 and name.lower() == b"content-encoding":
             self.encoding = value if self.encoding is None else self.encoding + b", " + value
+        elif len(name) == 17 and name.lower() == b"transfer-encoding":
+            self.transfer = value if self.transfer is None else self.transfer + b", " + value
 
     def on_headers_complete(self) -> None:
         self.head = True
         self.keep_alive = self.parser.should_keep_alive()  # llhttp forgets it once the message ends
+        if self.transfer is not None:
+            self.length = length_despite_transfer(self.headers, self.transfer)
+            if self.length is not None:
+                self.keep_alive = keeps_alive(self.headers, self.parser.get_http_version())
+
+    def take_length(self) -> None:
+        """Complete an answer framed by ``length`` once that many body bytes arrived: llhttp reads a
+        body with a Transfer-Encoding other than chunked until the connection closes (RFC 9112 6.3),
+        urllib3 reads its Content-Length, and on a keep-alive connection that wait is a timeout."""
+        length, body = self.length, self.body
+        received = sum(map(len, body))
+        if length is None or received < length:
+            return
+        if received > length:
+            self.body = [b"".join(body)[:length]]
+            self.surplus = True
+        self.complete = True
 
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
 
     def on_message_complete(self) -> None:
-        if 100 <= self.parser.get_status_code() < 200:  # 100 Continue, 103 Early Hints: skipped
+        status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:  # 100 Continue, 103 Early Hints: skipped
             self.start()
         else:
             self.complete = True
@@ -196,6 +240,18 @@ def _worth_another_try(stale: _Stale, method: str, idle: float) -> bool:
     return isinstance(stale.cause, RemoteDisconnected | _HEAD_BODY) or idle >= RETRY_AFTER_IDLE_S
 
 
+def _ended(connection: _Connection, answer: _Answer, received: int) -> None:
+    """The server closed the connection: the end of a body that runs until then, else a fault."""
+    if answer.ends_at_close():
+        return
+    if received:
+        raise IncompleteRead(b"".join(answer.body))
+    closed = RemoteDisconnected("Remote end closed connection without response")
+    if connection.reused:
+        raise _Stale(closed, unsent=False)
+    raise closed
+
+
 class FastTransport:
     """Plain sockets and llhttp for ``http://`` origins, one keep-alive connection per origin."""
 
@@ -233,7 +289,8 @@ class FastTransport:
         head_only = request.method == "HEAD"
         connection = self._connections.get(origin)
         try:
-            if connection is not None and connection.dropped():
+            if connection is not None and (connection.dropped() or (
+                    connection.after_head and request.method not in IDEMPOTENT)):
                 if connection.after_head and connection.unread():
                     self._head_bodies.add(origin)
                 self._discard(origin)
@@ -272,7 +329,11 @@ class FastTransport:
             if connection.reused:
                 raise _Stale(exc, unsent=True) from exc
             raise
-        self._read(connection, head_only, start + self._timeout)
+        deadline = start + self._timeout
+        if time.perf_counter() - start > SLACK_S:  # a slow connect or send: the read gets what is left
+            connection.wait_until(deadline)
+        self._read(connection, head_only, deadline)
+        answer = connection.answer  # a new one when repeated Content-Length fields were mended
         end = connection.idle_since = time.perf_counter()
         status = answer.parser.get_status_code()
         parts = answer.body
@@ -283,6 +344,8 @@ class FastTransport:
         elif answer.complete and answer.keep_alive and not answer.surplus:
             connection.reused = True
             connection.after_head = False
+            if answer.length is not None:  # llhttp still waits for the connection to close
+                connection.answer = _Answer()
         elif head_only and answer.head and answer.keep_alive and origin not in self._head_bodies:
             connection.answer = _Answer()  # llhttp would wait for the body a HEAD answer announces
             connection.reused = connection.after_head = True
@@ -306,6 +369,7 @@ class FastTransport:
         feed, recv_into = answer.parser.feed_data, connection.sock.recv_into
         buffer, view = self._buffer, self._view
         received = 0
+        early: list[bytes] = []
         while not answer.complete:
             try:
                 count = recv_into(buffer)
@@ -314,28 +378,74 @@ class FastTransport:
                     raise _Stale(exc, unsent=False) from exc
                 raise
             if not count:
-                if answer.ends_at_close():
-                    return
-                if received:
-                    raise IncompleteRead(b"".join(answer.body))
-                closed = RemoteDisconnected("Remote end closed connection without response")
-                if connection.reused:
-                    raise _Stale(closed, unsent=False)
-                raise closed
+                _ended(connection, answer, received)
+                return
             received += count
             try:
                 feed(view[:count])
-            except httptools.HttpParserError as exc:
-                if not answer.complete:
-                    if connection.after_head and not answer.head:
-                        raise _Stale(exc, unsent=False) from exc  # the rest of a body sent to a HEAD
-                    raise
-                answer.surplus = True  # the answer stands (urllib3 reads it too); the connection goes
-                return
+            except (httptools.HttpParserError, _UPGRADE) as exc:
+                answer = self._parse_fault(connection, exc, [*early, bytes(view[:count])], deadline)
+                if answer.surplus:
+                    return
+                feed = answer.parser.feed_data
             if head_only and answer.head:
                 return
             if not answer.complete:
+                if not answer.head:
+                    early.append(bytes(view[:count]))
+                elif answer.length is not None:
+                    answer.take_length()
+                    if answer.complete:
+                        return
                 connection.wait_until(deadline)
+
+    def _parse_fault(self, connection: _Connection, exc: Exception, chunks: list[bytes],
+                     deadline: float) -> _Answer:
+        """The answer to go on with after llhttp stopped, or the fault.
+
+        Bytes after a complete answer, or a ``101`` (the connection now speaks another protocol):
+        the answer stands, as urllib3 reads it, and the connection goes. The rest of a body sent to
+        a HEAD: stale. Repeated identical ``Content-Length`` fields: read as urllib3 reads them."""
+        answer = connection.answer
+        if answer.complete:
+            answer.surplus = True
+            return answer
+        if isinstance(exc, httptools.HttpParserError):
+            if connection.after_head and not answer.head:
+                raise _Stale(exc, unsent=False) from exc
+            mended = None if answer.head else self._one_length(connection, chunks, deadline)
+            if mended is not None:
+                return mended
+        raise exc
+
+    def _one_length(self, connection: _Connection, chunks: list[bytes], deadline: float) -> _Answer | None:
+        """The answer parsed again with its repeated, identical ``Content-Length`` fields as one
+        (llhttp refuses them, urllib3 reads them), showing them as sent; None for any other fault."""
+        raw = b"".join(chunks)
+        while (end := final_head_end(raw)) < 0:
+            if len(raw) > MAX_HEAD_BYTES:
+                return None
+            connection.wait_until(deadline)
+            more = connection.sock.recv(RECV_BYTES)
+            if not more:
+                return None
+            raw += more
+        mended = one_length(raw[:end])
+        if mended is None:
+            return None
+        head, values = mended
+        answer = connection.answer = _Answer()
+        try:
+            answer.parser.feed_data(head + raw[end:])
+        except httptools.HttpParserError:
+            if not answer.complete:
+                raise
+            answer.surplus = True
+        for index, (name, _) in enumerate(answer.headers):
+            if name == b"Content-Length":
+                answer.headers[index:index + 1] = [(b"Content-Length", value) for value in values]
+                break
+        return answer
 
     def _payload(self, request: Prepared) -> bytes:
         """The request's bytes; a static request (the same ``Prepared`` again) is encoded once."""

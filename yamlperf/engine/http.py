@@ -96,7 +96,7 @@ class Urllib3Transport:
         self._options = options
         self._pool_classes = POOLS
         self._read_within = read_within
-        self._timeout = urllib3.Timeout(connect=options.timeout, read=options.timeout)
+        self._timeout = urllib3.Timeout(total=options.timeout, connect=options.timeout, read=options.timeout)
         self._pools: dict[str, HTTPConnectionPool] = {}
         if not options.verify_tls:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)

@@ -63,9 +63,11 @@ def read_within(response: BaseHTTPResponse, deadline: float, timeout: float) -> 
     urllib3's read timeout bounds each wait for bytes: a body trickling in, or an endless stream
     (server-sent events), kept the request, and with it the run, going for as long as it lasted.
     Each ``read1`` waits once, for no longer than what is left. The connection is closed on any
-    failure (the pool opens another), and given back whole otherwise.
+    failure and after a ``101 Switching Protocols`` (the pool opens another), and given back whole
+    otherwise.
     """
-    sock = getattr(getattr(response, "connection", None), "sock", None)
+    connection = getattr(response, "connection", None)
+    sock = getattr(connection, "sock", None)
     parts = []
     try:
         if not hasattr(response, "read1"):  # urllib3 before 2.3: each wait bounded, the whole after
@@ -83,6 +85,8 @@ def read_within(response: BaseHTTPResponse, deadline: float, timeout: float) -> 
     except BaseException:
         response.close()
         raise
+    if response.status == 101 and connection is not None:  # it speaks another protocol now
+        connection.close()
     if sock is not None and sock.fileno() >= 0:
         sock.settimeout(timeout)
     response.release_conn()

@@ -146,3 +146,73 @@ class ResponseHeaders(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"ResponseHeaders({dict(self.items())!r})"
+
+
+def _lengths(values: list[bytes]) -> int | None:
+    """The one length that ``Content-Length`` fields state, as urllib3 reads them: repeated fields
+    and comma-separated lists are fine when every value is the same (RFC 9110 8.6)."""
+    try:
+        lengths = {int(part) for value in values for part in value.split(b",")}
+    except ValueError:
+        return None
+    return lengths.pop() if len(lengths) == 1 and min(lengths) >= 0 else None
+
+
+def length_despite_transfer(headers: list[tuple[bytes, bytes]], transfer: bytes) -> int | None:
+    """The ``Content-Length`` urllib3 frames an answer by when its ``Transfer-Encoding`` does not
+    name chunked (``gzip`` alone): urllib3 reads that many bytes and keeps the connection."""
+    if b"chunked" in (coding.strip().lower() for coding in transfer.split(b",")):
+        return None
+    values = [value for name, value in headers if len(name) == 14 and name.lower() == b"content-length"]
+    return _lengths(values) if values else None
+
+
+def keeps_alive(headers: list[tuple[bytes, bytes]], version: str) -> bool:
+    """Whether the connection stays open after this answer, as http.client decides: HTTP/1.1 unless
+    ``Connection: close``, HTTP/1.0 only with ``Connection: keep-alive``."""
+    tokens = {token.strip().lower() for name, value in headers if name.lower() == b"connection"
+              for token in value.split(b",")}
+    if b"close" in tokens:
+        return False
+    return version == "1.1" or b"keep-alive" in tokens
+
+
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_STATUS = re.compile(rb"HTTP/\d\.\d +(\d{3})")
+
+
+def final_head_end(raw: bytes) -> int:
+    """Where the head of the answer that is not interim (1xx but 101) ends in ``raw``, -1 if it has
+    not all arrived."""
+    start = 0
+    while match := _HEAD_END.search(raw, start):
+        status = _STATUS.match(raw, start)
+        if status is None or not (100 <= int(status.group(1)) < 200 and status.group(1) != b"101"):
+            return match.end()
+        start = match.end()
+    return -1
+
+
+def one_length(head: bytes) -> tuple[bytes, list[bytes]] | None:
+    """``head`` with its repeated ``Content-Length`` fields stating one length (``5`` twice, or
+    ``5, 5``) as one field, and their values, so they can be shown as sent; None if they disagree.
+
+    llhttp refuses such a head; urllib3 reads it (RFC 9110 8.6 allows identical values)."""
+    lines = head.split(b"\n")
+    values: list[bytes] = []
+    kept: list[bytes] = []
+    first = -1
+    for line in lines:
+        name, colon, value = line.partition(b":")
+        if colon and name.lower() == b"content-length":
+            values.append(value.strip())
+            if first < 0:
+                first = len(kept)
+                kept.append(b"")
+            continue
+        kept.append(line)
+    length = _lengths(values) if len(values) > 1 or b"," in b"".join(values) else None
+    if length is None:
+        return None
+    kept[first] = b"Content-Length: %d\r" % length
+    return b"\n".join(kept), values
