@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from background import Background
+
 USERNAME = "admin"
 PASSWORD = "pw-Sess10n-secret"
 SESSION_COOKIE = "sid"
@@ -59,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class RealApiServer:
+class RealApiServer(Background):
     """``login``: ``"none"``, ``"cookie"`` (``POST /session`` sets ``sid``), ``"header"`` (it answers
     ``X-Subject-Token``, sent back as ``X-Auth-Token``) or ``"api_key"`` (an ``X-API-Key`` header); ``location``: creates answer ``201`` with an empty body and ``Location``;
     ``rate_limit_every``: every k-th create or delete answers ``429`` with ``Retry-After``."""
@@ -82,21 +84,7 @@ class RealApiServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.app = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_port}"
-
-    def __enter__(self) -> RealApiServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(5)
+        self._serve_in_background(self._httpd)
 
     def handle(self, method: str, path: str, body: bytes, headers: Any) -> Answer:  # noqa: PLR0911  (a router)
         route = "/items/{id}" if path.startswith("/items/") else path

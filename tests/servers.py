@@ -44,6 +44,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from background import Background
+
 ScenarioFactory = Callable[..., Path]
 USERNAME = "admin"
 PASSWORD = "s3cret-Passw0rd"
@@ -128,7 +130,7 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class RecordsServer:
+class RecordsServer(Background):
     """The records API above, served on a background thread; counts every hit by route."""
 
     def __init__(self, *, auth: bool = False, token_lifetime: float = 300.0, preload: int = 0,
@@ -159,21 +161,8 @@ class RecordsServer:
         self._httpd.app = self
         if tls is not None:
             self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._httpd.server_port}"
-
-    def __enter__(self) -> RecordsServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(5)
+        self.scheme = "https" if tls else "http"
+        self._serve_in_background(self._httpd)
 
     def hit(self, key: str) -> None:
         with self._lock:

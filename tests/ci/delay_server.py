@@ -4,11 +4,11 @@ test for "the same scenario got slower on one endpoint". Stdlib only, port 0, ke
 from __future__ import annotations
 
 import json
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from background import Background
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -66,7 +66,7 @@ class _Server(ThreadingHTTPServer):
     owner: DelayServer
 
 
-class DelayServer:
+class DelayServer(Background):
     """``delays`` (seconds) and ``status`` per path may be changed while it runs; ``last`` is the
     last measured request. ``protected`` paths need the token ``POST /api/auth/login`` gives for
     ``user``/``user123`` (the seed's default credentials)."""
@@ -76,21 +76,6 @@ class DelayServer:
         self.status: dict[str, int] = {}
         self.protected = protected
         self.last: dict[str, Any] = {}
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def __enter__(self) -> DelayServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.owner = self
+        self._serve_in_background(server)
