@@ -78,12 +78,25 @@ class Document:
         return lines[loc.line - 1] if 0 < loc.line <= len(lines) else ""
 
 
+_stdin_read: tuple[Any, bytes] | None = None
+
+
+def _stdin_bytes() -> bytes:
+    """Standard input can be read once; a command that loads its plan twice (``--concurrent``
+    reads ``max_workers`` first) gets the same bytes again from the same stream."""
+    global _stdin_read  # noqa: PLW0603  (one stream per process, read once)
+    stream = sys.stdin.buffer
+    if _stdin_read is None or _stdin_read[0] is not stream:
+        _stdin_read = (stream, stream.read())
+    return _stdin_read[1]
+
+
 def read_document(path: Path, display_name: str | None = None) -> Document:
     """Read and parse one scenario file (``-`` is standard input, as for most tools: a generated
     plan can be piped in); every failure is a located ``ScenarioError``."""
     name = display_name or str(path)
     if str(path) == "-":
-        return parse_document(sys.stdin.buffer.read(), "<stdin>")
+        return parse_document(_stdin_bytes(), "<stdin>")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

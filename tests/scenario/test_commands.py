@@ -176,3 +176,20 @@ def test_a_plan_piped_on_standard_input_is_read_as_dash() -> None:
     bad = CliRunner().invoke(main, ["plan", "-"], input=SCENARIO.replace("iterations: 20", "iteratons: 20"))
     assert bad.exit_code == 2
     assert "<stdin>:14:3: load: unknown key 'iteratons' (did you mean 'iterations'?)" in bad.output
+
+
+def test_a_piped_plan_loaded_twice_by_concurrent_is_read_once() -> None:
+    """``--concurrent`` loads the plan twice (its max_workers first); stdin was empty the second time."""
+    shown = CliRunner().invoke(main, ["plan", "-", "--concurrent", "--max-workers", "3", "--json"], input=SCENARIO)
+    assert shown.exit_code == 0, shown.output
+    assert {c["concurrency"] for c in json.loads(shown.output)["cells"]} == {3}
+
+
+def test_validate_does_not_print_a_urls_password_back() -> None:
+    leaky = SCENARIO.replace("http://127.0.0.1", "http://me:pw-93kd7@127.0.0.1")
+    assert leaky != SCENARIO
+    result = CliRunner().invoke(main, ["validate", "-"], input=leaky)
+    assert result.exit_code == 2
+    assert "the URL carries credentials" in result.output
+    assert "http://me:***@127.0.0.1" in result.output
+    assert "pw-93kd7" not in result.output

@@ -37,7 +37,9 @@ def main() -> None:
 
 
 def echo_error(text: str) -> None:
-    click.echo(text, err=True)
+    """Every message to stderr; a URL's password is masked here, as messages quote the user's
+    lines and flags back (a ``base_url`` with ``user:pw@``, refused, is one of them)."""
+    click.echo(mask_url_passwords(text), err=True)
 
 
 def handle_errors(command: F) -> F:
@@ -51,7 +53,7 @@ def handle_errors(command: F) -> F:
         except YamlperfError as exc:
             if debug:
                 logging.getLogger("yamlperf").exception("error")
-            echo_error(_colour_error(mask_url_passwords(exc.render())))
+            echo_error(_colour_error(exc.render()))
             sys.exit(int(exc.exit_code))
         except KeyboardInterrupt:
             echo_error("interrupted")
