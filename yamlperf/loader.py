@@ -345,6 +345,9 @@ def _url_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[P
     target = document.data.get("target")
     urls = [(("target", "base_url"), target.get("base_url"))] if isinstance(target, dict) else []
     urls += [(("endpoints", i, "path"), e.get("path")) for i, e in enumerate(endpoints)]
+    for where in (("target", "server", "ready_url"), ("auth", "login", "path"), ("dataset", "create", "path"),
+                  ("dataset", "delete", "path"), ("dataset", "count", "path")):
+        urls.append((where, _dig(document.data, where)))
     problems = []
     for path, url in urls:
         if not isinstance(url, str) or is_template(url) or not is_http_url(url):
@@ -354,6 +357,14 @@ def _url_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[P
         if message:
             problems.append(document.problem(path, message, hint=hint))
     return problems
+
+
+def _dig(data: Any, path: KeyPath) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
 
 
 def _url_problem(url: str, base: bool) -> tuple[str, str]:

@@ -11,7 +11,6 @@ import re
 import threading
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 MASK = "***"
 _SECRET_KEY = re.compile(
@@ -89,24 +88,6 @@ def _is_reference(value: Any) -> bool:
 def redact_headers(headers: Mapping[str, str], secrets: SecretRegistry | None = None) -> dict[str, str]:
     scrub = secrets.scrub if secrets else str
     return {k: (MASK if is_secret_key(k) else scrub(v)) for k, v in headers.items()}
-
-
-def url_password(url: str) -> str | None:
-    """The password of a URL's ``user:password@`` part, as sent (decoded) and as written: both are
-    secrets, and a ``base_url`` is written into results, the report and every ``--debug`` line."""
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        return None
-    return password or None
-
-
-def register_url_passwords(urls: list[str], secrets: SecretRegistry) -> None:
-    for url in urls:
-        password = url_password(url)
-        if password:
-            secrets.add(password)
-            secrets.add(unquote(password))
 
 
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@")

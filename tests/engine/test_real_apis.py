@@ -56,6 +56,19 @@ def test_a_rate_limited_create_and_delete_wait_for_retry_after_and_every_record_
     assert "only" not in out
 
 
+def test_a_growth_that_fails_still_waits_out_the_rate_limit_while_cleaning_up(
+        write_scenario: ScenarioFactory) -> None:
+    """A create template failing at record 8 once told every later rate-limited delete to give up."""
+    broken = {"path": "/items", "json": {"email": "user{{ n }}@example.com", "rank": "{{ 100 // (n - 8) }}"}}
+    with RealApiServer(rate_limit_every=3) as api:
+        code, out, _ = _run(write_scenario(_scenario(api.url, dataset={"create": broken})))
+        records_left = dict(api.records)
+    assert code == 2, out
+    assert "the request for record 8 cannot be built" in out
+    assert api.limited >= 2
+    assert records_left == {}, "every record made before the failure is deleted, rate limit or not"
+
+
 def test_retry_after_is_read_as_seconds_or_a_date_and_bounded() -> None:
     def answer(status: int, **headers: str) -> Exchange:
         return Exchange(status, headers, b"", 0.001)

@@ -123,6 +123,8 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
      3, 21, "cannot split the command: No closing quotation"),
     ("growth rule with two sizes", VALID + "thresholds:\n  - growth <= linear\n", 14, 5,
      "a growth rule needs 3 or more dataset sizes; this plan measures 2 ([10, 50])"),
+    ("credentials in the create URL", VALID.replace("    path: /items\n    json", "    path: http://me:pw@h/items\n    json"),
+     6, 11, "dataset.create.path: the URL carries credentials"),
     ("base_url port out of range", VALID.replace(":8000", ":80000"), 2, 13, "not a usable URL: Port out of range"),
     ("base_url with a broken IPv6 host", VALID.replace("127.0.0.1:8000", "[::1:8000"), 2, 13, "Invalid IPv6 URL"),
     ("base_url without a host", VALID.replace("127.0.0.1:8000", ":8000"), 2, 13, "names no host"),

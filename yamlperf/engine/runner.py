@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TargetError, YamlperfError
-from ..redact import SecretRegistry, register_url_passwords
+from ..redact import SecretRegistry
 from ..results import CleanupOutcome, RunResult
 from ..scenario import WRITE_METHODS, Scenario
 from ..urls import is_http_url
@@ -114,8 +114,6 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
 
 def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
     """Everything that can fail on the user's input, done before anything is started or written."""
-    register_url_passwords([scenario.target.base_url, *(e.request.path for e in scenario.endpoints)],
-                           options.secrets)
     feed = RowFeed.load(scenario.feed) if scenario.feed else None
     base = RunContext(scenario.variables, {}, feed, options.environ, options.run_id).base
     credentials = resolve_credentials(scenario.auth, options.credentials, base,

@@ -312,7 +312,8 @@ class Seeder:
                     _take_all(finished, take)
                     self._observer.advance(done)
             except BaseException:
-                self._give_up.set()
+                if not stoppable:  # the cleanup itself was forced to stop; a failed growth still cleans up
+                    self._give_up.set()
                 running = [future for future in pending if not future.cancel()]
                 for future in running:  # finished anyway (the pool waits for them): keep their ids
                     with contextlib.suppress(Exception):
