@@ -120,9 +120,7 @@ class Authenticator:
         exchange = self._send(request)
         self.logins += 1
         cookies = set_cookies(exchange.headers) if login.token_source == "cookie" else {}
-        try:
-            for value in cookies.values():
-                self._secrets.add(value)
+        try:  # the session cookie is the token; the others travel in Cookie headers, masked by name
             token = self._token(request, exchange, login, cookies)
             self._secrets.add(token)
         finally:  # after the token is known, so the logged answer shows it masked
