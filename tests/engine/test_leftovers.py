@@ -58,12 +58,15 @@ def test_a_partly_failed_cleanup_counts_what_was_deleted_and_what_was_not(
 
 def test_a_template_that_fails_in_the_delete_is_the_reason_given(
         records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
-    data = records_scenario(records_server.url, sizes=[2], load={"iterations": 1})
+    data = records_scenario(records_server.url, sizes=[3], load={"iterations": 1})
     data["dataset"]["delete"]["path"] = "/records/{{ id }}/{{ 1 / 0 }}"
     code, out, run_dir = _run(write_scenario(data))
     assert code == 0, out
     assert "(first failure: dataset.delete: the request for id " in out.splitlines()[-1]
     assert "template failed: division by zero" in load_results(run_dir).cleanup.first_failure  # type: ignore[union-attr]
+    assert len(records_server.records) == 3
+    leftovers = (run_dir / "leftover_ids.txt").read_text().split()
+    assert sorted(leftovers) == sorted(str(i) for i in records_server.records)
 
 
 def test_a_clean_run_and_kept_data_say_nothing_and_record_what_happened(

@@ -142,16 +142,3 @@ def test_a_create_template_that_fails_for_one_record_is_exit_2_and_the_others_ar
     assert "internal error" not in result.output
     assert records_server.hits["POST /records"] >= 3
     assert records_server.records == {}, "the records created before the failure are deleted"
-
-
-def test_a_delete_template_that_fails_keeps_the_run_and_lists_the_records_left(
-        records_server: RecordsServer, write_scenario: ScenarioFactory, tmp_path: Path) -> None:
-    data = records_scenario(records_server.url, sizes=[3], load={"iterations": 2})
-    data["dataset"]["delete"]["path"] = "/records/{{ id }}/{{ 1 / 0 }}"
-    result = CliRunner().invoke(main, ["run", str(write_scenario(data))])
-    assert result.exit_code == 0, result.output
-    assert "dataset.delete: the request for id " in result.output
-    assert "template failed: division by zero" in result.output
-    leftovers = next((tmp_path / "out").iterdir()) / "leftover_ids.txt"
-    assert sorted(leftovers.read_text().split()) == sorted(str(i) for i in records_server.records)
-    assert len(records_server.records) == 3
