@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import socket
 import ssl
 import struct
@@ -295,6 +296,19 @@ def self_signed_tls(folder: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     return context
+
+
+def run_plan(path: Path, *args: str) -> tuple[int, str, Path]:
+    """``yamlperf run PATH ARGS`` in-process: exit code, output, and the run folder it printed (a
+    path that cannot exist, naming the problem, when it printed none, e.g. for an exit 2)."""
+    from click.testing import CliRunner
+
+    from yamlperf.cli import main
+
+    result = CliRunner().invoke(main, ["run", str(path), *args])
+    match = re.search(r"^results: (.+)$", result.output, re.MULTILINE)
+    run_dir = Path(match.group(1)).parent if match else Path("<the run printed no results line>")
+    return result.exit_code, result.output, run_dir
 
 
 def free_port() -> int:

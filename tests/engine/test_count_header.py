@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from real_api import RealApiServer
-from servers import ScenarioFactory
+from servers import ScenarioFactory, run_plan
 
 from yamlperf.cli import main
 from yamlperf.engine.seed import count_from_header
@@ -35,10 +34,9 @@ def test_records_already_there_are_counted_from_a_header_and_only_the_missing_on
         for k in range(4):
             api.records[f"old-{k}"] = {"id": f"old-{k}", "email": f"old{k}@example.com"}
         path = write_scenario(_scenario(api.url, {"path": "/items", "count_header": header}))
-        result = CliRunner().invoke(main, ["run", str(path)])
+        code, out, run_dir = run_plan(path)
         left = sorted(api.records)
-    assert result.exit_code == 0, result.output
-    run_dir = Path(result.output.split("results: ", 1)[1].split()[0]).parent
+    assert code == 0, out
     seeding = load_results(run_dir).seeding
     assert [(s.size, s.existing, s.created) for s in seeding] == [(6, 4, 2), (9, 6, 3)]
     assert left == [f"old-{k}" for k in range(4)], "only this run's records are deleted"

@@ -3,21 +3,10 @@ saved in results.json and put at the top of the report, with the count and the i
 
 from __future__ import annotations
 
-from pathlib import Path
+from servers import RecordsServer, ScenarioFactory, free_port, records_scenario, run_plan
 
-from click.testing import CliRunner
-from servers import RecordsServer, ScenarioFactory, free_port, records_scenario
-
-from yamlperf.cli import main
 from yamlperf.render.report import report_html
 from yamlperf.results import load_results
-
-
-def _run(path: Path, *args: str) -> tuple[int, str, Path]:
-    result = CliRunner().invoke(main, ["run", str(path), *args])
-    out = result.output
-    run_dir = Path(out.split("results: ", 1)[1].split()[0]).parent if "results: " in out else Path()
-    return result.exit_code, out, run_dir
 
 
 def test_deletes_the_target_refuses_are_a_warning_with_the_count_the_reason_and_the_ids_file(
@@ -25,7 +14,7 @@ def test_deletes_the_target_refuses_are_a_warning_with_the_count_the_reason_and_
     data = records_scenario(records_server.url, sizes=[3], load={"iterations": 2},
                             output={"formats": ["json", "html"]})
     data["dataset"]["delete"] = {"method": "POST", "path": "/auth/login"}  # answers 401
-    code, out, run_dir = _run(write_scenario(data))
+    code, out, run_dir = run_plan(write_scenario(data))
     assert code == 0, "the measurements stand; exit codes are about them (README)"
     leftovers = run_dir / "leftover_ids.txt"
     assert sorted(leftovers.read_text().split()) == ["1", "2", "3"]
@@ -47,7 +36,7 @@ def test_a_partly_failed_cleanup_counts_what_was_deleted_and_what_was_not(
     data = records_scenario(records_server.url, sizes=[4], load={"iterations": 1, "max_workers": 1})
     closed = f"http://127.0.0.1:{free_port()}/records"  # refused: nothing listens there
     data["dataset"]["delete"] = {"path": "{% if id % 2 %}/records{% else %}" + closed + "{% endif %}/{{ id }}"}
-    code, out, run_dir = _run(write_scenario(data))
+    code, out, run_dir = run_plan(write_scenario(data))
     assert code == 0, out
     cleanup = load_results(run_dir).cleanup
     assert cleanup is not None
@@ -60,7 +49,7 @@ def test_a_template_that_fails_in_the_delete_is_the_reason_given(
         records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
     data = records_scenario(records_server.url, sizes=[3], load={"iterations": 1})
     data["dataset"]["delete"]["path"] = "/records/{{ id }}/{{ 1 / 0 }}"
-    code, out, run_dir = _run(write_scenario(data))
+    code, out, run_dir = run_plan(write_scenario(data))
     assert code == 0, out
     assert "(first failure: dataset.delete: the request for id " in out.splitlines()[-1]
     assert "template failed: division by zero" in load_results(run_dir).cleanup.first_failure  # type: ignore[union-attr]
@@ -72,14 +61,14 @@ def test_a_template_that_fails_in_the_delete_is_the_reason_given(
 def test_a_clean_run_and_kept_data_say_nothing_and_record_what_happened(
         records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
     path = write_scenario(records_scenario(records_server.url, sizes=[3], load={"iterations": 1}))
-    code, out, run_dir = _run(path)
+    code, out, run_dir = run_plan(path)
     assert code == 0, out
     assert "warning" not in out.lower()
     saved = load_results(run_dir)
     assert saved.cleanup is not None
     assert (saved.cleanup.deleted, saved.cleanup.failed, saved.cleanup.kept) == (3, 0, 0)
     assert "Records left" not in report_html(saved, [])
-    code, out, run_dir = _run(path, "--keep-data")
+    code, out, run_dir = run_plan(path, "--keep-data")
     assert code == 0, out
     assert "Cleanup failed" not in out
     assert load_results(run_dir).cleanup.kept == 3  # type: ignore[union-attr]
@@ -90,7 +79,7 @@ def test_a_dataset_without_a_delete_request_says_where_the_ids_are(
         records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
     data = records_scenario(records_server.url, sizes=[2], load={"iterations": 1})
     del data["dataset"]["delete"]
-    code, out, run_dir = _run(write_scenario(data))
+    code, out, run_dir = run_plan(write_scenario(data))
     assert code == 0, out
     assert (f"warning: The 2 records this run created are still on the target: the dataset has no `delete` "
             f"request. Their ids are in {run_dir / 'leftover_ids.txt'}, one a line.") in out
@@ -102,7 +91,7 @@ def test_a_delete_path_that_answers_404_for_every_record_is_not_taken_for_record
     misspelt delete path used to count as deleted, and the run ended clean with every record left."""
     data = records_scenario(records_server.url, sizes=[3], load={"iterations": 1})
     data["dataset"]["delete"]["path"] = "/recordz/{{ id }}"
-    code, out, run_dir = _run(write_scenario(data))
+    code, out, run_dir = run_plan(write_scenario(data))
     assert code == 0, out
     assert "Cleanup failed: 3 of the 3 records" in out
     assert "(first failure: 404 Not Found from DELETE /recordz/{{ id }}: " in out

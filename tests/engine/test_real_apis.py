@@ -3,13 +3,12 @@ envelope, ids only in ``Location``, rate limits, session cookies, ``410 Gone``."
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from real_api import PASSWORD, SESSION_COOKIE, USERNAME, RealApiServer
-from servers import ScenarioFactory
+from servers import ScenarioFactory, run_plan
 
 from yamlperf.cli import main
 from yamlperf.engine.http import Exchange
@@ -36,17 +35,10 @@ def _scenario(url: str, **sections: Any) -> dict[str, Any]:
     return data
 
 
-def _run(path: Path, *args: str) -> tuple[int, str, Path]:
-    result = CliRunner().invoke(main, ["run", str(path), *args])
-    out = result.output
-    run_dir = Path(out.split("results: ", 1)[1].split()[0]).parent if "results: " in out else Path()
-    return result.exit_code, out, run_dir
-
-
 def test_a_rate_limited_create_and_delete_wait_for_retry_after_and_every_record_is_made_and_removed(
         write_scenario: ScenarioFactory) -> None:
     with RealApiServer(rate_limit_every=4) as api:
-        code, out, run_dir = _run(write_scenario(_scenario(api.url)))
+        code, out, run_dir = run_plan(write_scenario(_scenario(api.url)))
         records_left = dict(api.records)
     assert code == 0, out
     assert api.limited >= 4, "the rate limit was met while seeding and cleaning up"
@@ -61,7 +53,7 @@ def test_a_growth_that_fails_still_waits_out_the_rate_limit_while_cleaning_up(
     """A create template failing at record 8 once told every later rate-limited delete to give up."""
     broken = {"path": "/items", "json": {"email": "user{{ n }}@example.com", "rank": "{{ 100 // (n - 8) }}"}}
     with RealApiServer(rate_limit_every=3) as api:
-        code, out, _ = _run(write_scenario(_scenario(api.url, dataset={"create": broken})))
+        code, out, _ = run_plan(write_scenario(_scenario(api.url, dataset={"create": broken})))
         records_left = dict(api.records)
     assert code == 2, out
     assert "the request for record 8 cannot be built" in out
@@ -91,7 +83,7 @@ def test_a_session_cookie_login_authenticates_every_request_and_never_shows_the_
     auth = {"type": "login", "username": USERNAME, "password": "{{ env.REAL_API_PASSWORD }}",
             "login": {"path": "/session", "token_cookie": SESSION_COOKIE}}
     with RealApiServer(login="cookie", login_redirect=redirect) as api:
-        code, out, run_dir = _run(write_scenario(_scenario(api.url, auth=auth)), "--debug")
+        code, out, run_dir = run_plan(write_scenario(_scenario(api.url, auth=auth)), "--debug")
         sessions, records_left = set(api.sessions), dict(api.records)
     assert code == 0, out
     assert len(sessions) == 1
@@ -110,7 +102,7 @@ def test_a_token_in_a_header_of_the_login_answer_is_sent_in_the_configured_heade
             "header": "X-Auth-Token", "scheme": "",
             "login": {"path": "/session", "token_header": "X-Subject-Token"}}
     with RealApiServer(login="header") as api:
-        code, out, run_dir = _run(write_scenario(_scenario(api.url, auth=auth)), "--debug")
+        code, out, run_dir = run_plan(write_scenario(_scenario(api.url, auth=auth)), "--debug")
         sessions = set(api.sessions)
     assert code == 0, out
     assert [c.success_rate for c in load_results(run_dir / "results.json").cells] == [1.0, 1.0]
@@ -123,7 +115,7 @@ def test_a_login_that_sets_no_such_cookie_names_the_cookies_it_did_set(
     auth = {"type": "login", "username": USERNAME, "password": "{{ env.REAL_API_PASSWORD }}",
             "login": {"path": "/session", "token_cookie": "sessionid"}}
     with RealApiServer(login="cookie") as api:
-        code, out, _ = _run(write_scenario(_scenario(api.url, auth=auth)))
+        code, out, _ = run_plan(write_scenario(_scenario(api.url, auth=auth)))
     assert code == 3, out
     assert "without setting the cookie 'sessionid' (cookies set: sid)" in out
     assert "Traceback" not in out
@@ -149,7 +141,7 @@ def test_ids_only_in_the_location_header_of_an_empty_201_are_seeded_measured_and
     data["dataset"]["id_header"] = "Location"
     with RealApiServer(location=True) as api:
         data["target"]["base_url"] = api.url
-        code, out, run_dir = _run(write_scenario(data))
+        code, out, run_dir = run_plan(write_scenario(data))
         records_left = dict(api.records)
         hits = api.hits["GET /items/{id}"]
     assert code == 0, out
@@ -177,7 +169,7 @@ def test_records_an_endpoint_deleted_answer_410_to_the_cleanup_and_are_not_calle
     data["dataset"]["sizes"] = [3]
     with RealApiServer() as api:
         data["target"]["base_url"] = api.url
-        code, out, run_dir = _run(write_scenario(data))
+        code, out, run_dir = run_plan(write_scenario(data))
         gone = api.hits["DELETE /items/{id}"]
     assert code == 0, out
     assert gone == 6, "each record deleted once by the endpoint, once more by the cleanup"

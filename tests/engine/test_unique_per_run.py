@@ -9,7 +9,7 @@ from typing import Any
 
 from click.testing import CliRunner
 from real_api import RealApiServer
-from servers import ScenarioFactory
+from servers import ScenarioFactory, run_plan
 
 from yamlperf.cli import main
 from yamlperf.results import load_results
@@ -26,18 +26,11 @@ def _scenario(url: str, email: str) -> dict[str, Any]:
     }
 
 
-def _run(path: Path) -> tuple[int, str, Path]:
-    result = CliRunner().invoke(main, ["run", str(path)])
-    out = result.output
-    run_dir = Path(out.split("results: ", 1)[1].split()[0]).parent if "results: " in out else Path()
-    return result.exit_code, out, run_dir
-
-
 def test_a_second_run_with_run_id_in_a_unique_field_creates_instead_of_meeting_409(
         write_scenario: ScenarioFactory) -> None:
     with RealApiServer() as api:
         path = write_scenario(_scenario(api.url, "user{{ n }}-{{ run.id }}@example.com"))
-        codes = [_run(path)[0] for _ in range(2)]
+        codes = [run_plan(path)[0] for _ in range(2)]
         records = list(api.records.values())
     assert codes == [0, 0]
     assert len(records) == 6, "the second run's creates were not refused as duplicates"
@@ -52,7 +45,7 @@ def test_the_run_id_is_saved_in_results_json_and_shown_in_the_report(
     with RealApiServer() as api:
         data = _scenario(api.url, "user{{ n }}-{{ run.id }}@example.com")
         data["output"] = {"formats": ["json", "html"]}
-        code, out, run_dir = _run(write_scenario(data))
+        code, out, run_dir = run_plan(write_scenario(data))
         emails = [r["email"] for r in api.records.values()]
     assert code == 0, out
     run_id = load_results(run_dir / "results.json").meta.run_id
@@ -65,8 +58,8 @@ def test_without_run_id_the_second_run_meets_the_records_of_the_first(write_scen
     """What ``run.id`` is for: ``{{ n }}`` alone repeats, and the API refuses the repeat."""
     with RealApiServer() as api:
         path = write_scenario(_scenario(api.url, "user{{ n }}@example.com"))
-        first, _, _ = _run(path)
-        second, out, _ = _run(path)
+        first, _, _ = run_plan(path)
+        second, out, _ = run_plan(path)
     assert first == 0
     assert second == 3, out
     assert "409 Conflict" in out
