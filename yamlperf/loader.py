@@ -253,8 +253,8 @@ def _growth_problems(document: Document, where: KeyPath) -> list[Problem]:
     """A growth rule fits medians across dataset sizes; with fewer than three it could only fail
     after the whole run, so the plan is refused before it starts."""
     dataset = document.data.get("dataset")
-    listed = _list(dataset.get("sizes", list(DEFAULT_SIZES))) if isinstance(dataset, dict) else []
-    sizes = sorted({size for size in listed if isinstance(size, int)})
+    listed, whole = _dataset_sizes(document)
+    sizes = sorted(whole)
     if len(sizes) >= MIN_GROWTH_POINTS or len(sizes) < len(listed):
         return []
     measured = f"this plan measures {len(sizes)} ({sizes})" if dataset else "this plan has no dataset"
@@ -270,10 +270,15 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _size_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[Problem]:
+def _dataset_sizes(document: Document) -> tuple[list[Any], set[int]]:
+    """``dataset.sizes`` as written (the seed's defaults when absent) and the whole numbers in it."""
     dataset = document.data.get("dataset")
     listed = _list(dataset.get("sizes", list(DEFAULT_SIZES))) if isinstance(dataset, dict) else []
-    sizes = {size for size in listed if isinstance(size, int)}
+    return listed, {size for size in listed if isinstance(size, int)}
+
+
+def _size_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[Problem]:
+    _, sizes = _dataset_sizes(document)
     problems = []
     for index, endpoint in enumerate(endpoints):
         for size_index, size in enumerate(_list(endpoint.get("sizes"))):

@@ -204,3 +204,10 @@ def test_save_when_the_login_cannot_reach_the_target_says_nothing_was_saved(
     assert out.exit_code == 3, out.output
     assert f"--save {saved}: nothing was saved, since no request was measured" in out.output
     assert not saved.exists()
+
+
+def test_no_answer_is_every_transport_fault_but_a_bad_body() -> None:
+    from yamlperf.cli.quick import NO_ANSWER
+    from yamlperf.engine.http import FAULTS
+
+    assert frozenset(FAULTS) - {"bad_body"} == NO_ANSWER
