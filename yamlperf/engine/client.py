@@ -28,8 +28,6 @@ class SessionClient:
 
     def __init__(self, options: TransportOptions) -> None:
         self._options = options
-        self._verify: bool | str = options.ca_bundle if options.verify_tls and options.ca_bundle \
-            else options.verify_tls
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -40,12 +38,12 @@ class SessionClient:
             import requests
             import urllib3
 
-            if not self._options.verify_tls:
+            if not self._options.verify:
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             from .urllib3_io import POOLS
 
             session = requests.Session()
-            session.verify = self._verify
+            session.verify = self._options.verify
             for adapter in session.adapters.values():
                 adapter.poolmanager.pool_classes_by_scheme = POOLS  # type: ignore[attr-defined]
             self._local.session = session
@@ -62,7 +60,7 @@ class SessionClient:
         try:
             response = self._session().request(
                 request.method, request.url, headers=dict(request.headers), data=request.body,
-                timeout=self._options.timeout, verify=self._verify)
+                timeout=self._options.timeout, verify=self._options.verify)
             body = response.content
         except requests.RequestException as exc:
             return Exchange(0, {}, b"", time.perf_counter() - start, classify_fault(exc), describe_fault(exc))

@@ -64,10 +64,10 @@ class TransportOptions:
     """``proxy`` is the forward proxy's URL when the environment sets one for the target, else empty."""
 
     timeout: float
-    verify_tls: bool = True
+    verify: bool | str = True
+    """Whether to verify https certificates, or the CA bundle (PEM) to verify them against:
+    ``Target.verify``, as requests takes it."""
     proxy: str = ""
-    ca_bundle: str = ""
-    """A CA bundle (PEM) to verify https certificates against instead of the system's."""
 
 
 class Transport(Protocol):
@@ -98,9 +98,9 @@ class Urllib3Transport:
         self._read_within = read_within
         self._timeout = urllib3.Timeout(total=options.timeout, connect=options.timeout, read=options.timeout)
         self._pools: dict[str, HTTPConnectionPool] = {}
-        if not options.verify_tls:
+        if not options.verify:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-        self._tls = tls_arguments(options)
+        self._tls = tls_arguments(options.verify)
         self._proxy = urllib3.ProxyManager(
             options.proxy, maxsize=1, block=False, retries=False, timeout=self._timeout,
             **self._tls) if options.proxy else None
@@ -148,11 +148,11 @@ class Urllib3Transport:
             self._proxy.clear()
 
 
-def tls_arguments(options: TransportOptions) -> dict[str, Any]:
-    """urllib3's certificate arguments for ``verify_tls`` and ``ca_bundle``."""
-    if not options.verify_tls:
+def tls_arguments(verify: bool | str) -> dict[str, Any]:
+    """urllib3's certificate arguments for ``verify``: a bool, or a CA bundle's path (as requests)."""
+    if not verify:
         return {"cert_reqs": "CERT_NONE"}
-    return {"cert_reqs": "CERT_REQUIRED", **({"ca_certs": options.ca_bundle} if options.ca_bundle else {})}
+    return {"cert_reqs": "CERT_REQUIRED", **({"ca_certs": verify} if isinstance(verify, str) else {})}
 
 
 def classify_fault(exc: BaseException) -> str:

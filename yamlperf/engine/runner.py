@@ -139,10 +139,9 @@ def _transport(scenario: Scenario, options: RunOptions) -> TransportChoice:
 def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal: Journal,
              observer: Observer) -> None:
     target, load = scenario.target, scenario.load
-    ca_bundle = target.ca_bundle or ""
-    client = SessionClient(TransportOptions(target.timeout, target.verify_tls, ca_bundle=ca_bundle))
+    client = SessionClient(TransportOptions(target.timeout, target.verify))
     transports = TransportSet(ready.transport.factory, TransportOptions(
-        load.timeout or target.timeout, target.verify_tls, ready.transport.proxy, ca_bundle))
+        load.timeout or target.timeout, target.verify, ready.transport.proxy))
     auth = Authenticator(scenario.auth, target, credentials=ready.credentials, context=ready.context.base,
                          secrets=options.secrets, send=Patient(client.send, options.stop))
     seeder = None

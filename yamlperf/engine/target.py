@@ -27,6 +27,7 @@ from ..redact import SecretRegistry, is_secret_key
 from ..scenario import Server, Target
 from ..templating import TemplateError, compile_text
 from ..urls import canonical_url, is_http_url
+from .http import tls_arguments
 
 logger = logging.getLogger(__name__)
 POLL_INTERVAL_S = 0.1
@@ -46,7 +47,7 @@ def answers(url: str, verify_tls: bool | str = True, timeout: float = 1.0) -> bo
     """Whether ``url`` answers with a status below 500 (an error page still means it is up)."""
     import urllib3  # here, not at the top: a run without a server to start never loads it
 
-    with urllib3.PoolManager(**_tls(verify_tls)) as pool:
+    with urllib3.PoolManager(**tls_arguments(verify_tls)) as pool:
         try:
             response = pool.request("GET", url, retries=False, redirect=False, timeout=timeout)
         except urllib3.exceptions.HTTPError:
@@ -72,20 +73,13 @@ def check_reachable(base_url: str, timeout: float, verify_tls: bool | str = True
         _check_tls(base_url, timeout, verify_tls)
 
 
-def _tls(verify: bool | str) -> dict[str, Any]:
-    """PoolManager certificate arguments for ``verify``: a bool, or a CA bundle's path (as requests)."""
-    if not verify:
-        return {"cert_reqs": "CERT_NONE"}
-    return {"cert_reqs": "CERT_REQUIRED", **({"ca_certs": verify} if isinstance(verify, str) else {})}
-
-
 def _check_tls(base_url: str, timeout: float, verify_tls: bool | str) -> None:
     """One GET of ``base_url``: any answer will do; a TLS failure is a ``TargetError``."""
     import urllib3
 
     if not verify_tls:
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    with urllib3.PoolManager(**_tls(verify_tls)) as pool:
+    with urllib3.PoolManager(**tls_arguments(verify_tls)) as pool:
         try:
             pool.request("GET", base_url, retries=False, redirect=False, timeout=timeout)
         except urllib3.exceptions.HTTPError as exc:
