@@ -39,14 +39,13 @@ class RunInfo:
 class RunContext:
     """Builds the template context of each request; shared by every worker of a run."""
 
-    def __init__(self, variables: Mapping[str, Any], credentials: Mapping[str, str],
-                 feed: RowFeed | None = None, environ: Mapping[str, str] | None = None,
-                 run_id: str = "") -> None:
+    def __init__(self, variables: Mapping[str, Any], credentials: Mapping[str, str], run_id: str,
+                 feed: RowFeed | None = None, environ: Mapping[str, str] | None = None) -> None:
         self.vars: dict[str, Any] = dict(variables)
         self.captured: dict[str, Any] = {}
         self._feed = feed
         self.base: dict[str, Any] = {"env": Environ(environ), "vars": self.vars, **credentials,
-                                     "run": RunInfo(run_id or new_run_id())}
+                                     "run": RunInfo(run_id)}
 
     def capture(self, values: Mapping[str, Any]) -> None:
         self.vars.update(values)

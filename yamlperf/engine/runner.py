@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import TargetError, YamlperfError
 from ..redact import SecretRegistry
-from ..results import CleanupOutcome, RunResult
+from ..results import RunResult
 from ..scenario import WRITE_METHODS, Scenario
 from ..urls import is_http_url
 from .auth import Authenticator
@@ -115,12 +115,12 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
 def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
     """Everything that can fail on the user's input, done before anything is started or written."""
     feed = RowFeed.load(scenario.feed) if scenario.feed else None
-    base = RunContext(scenario.variables, {}, feed, options.environ, options.run_id).base
+    base = RunContext(scenario.variables, {}, options.run_id, feed, options.environ).base
     credentials = resolve_credentials(scenario.auth, options.credentials, base,
                                       options.environ if options.environ is not None else os.environ,
                                       options.secrets)
-    context = RunContext(scenario.variables, credential_context(credentials), feed, options.environ,
-                         options.run_id)
+    context = RunContext(scenario.variables, credential_context(credentials), options.run_id, feed,
+                         options.environ)
     endpoints = {e.name: CompiledEndpoint(e, scenario.target, options.secrets) for e in scenario.endpoints}
     return _Prepared(expand(scenario), endpoints, context, credentials, _transport(scenario, options))
 
@@ -192,7 +192,7 @@ def _clean_up(scenario: Scenario, seeder: Seeder | None, options: RunOptions, ob
         return
     if options.keep_data or (scenario.dataset is not None and not scenario.dataset.cleanup):
         observer.note(f"keeping the {len(seeder.ids)} records this run created")
-        seeder.outcome = CleanupOutcome(0, 0, len(seeder.ids))
+        seeder.keep()
         return
     report = seeder.cleanup(leftovers)
     logger.info("cleanup: %d deleted, %d failed, %d kept", report.deleted, report.failed, report.kept)

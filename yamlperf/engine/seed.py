@@ -208,6 +208,10 @@ class Seeder:
         assert self.outcome is not None
         return self.outcome
 
+    def keep(self) -> CleanupOutcome:
+        """The records stay on the target (``--keep-data``, or the plan's ``cleanup: false``)."""
+        return self._finish(CleanupOutcome(0, 0, len(self.ids)))
+
     def _finish(self, outcome: CleanupOutcome) -> CleanupOutcome:
         self.outcome = outcome
         return outcome
