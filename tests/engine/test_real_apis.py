@@ -106,7 +106,9 @@ def test_a_token_in_a_header_of_the_login_answer_is_sent_in_the_configured_heade
         sessions = set(api.sessions)
     assert code == 0, out
     assert [c.success_rate for c in load_results(run_dir / "results.json").cells] == [1.0, 1.0]
-    assert sessions.pop() not in out
+    written = out + "".join(p.read_text() for p in run_dir.rglob("*") if p.is_file())
+    assert sessions.pop() not in written
+    assert PASSWORD not in written
 
 
 def test_a_login_that_sets_no_such_cookie_names_the_cookies_it_did_set(
