@@ -3,9 +3,11 @@ the test servers (``servers.RecordsServer``, ``real_api.RealApiServer``, ``ci.de
 
 from __future__ import annotations
 
+import json
 import threading
-from http.server import HTTPServer
-from typing import Self
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, Self
 
 
 class Background:
@@ -29,3 +31,39 @@ class Background:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(5)
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive, quiet; GET, POST and DELETE go to ``dispatch`` (others answer 501), which
+    reads the request with ``body()`` and answers with ``send_json``."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = 30
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read what the servers counted, not a log."""
+
+    def do_GET(self) -> None:
+        self.dispatch()
+
+    do_POST = do_DELETE = do_GET
+
+    def dispatch(self) -> None:
+        raise NotImplementedError
+
+    def body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def send_json(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
+        """``payload`` as JSON (``None``: an empty body) with ``headers`` after the status line."""
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if data:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)

@@ -17,11 +17,11 @@ import json
 import threading
 import uuid
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from background import Background
+from background import Background, JsonHandler
 
 USERNAME = "admin"
 PASSWORD = "pw-Sess10n-secret"
@@ -29,36 +29,10 @@ SESSION_COOKIE = "sid"
 Answer = tuple[int, Any, dict[str, str]]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 30
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the tests read ``hits``, not a log."""
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+class _Handler(JsonHandler):
+    def dispatch(self) -> None:
         app: RealApiServer = self.server.app  # type: ignore[attr-defined]
-        status, payload, headers = app.handle(self.command, urlsplit(self.path).path, body, self.headers)
-        data = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        if data:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(*app.handle(self.command, urlsplit(self.path).path, self.body(), self.headers))
 
 
 class RealApiServer(Background):

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from background import Background
+from background import Background, JsonHandler
 
 ScenarioFactory = Callable[..., Path]
 USERNAME = "admin"
@@ -77,41 +77,18 @@ def jwt_valid(token: str, key: bytes) -> bool:
     return time.time() < payload["exp"]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    timeout = 30
+class _Handler(JsonHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def _dispatch(self) -> None:
+    def dispatch(self) -> None:
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
         app: RecordsServer = self.server.app
-        route, status, payload = app.handle(self.command, url.path, parse_qs(url.query), body, self)
+        route, status, payload = app.handle(self.command, url.path, parse_qs(url.query), self.body(), self)
         app.hit(f"{self.command} {route}")
         if status == 0:
             self._reset()
             return
-        data = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-Request-Number", str(app.request_number()))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, payload, {"X-Request-Number": str(app.request_number())})
 
     def _reset(self) -> None:
         """Abort the connection with a TCP RST, as a crashing server would."""
