@@ -426,23 +426,29 @@ def test_a_redirect_is_not_followed_by_either_transport_and_the_failure_says_so(
     assert Checker(Expectation()).judge(Exchange(302, {}, b"", 0.001), {})[1] == "status 302, expected 2xx"
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.05], ids=["with-the-head", "after-the-head"])
-def test_a_body_sent_to_head_is_not_taken_for_the_next_answer(delay: float) -> None:
-    """waitress sends a HEAD the body a GET would get; the answers after it must stay whole."""
+def _head_answered_with_a_body(delay: float, other: bytes, rounds: int) -> Callable[[Peer], None]:
+    """A server that, like waitress, sends a HEAD the body a GET would get (``delay`` seconds after
+    its head, or with it) and answers every other request with ``other``."""
     def script(peer: Peer) -> None:
-        for _ in range(20):
+        for _ in range(rounds):
             request = peer.read_request()
             if not request:
                 return
             if not request.startswith(b"HEAD"):
-                peer.send(answer(b"get"))
+                peer.send(answer(other))
                 continue
             peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + (b"" if delay else b"hello"))
             if delay:
                 time.sleep(delay)
                 peer.send(b"hello")
 
-    with ScriptedServer(script) as server:
+    return script
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05], ids=["with-the-head", "after-the-head"])
+def test_a_body_sent_to_head_is_not_taken_for_the_next_answer(delay: float) -> None:
+    """waitress sends a HEAD the body a GET would get; the answers after it must stay whole."""
+    with ScriptedServer(_head_answered_with_a_body(delay, b"get", rounds=20)) as server:
         requests = [_request(server.url, method=method) for method in ("HEAD", "GET") * 4]
         exchanges = _send_all(FastTransport, requests, timeout=2)
     assert [(e.status, e.body, e.fault) for e in exchanges] == [(200, b"", ""), (200, b"get", "")] * 4
@@ -559,19 +565,7 @@ def test_switching_protocols_is_the_answer_and_the_connection_is_not_reused(tran
 
 def test_a_post_after_a_head_that_announced_a_body_goes_on_a_new_connection() -> None:
     """A body sent late to a HEAD would land before the POST's answer, and a POST is never sent twice."""
-    def script(peer: Peer) -> None:
-        for _ in range(10):
-            request = peer.read_request()
-            if not request:
-                return
-            if not request.startswith(b"HEAD"):
-                peer.send(answer(b"posted"))
-                continue
-            peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
-            time.sleep(0.05)
-            peer.send(b"hello")
-
-    with ScriptedServer(script) as server:
+    with ScriptedServer(_head_answered_with_a_body(0.05, b"posted", rounds=10)) as server:
         requests = [_request(server.url, method=method, body=b"x" if method == "POST" else None)
                     for method in ("HEAD", "POST") * 3]
         exchanges = _send_all(FastTransport, requests, timeout=2)
