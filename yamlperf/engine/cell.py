@@ -132,7 +132,10 @@ class CellRun:
             return
         category, error = compiled.checker.judge(exchange, context)
         if category == "ok" and compiled.checker.captures:
-            shared.context.capture(compiled.checker.capture(exchange))
+            captured = compiled.checker.capture(exchange)
+            for value in compiled.checker.tokens(captured):
+                shared.secrets.add(value)
+            shared.context.capture(captured)
         recorder.record(exchange.duration, category, exchange.status, len(exchange.body), error)
         timing = exchange.headers.get("server-timing") if exchange.status else None
         if timing:
