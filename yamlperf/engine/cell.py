@@ -263,7 +263,10 @@ class CellRun:
             return
         category, error = compiled.checker.judge(exchange, context)
         if category == "ok" and compiled.checker.captures:
-            shared.context.capture(compiled.checker.capture(exchange))
+            captured = compiled.checker.capture(exchange)
+            for value in compiled.checker.tokens(captured):
+                shared.secrets.add(value)
+            shared.context.capture(captured)
         latency = exchange.duration + lag
         recorder.record(latency, category, exchange.status, len(exchange.body), error)
         series.end(started + exchange.duration, category, latency)

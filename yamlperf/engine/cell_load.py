@@ -41,12 +41,13 @@ def with_load(stats: CellStats, work: CellWork, series: Series | None, *, droppe
         rate=(asked / length if asked is not None and length else work.rate) if work.open else None,
         stages=tuple((s.duration, s.target) for s in work.stages), asked=asked, dropped=dropped, late=late,
         achieved_rate=achieved, client_cpu=client_cpu, max_start_lag=max_lag,
-        limited_by=limited_by(asked, started, dropped, late, client_cpu, behind), interval=work.interval,
+        limited_by=limited_by(asked, started, dropped, late, client_cpu=client_cpu, behind=behind),
+        interval=work.interval,
     )
     return replace(stats, load=load, series=(*warmup, *rows))
 
 
-def limited_by(asked: int | None, started: int, dropped: int, late: int, client_cpu: float | None,
+def limited_by(asked: int | None, started: int, dropped: int, late: int, *, client_cpu: float | None,
                behind: int = 0) -> str:
     """``client``, ``target`` or ``""`` (the rate was held, or the cell is closed). The client is
     the limit when its CPU was busy, or when requests started late although a worker was free (the
