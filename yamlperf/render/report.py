@@ -66,6 +66,8 @@ def stop_notice(result: RunResult) -> str:
     reason = (result.stop_reason or "").strip().rstrip(".")
     if reason in STOP_REASONS:
         why = STOP_REASONS[reason]
+    elif reason.startswith("aborted: "):
+        why = f"It was stopped early by a threshold with abort_on_fail: {reason.removeprefix('aborted: ')}."
     elif reason.startswith("target error: "):
         why = f"It stopped because of the target: {reason.removeprefix('target error: ')}."
     elif reason.startswith("error: "):
