@@ -16,6 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .results_load import (
+    CellLoad,
+    IntervalStats,
+    interval_from_json,
+    interval_to_json,
+    load_from_json,
+    load_to_json,
+)
 from .results_types import ResultsTypeError, check_model, unreadable_json
 
 FORMAT_VERSION = 1
@@ -72,6 +80,12 @@ class CellStats:
     measured_size: int | None = None
     """The records on the target when the cell was measured (counted before seeding, plus those
     created), which may be more than ``size`` asked for; None when not counted (no ``dataset.count``)."""
+
+    load: CellLoad | None = None
+    """How the cell was driven (closed or open, rate, duration, stages) and whether it kept up;
+    None in runs saved before it existed (a count of requests, closed)."""
+    series: tuple[IntervalStats, ...] = ()
+    """Per-interval statistics (1 s by default), warm-up first; empty in older runs."""
 
     @property
     def records(self) -> int | None:
@@ -235,7 +249,8 @@ def cell_to_json(cell: CellStats) -> dict[str, Any]:
         "status_codes": dict(cell.status_codes), "percentile_method": cell.percentile_method,
         "histogram": cell.histogram, "samples_ms": [_ms(s) for s in cell.samples],
         "truncated": cell.truncated, "server_timing_ms": dict(cell.server_timing),
-        "errors": list(cell.errors), "measured_size": cell.measured_size,
+        "errors": list(cell.errors), "measured_size": cell.measured_size, "load": load_to_json(cell.load),
+        "series": [interval_to_json(i) for i in cell.series],
     }
 
 
@@ -250,6 +265,8 @@ def cell_from_json(data: Mapping[str, Any]) -> CellStats:
         samples=tuple(v / 1e3 for v in data.get("samples_ms", ())), truncated=data.get("truncated", False),
         server_timing=dict(data.get("server_timing_ms", {})), errors=tuple(data.get("errors", ())),
         measured_size=data.get("measured_size"),
+        load=load_from_json(data.get("load")),
+        series=tuple(interval_from_json(i) for i in data.get("series", ())),
     )
 
 
