@@ -76,6 +76,8 @@ def test_the_main_command_works_on_a_fresh_virtual_environment(tmp_path: Path) -
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     result = subprocess.run(["bash", "-c", command.replace("python3 ", f"{sys.executable} ", 1)],
                             cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False)
+    if result.returncode == 3 and f"port {DEMO_PORT} on 127.0.0.1 is taken by another server" in result.stderr:
+        pytest.skip(f"another program took port {DEMO_PORT} while the venv was being made")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     (report,) = (project / "performance_results" / "scale_tests").glob("*/report.html")
     assert "super-linear" in report.read_text()
