@@ -7,6 +7,7 @@ from pathlib import Path
 from yamlperf.demo import DemoServer
 from yamlperf.engine.runner import RunOptions, run_scenario
 from yamlperf.engine.server_timing import TimingTotals, parse_server_timing
+from yamlperf.engine.wire import ResponseHeaders
 from yamlperf.loader import load_scenario
 
 
@@ -40,3 +41,21 @@ def test_a_run_keeps_the_servers_own_timing_per_cell(tmp_path: Path) -> None:
     (cell,) = outcome.result.cells
     assert set(cell.server_timing) == {"db", "app"}
     assert 0 < cell.server_timing["app"] < cell.latency.max * 1e3
+
+
+def test_one_header_is_read_as_the_whole_mapping_reads_it() -> None:
+    """The hot path reads Server-Timing alone (without decoding the other fields): repeated fields
+    joined by ", ", any case, the same answer before and after the whole mapping was decoded."""
+    raw = [(b"Server", b"nginx"), (b"server-timing", b"db;dur=1"), (b"Content-Length", b"2"),
+           (b"Server-Timing", b"app;dur=2"), (b"X-Caf\xe9", b"cr\xe8me")]
+    alone, decoded = ResponseHeaders(raw), ResponseHeaders(raw)
+    dict(decoded.items())
+    for headers in (alone, decoded):
+        assert headers.get("Server-Timing") == "db;dur=1, app;dur=2"
+        assert headers["SERVER-TIMING"] == "db;dur=1, app;dur=2"
+        assert headers.get("x-café") == "crème"
+        assert headers.get("etag") is None
+        assert headers.get("etag", "none") == "none"
+        assert "content-length" in headers
+        assert "etag" not in headers
+    assert dict(ResponseHeaders(raw).items()) == dict(decoded.items())

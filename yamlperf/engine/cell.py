@@ -27,7 +27,7 @@ from .http import Exchange, Prepared, Transport
 from .matrix import Cell
 from .prepare import NO_CONTEXT, RequestTemplate
 from .progress import Observer
-from .stats import CellInfo, Recorder, merge_all, summarize
+from .stats import CellInfo, Recorder, merge_all, summarize, worker_sample_cap
 
 logger = logging.getLogger(__name__)
 WATCH_INTERVAL_S = 0.1
@@ -69,7 +69,8 @@ class CellRun:
         self._total = total
         self._counter = itertools.count()
         self._workers = max(1, min(cell.concurrency, total))
-        self._recorders = [Recorder(seed=k) for k in range(self._workers)]
+        share = worker_sample_cap(total, self._workers)
+        self._recorders = [Recorder(share, seed=k) for k in range(self._workers)]
         self._deadline: float | None = None
         self.truncated = False
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hdrh.histogram import HdrHistogram
@@ -25,7 +26,7 @@ HDR_DIGITS = 3
 SAMPLE_CAP = 100_000
 SAMPLES_IN_RESULTS = 1_000
 MAX_ERRORS = 10
-_PENDING_FLUSH = 10_000
+_PENDING_FLUSH = 1_024
 EXACT_METHOD = "exact: linear interpolation between closest ranks"
 HDR_METHOD = "hdr"
 ANSWERED = frozenset({"ok", "http_4xx", "http_5xx", "bad_body", "expectation_failed"})
@@ -66,23 +67,27 @@ class Recorder:
 
     def record(self, duration: float, category: str, status: int = 0, nbytes: int = 0,
                error: str = "") -> None:
-        """One measured request; the latency counts only when the target answered."""
+        """One measured request; the latency counts only when the target answered.
+
+        On the hot path (once per request): written out inline, a call or a ``min()`` less each."""
         self.requests += 1
-        self.categories[category] += 1
+        categories = self.categories
+        categories[category] = categories.get(category, 0) + 1
         if status:
-            self.statuses[status] += 1
+            statuses = self.statuses
+            statuses[status] = statuses.get(status, 0) + 1
         self.bytes += nbytes
         if error and len(self.errors) < MAX_ERRORS:
             self.errors[error] = None
-        if category in ANSWERED:
-            self._latency(duration)
-
-    def _latency(self, duration: float) -> None:
-        self.count += 1
+        if category not in ANSWERED:
+            return
+        count = self.count = self.count + 1
         self.sum += duration
         self.sum_sq += duration * duration
-        self.min = min(self.min, duration)
-        self.max = max(self.max, duration)
+        if duration < self.min:
+            self.min = duration
+        if duration > self.max:
+            self.max = duration
         micros = int(duration * 1e6) or 1
         pending = self._pending
         pending[micros] = pending.get(micros, 0) + 1
@@ -92,7 +97,7 @@ class Recorder:
         if len(samples) < self.sample_cap:
             samples.append(duration)
         else:
-            slot = self._rng.randrange(self.count)
+            slot = self._rng.randrange(count)
             if slot < self.sample_cap:
                 samples[slot] = duration
 
@@ -114,44 +119,62 @@ class Recorder:
 
     def merge(self, other: Recorder) -> Recorder:
         """Add ``other`` into this recorder and return it (``other`` is left unchanged)."""
-        exact_before = self.exact and other.exact
-        self.requests += other.requests
-        self.categories.update(other.categories)
-        self.statuses.update(other.statuses)
-        self.bytes += other.bytes
-        for error in other.errors:
-            if len(self.errors) < MAX_ERRORS:
-                self.errors[error] = None
-        self.histogram.add(other.histogram)
-        self.samples = _merge_samples(self, other, exact_before)
-        self.count += other.count
-        self.sum += other.sum
-        self.sum_sq += other.sum_sq
-        self.min = min(self.min, other.min)
-        self.max = max(self.max, other.max)
-        self.server_timing.merge(other.server_timing)
+        return self.merge_many([other])
+
+    def merge_many(self, others: Sequence[Recorder]) -> Recorder:
+        """Add every recorder of ``others`` into this one, drawing the kept samples once."""
+        parts = [self, *others]
+        self.samples = _merge_samples(parts, self.sample_cap, self._rng)
+        histogram = self.histogram
+        for other in others:
+            self.requests += other.requests
+            self.categories.update(other.categories)
+            self.statuses.update(other.statuses)
+            self.bytes += other.bytes
+            for error in other.errors:
+                if len(self.errors) < MAX_ERRORS:
+                    self.errors[error] = None
+            histogram.add(other.histogram)
+            self.count += other.count
+            self.sum += other.sum
+            self.sum_sq += other.sum_sq
+            self.min = min(self.min, other.min)
+            self.max = max(self.max, other.max)
+            self.server_timing.merge(other.server_timing)
         return self
 
 
-def _merge_samples(mine: Recorder, theirs: Recorder, exact: bool) -> list[float]:
-    """Concatenate while everything fits; otherwise a subset that draws from each side in
-    proportion to the requests it stands for."""
-    cap = mine.sample_cap
-    if exact and len(mine.samples) + len(theirs.samples) <= cap:
-        return mine.samples + theirs.samples
-    total = mine.count + theirs.count
-    take_mine = min(len(mine.samples), round(cap * mine.count / total)) if total else 0
-    take_theirs = min(len(theirs.samples), cap - take_mine)
-    take_mine = min(len(mine.samples), cap - take_theirs)
-    rng = mine._rng
-    return rng.sample(mine.samples, take_mine) + rng.sample(theirs.samples, take_theirs)
-
-
-def merge_all(recorders: list[Recorder]) -> Recorder:
-    merged = Recorder(recorders[0].sample_cap if recorders else SAMPLE_CAP)
-    for recorder in recorders:
-        merged.merge(recorder)
+def _merge_samples(parts: Sequence[Recorder], cap: int, rng: random.Random) -> list[float]:
+    """All samples while every part kept all of its own and they fit in ``cap``; otherwise the same
+    fraction of each part's requests from each (so no part weighs more than the requests it
+    stands for), at most ``cap`` in all, each part's kept samples subsampled at most once."""
+    kept = sum(len(p.samples) for p in parts)
+    if kept <= cap and all(p.exact for p in parts):
+        return [sample for p in parts for sample in p.samples]
+    counted = [p for p in parts if p.count]
+    total = sum(p.count for p in counted)
+    if not total:
+        return []
+    fraction = min(cap / total, *(len(p.samples) / p.count for p in counted))
+    merged: list[float] = []
+    for part in counted:
+        take = min(len(part.samples), int(part.count * fraction + 1e-9))
+        merged.extend(part.samples if take == len(part.samples) else rng.sample(part.samples, take))
     return merged
+
+
+def worker_sample_cap(total: int | None, workers: int, cap: int = SAMPLE_CAP) -> int:
+    """Each worker's share of a cell's ``cap`` kept samples: all of them when the cell's requests
+    fit (so its percentiles stay exact), else an equal part, so a cell with 100 workers keeps
+    ``cap`` samples and not 100 times as many."""
+    if total is not None and total <= cap:
+        return cap
+    return max(1, -(-cap // max(1, workers)))
+
+
+def merge_all(recorders: Sequence[Recorder], sample_cap: int = SAMPLE_CAP) -> Recorder:
+    """One recorder of a cell from its workers' (``sample_cap`` is the cell's, not a worker's)."""
+    return Recorder(sample_cap).merge_many(recorders)
 
 
 def percentile(ordered: list[float], q: float) -> float:
