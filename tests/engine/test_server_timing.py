@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from raw_servers import ScriptedServer, answer, serve_forever
+
 from yamlperf.demo import DemoServer
+from yamlperf.engine.fast_http import FastTransport
+from yamlperf.engine.http import Prepared, TransportOptions, Urllib3Transport
 from yamlperf.engine.runner import RunOptions, run_scenario
 from yamlperf.engine.server_timing import TimingTotals, parse_server_timing
 from yamlperf.engine.wire import ResponseHeaders
@@ -59,3 +64,19 @@ def test_one_header_is_read_as_the_whole_mapping_reads_it() -> None:
         assert "content-length" in headers
         assert "etag" not in headers
     assert dict(ResponseHeaders(raw).items()) == dict(decoded.items())
+
+
+@pytest.mark.parametrize("transport", [FastTransport, Urllib3Transport])
+def test_both_transports_hand_over_the_servers_timing_as_it_was_sent(transport: type) -> None:
+    """Repeated fields joined by ", " (as urllib3 joins them), in any case; an interim 103's own
+    fields are not the answer's."""
+    early = b"HTTP/1.1 103 Early Hints\r\nServer-Timing: early;dur=9\r\n\r\n"
+    reply = early + answer(headers="server-timing: db;dur=1\r\nServer-Timing: app;dur=2\r\n")
+    with ScriptedServer(serve_forever(lambda _: reply)) as server:
+        sender = transport(TransportOptions(5))
+        try:
+            request = Prepared("GET", server.url, "/", {"User-Agent": "test"})
+            exchanges = [sender.send(request) for _ in range(2)]
+        finally:
+            sender.close()
+    assert [(e.status, e.server_timing) for e in exchanges] == [(200, "db;dur=1, app;dur=2")] * 2

@@ -187,3 +187,26 @@ def test_merged_samples_weigh_each_worker_by_the_requests_it_stands_for() -> Non
     merged = merge_all([busy, idle], 100)
     assert merged.samples.count(0.002) == 9 * merged.samples.count(0.001)
     assert merged.count == 10_000
+
+
+def test_the_reservoir_beyond_the_cap_is_uniform_over_the_whole_stream() -> None:
+    """Kept samples beyond the cap (drawn by skips, not a random number per latency) stand for the
+    whole stream: each tenth of it has a tenth of them, within a generous binomial bound."""
+    cap, total = 2000, 200_000
+    recorder = Recorder(cap, seed=4)
+    for k in range(total):
+        recorder.record((k + 1) / 1e6, "ok", 200)
+    assert len(recorder.samples) == cap
+    tenths = [0] * 10
+    for sample in recorder.samples:
+        tenths[min(9, int(sample * 1e6 - 1) * 10 // total)] += 1
+    assert all(130 <= n <= 270 for n in tenths), tenths  # expected 200, sd ~13.4: 5 sd either way
+    assert statistics.fmean(recorder.samples) == pytest.approx(total / 2e6, rel=0.05)
+
+
+def test_a_recorder_without_samples_still_counts_and_histograms() -> None:
+    recorder = Recorder(0)
+    for k in range(100):
+        recorder.record(0.001 * (k + 1), "ok", 200)
+    assert (recorder.count, recorder.samples) == (100, [])
+    assert recorder.histogram.get_total_count() == 100

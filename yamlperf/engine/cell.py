@@ -135,9 +135,8 @@ class CellRun:
         if category == "ok" and compiled.checker.captures:
             shared.context.capture(compiled.checker.capture(exchange))
         recorder.record(exchange.duration, category, exchange.status, len(exchange.body), error)
-        timing = exchange.headers.get("server-timing") if exchange.status else None
-        if timing:
-            recorder.server_timing.add(timing)
+        if exchange.server_timing:
+            recorder.server_timing.add(exchange.server_timing)
         if sent:
             log_exchange(sent[-1], exchange, category, shared.secrets)
 

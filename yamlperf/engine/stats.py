@@ -27,6 +27,7 @@ SAMPLE_CAP = 100_000
 SAMPLES_IN_RESULTS = 1_000
 MAX_ERRORS = 10
 _PENDING_FLUSH = 1_024
+_NEVER = 2**62
 EXACT_METHOD = "exact: linear interpolation between closest ranks"
 HDR_METHOD = "hdr"
 ANSWERED = frozenset({"ok", "http_4xx", "http_5xx", "bad_body", "expectation_failed"})
@@ -44,8 +45,9 @@ class Recorder:
     batches, because a dict increment costs a tenth of ``HdrHistogram.record_value``.
     """
 
-    __slots__ = ("_histogram", "_pending", "_rng", "bytes", "categories", "count", "errors", "max",
-                 "min", "requests", "sample_cap", "samples", "server_timing", "statuses", "sum", "sum_sq")
+    __slots__ = ("_histogram", "_next_kept", "_pending", "_rng", "_skip", "bytes", "categories", "count",
+                 "errors", "max", "min", "requests", "sample_cap", "samples", "server_timing", "statuses",
+                 "sum", "sum_sq")
 
     def __init__(self, sample_cap: int = SAMPLE_CAP, seed: int = 0) -> None:
         self.sample_cap = sample_cap
@@ -63,6 +65,10 @@ class Recorder:
         self._pending: dict[int, int] = {}
         self._histogram = new_histogram()
         self._rng = random.Random(seed)
+        self._skip = _Skips(self._rng, sample_cap)
+        self._next_kept = 1 if sample_cap > 0 else _NEVER
+        """The count of the next latency to keep: every one up to the cap, then reservoir sampling
+        (Li's algorithm L), which draws how many to pass over, not a number for each latency."""
         self.server_timing = TimingTotals()
 
     def record(self, duration: float, category: str, status: int = 0, nbytes: int = 0,
@@ -84,22 +90,24 @@ class Recorder:
         count = self.count = self.count + 1
         self.sum += duration
         self.sum_sq += duration * duration
-        if duration < self.min:
+        if duration < self.min:  # noqa: PLR1730  (a comparison is cheaper than a min() call, once per request)
             self.min = duration
-        if duration > self.max:
+        if duration > self.max:  # noqa: PLR1730
             self.max = duration
         micros = int(duration * 1e6) or 1
         pending = self._pending
         pending[micros] = pending.get(micros, 0) + 1
         if len(pending) >= _PENDING_FLUSH:
             self._flush()
+        if count < self._next_kept:
+            return
         samples = self.samples
         if len(samples) < self.sample_cap:
             samples.append(duration)
+            self._next_kept = count + 1 if len(samples) < self.sample_cap else self._skip.first(count)
         else:
-            slot = self._rng.randrange(count)
-            if slot < self.sample_cap:
-                samples[slot] = duration
+            samples[int(self._rng.random() * self.sample_cap)] = duration
+            self._next_kept = self._skip.next(count)
 
     def _flush(self) -> None:
         histogram = self._histogram
@@ -141,7 +149,35 @@ class Recorder:
             self.min = min(self.min, other.min)
             self.max = max(self.max, other.max)
             self.server_timing.merge(other.server_timing)
+        full = len(self.samples) >= self.sample_cap or not self.exact
+        self._next_kept = (_NEVER if self.sample_cap <= 0 else self._skip.first(self.count) if full
+                           else self.count + 1)
         return self
+
+
+class _Skips:
+    """Li's algorithm L (1994): a uniform reservoir of ``cap`` items that draws random numbers only
+    for the items it keeps, ~cap * ln(n / cap) of them, instead of one per item."""
+
+    __slots__ = ("_inverse", "_random", "_w")
+
+    def __init__(self, rng: random.Random, cap: int) -> None:
+        self._random = rng.random
+        self._inverse = 1.0 / max(1, cap)
+        self._w = 1.0
+
+    def first(self, count: int) -> int:
+        """The next item to keep once the reservoir is full at item ``count``."""
+        self._w = 1.0
+        return self.next(count)
+
+    def next(self, count: int) -> int:
+        """The next item to keep after item ``count`` was kept."""
+        rand = self._random
+        self._w *= (1.0 - rand()) ** self._inverse
+        if self._w >= 1.0:
+            return count + 1
+        return count + int(math.log(1.0 - rand()) / math.log1p(-self._w)) + 1
 
 
 def _merge_samples(parts: Sequence[Recorder], cap: int, rng: random.Random) -> list[float]:

@@ -159,7 +159,8 @@ class ResponseHeaders(Mapping[str, str]):
         """The value of ``name`` (repeated fields joined by ", "), read from the raw pairs."""
         wanted = name.lower().encode("latin-1", "replace")
         size = len(wanted)
-        values = [value for raw_name, value in self._raw if len(raw_name) == size and raw_name.lower() == wanted]
+        values = [value for raw_name, value in self._raw
+                  if len(raw_name) == size and raw_name.lower() == wanted]
         if not values:
             return None
         return values[0].decode("latin-1") if len(values) == 1 else b", ".join(values).decode("latin-1")
