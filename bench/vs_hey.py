@@ -25,7 +25,6 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from startup import FirstRequest
 from targets import Targets, cpus, pin
 
 YAMLPERF = str(Path(sys.executable).parent / "yamlperf")
@@ -135,45 +135,18 @@ def run_plan(url: str, requests: int, concurrency: int, client: list[str], folde
     return Outcome(cell["throughput_rps"], cpu / requests * 1000, cell["latency_ms"]["median"] / 1e3, rss)
 
 
-class FirstRequestCPU:
-    """A keep-alive server that, when the first request arrives, reads the CPU time the client
-    process has used so far (all its threads, nanoseconds, from /proc)."""
+class FirstRequestCPU(FirstRequest):
+    """``startup.py``'s server, reading the CPU time the client process has used so far (all its
+    threads, nanoseconds, from /proc) when the first request arrives."""
 
     def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)
         self.pid = 0
         self.cpu: float | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sock, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
-
-    def _serve(self, sock: socket.socket) -> None:
-        with sock:
-            for _ in range(10_000):
-                data = sock.recv(65536)
-                if not data:
-                    return
-                if self.cpu is None and self.pid:
-                    self.cpu = process_cpu(self.pid)
-                sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}" * data.count(b"\r\n\r\n"))
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.listener.close()
+    def arrived(self) -> None:
+        if self.pid:
+            self.cpu = process_cpu(self.pid)
 
 
 def process_cpu(pid: int) -> float:
@@ -190,7 +163,7 @@ def startup_cpu(folder: Path, client: list[str]) -> float:
     """CPU seconds of ``yamlperf run`` (a one-endpoint plan, results.json only) up to its first request."""
     server = FirstRequestCPU()
     try:
-        plan = plan_file(folder, server.url, 5, 1)
+        plan = plan_file(folder, server.url + "/", 5, 1)
         process = subprocess.Popen([*client, YAMLPERF, "run", str(plan)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         server.pid = process.pid
