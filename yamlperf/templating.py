@@ -230,6 +230,16 @@ class TemplateIssue:
     line_offset: int = 0
 
 
+def names_used(text: str) -> frozenset[str]:
+    """The names a template reads (``{{ password }}`` -> ``password``); none for text that does not parse."""
+    from jinja2 import meta
+
+    try:
+        return frozenset(meta.find_undeclared_variables(environment().parse(text)))
+    except TemplateSyntaxError:
+        return frozenset()
+
+
 def check_template(text: str, known_names: frozenset[str], environ: Mapping[str, str]) -> list[TemplateIssue]:
     """Syntax errors, unknown names and unset environment variables that have no ``default``."""
     env = environment()

@@ -100,9 +100,20 @@ def flag_overrides(flags: RunFlags) -> list[Override]:
         add("output.directory", flags.output_dir, f"--output-dir {flags.output_dir}")
     if flags.formats:
         add("output.formats", cli_formats(flags.formats), " ".join(f"--format {f}" for f in flags.formats))
-    if flags.host is not None:
+    if flags.host is not None:  # "test this host": the plan's own server is not started
         add("target.base_url", flags.host, f"--host {flags.host}")
+        add("target.server", None, f"--host {flags.host}")
     return found + [Override.parse(a) for a in flags.assignments]
+
+
+def host_note(flags: RunFlags, path: Path) -> str:
+    """What ``--host`` changes in a plan that starts its own server, or ""."""
+    if flags.host is None:
+        return ""
+    target = compose_document(Path(path), str(path)).data.get("target")
+    if not (isinstance(target, dict) and isinstance(target.get("server"), dict)):
+        return ""
+    return f"--host {flags.host}: testing that host; the plan's target.server is not started"
 
 
 def cli_formats(given: tuple[str, ...]) -> list[str]:
@@ -171,7 +182,9 @@ _RUN_OPTIONS = (
     click.option("--format", "formats", multiple=True, metavar="FMT",
                  help="Chart images (png, pdf, svg) or csv, junit, written with results.json and "
                       "report.html; repeat or comma-separate; 'json' alone: results.json only."),
-    click.option("--host", metavar="URL", help="Base URL of the target (target.base_url)."),
+    click.option("--host", metavar="URL",
+                 help="Test the API at this base URL (target.base_url); the plan's target.server "
+                      "is not started."),
 )
 
 

@@ -133,7 +133,10 @@ class CellRun:
             return
         category, error = compiled.checker.judge(exchange, context)
         if category == "ok" and compiled.checker.captures:
-            shared.context.capture(compiled.checker.capture(exchange))
+            captured = compiled.checker.capture(exchange)
+            for value in compiled.checker.tokens(captured):
+                shared.secrets.add(value)
+            shared.context.capture(captured)
         recorder.record(exchange.duration, category, exchange.status, len(exchange.body), error)
         if exchange.server_timing:
             recorder.server_timing.add(exchange.server_timing)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from ..redact import looks_like_token
 from ..scenario import Capture, Expectation
 from ..templating import Compiled, compile_text, compile_value
 from .http import Exchange
@@ -40,17 +41,18 @@ def parse_json(body: bytes) -> Any:
         return _MISSING
 
 
-def _redirect_note(exchange: Exchange) -> str:
-    """Why a 3xx failed: unlike k6, Locust and the seeding client, the measured transports never
-    follow a redirect (what is timed is one exchange), so the fix is to request where it points.
-    The query is left out: it may carry a one-time code, and the reason is shown in the report."""
+def redirect_note(exchange: Exchange) -> str:
+    """Why a 3xx failed, the same for measured requests and for seeding, counting and cleanup:
+    yamlperf never follows a redirect (unlike k6, Locust and browsers), so what is sent and timed is
+    one exchange, and a create is not turned into a GET by a 301; the fix is to request where it
+    points. The query is left out: it may carry a one-time code, and the reason is shown in the report."""
     if not 300 <= exchange.status < 400:
         return ""
     location = exchange.headers.get("location")
     if not location:
         return ""
     where = location.split("#", 1)[0].split("?", 1)[0][:120]
-    return f" (a redirect to {where}, not followed: measured requests are never redirected; use that path)"
+    return f" (a redirect to {where}, not followed: yamlperf never follows redirects; use that path)"
 
 
 class Checker:
@@ -78,7 +80,7 @@ class Checker:
         if not self._status.accepts(status):
             kind = status // 100
             category = "http_4xx" if kind == 4 else "http_5xx" if kind == 5 else "expectation_failed"
-            return category, f"status {status}, expected {self._status.describe()}{_redirect_note(exchange)}"
+            return category, f"status {status}, expected {self._status.describe()}{redirect_note(exchange)}"
         if self._status_only:
             return "ok", ""
         return self._judge_content(exchange, context)
@@ -120,6 +122,14 @@ class Checker:
             else:
                 found[capture.name] = value
         return found
+
+
+    def tokens(self, found: Mapping[str, Any]) -> list[str]:
+        """The captured values that are secrets: token-like by the capture's name, the field it was
+        read from, or their shape (``redact.looks_like_token``)."""
+        sources = {c.name: c.expression.rsplit(".", 1)[-1] for c in self._captures}
+        return [value for name, value in found.items()
+                if looks_like_token(name, value) or looks_like_token(sources.get(name, ""), value)]
 
 
 class _Needle:

@@ -28,7 +28,7 @@ from ..results import CleanupOutcome, SeedStep, write_atomic
 from ..scenario import Dataset, Target
 from ..templating import TemplateError
 from .auth import Authenticator
-from .checks import dig, parse_json
+from .checks import dig, parse_json, redirect_note
 from .client import SessionClient
 from .context import RunContext
 from .exchange_log import LoggedSend
@@ -80,7 +80,7 @@ class Seeder:
         self._give_up = threading.Event()
         """Set when the cleanup is forced to stop: deletes wait out a rate limit even after a first
         Ctrl-C (they must happen), but not after a second."""
-        self._sends = {label: Patient(LoggedSend(client.send, label, secrets),  # logged under --debug
+        self._sends = {label: Patient(LoggedSend(client.send_direct, label, secrets),  # logged under --debug
                                       self._give_up if label == "delete" else stop)
                        for label in ("create", "delete", "count")}
         self.ids: list[Any] = []
@@ -170,7 +170,9 @@ class Seeder:
             what = f"{exchange.status} {phrase} without an id at {self._id_place()}"
         else:
             what = f"{exchange.status} {phrase}".rstrip()
-        return self._scrub(f"{what} from {where}" + (f": {answer}" if answer else ""))
+        redirect = redirect_note(exchange)
+        shown = f": {answer}" if answer and not redirect else ""
+        return self._scrub(f"{what} from {where}{redirect}{shown}")
 
     def cleanup(self, leftovers: Path | None = None) -> CleanupOutcome:
         """Delete every record this run created (a 404 or 410 counts as gone when an endpoint writes);
@@ -238,8 +240,8 @@ class Seeder:
             if not exchange.fault and 200 <= exchange.status < 300 else None
         if found is None:
             where = f"header {spec.count_header!r}" if spec.count_header else repr(spec.count_path)
-            why = exchange.error or (f"status {exchange.status}" if not 200 <= exchange.status < 300
-                                     else f"no count at {where}")
+            why = exchange.error or (f"status {exchange.status}{redirect_note(exchange)}"
+                                     if not 200 <= exchange.status < 300 else f"no count at {where}")
             logger.warning("counting the records failed (%s); assuming the %d this run created",
                            why, self.created)
             return self.created
