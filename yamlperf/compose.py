@@ -18,6 +18,8 @@ from .errors import Location, ScenarioError
 from .source import Document, KeyPath, read_document
 
 MAX_EXTENDS_DEPTH = 10
+REMOVE: Any = object()
+"""An ``Override`` value that removes the key (``--duration`` removes ``load.iterations``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +151,15 @@ def apply_overrides(document: Document, overrides: Sequence[Override]) -> Docume
                 values[tuple(parts[: index + 1])] = Location(override.origin)
             node = nxt
             keys.setdefault(tuple(parts[: index + 1]), Location(override.origin))
-        node[parts[-1]] = override.value
         target = tuple(parts)
+        if override.value is REMOVE:
+            if isinstance(node, dict):
+                node.pop(parts[-1], None)
+            _drop_below(target, keys, values)
+            keys.pop(target, None)
+            values.pop(target, None)
+            continue
+        node[parts[-1]] = override.value
         _drop_below(target, keys, values)
         values[target] = keys[target] = Location(override.origin)
     return Document(document.file, data, keys, values, document.sources, document.problems)

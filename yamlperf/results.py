@@ -16,6 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .results_load import (
+    CellLoad,
+    IntervalStats,
+    interval_from_json,
+    interval_to_json,
+    load_from_json,
+    load_to_json,
+)
 from .results_types import ResultsTypeError, check_model, unreadable_json
 
 FORMAT_VERSION = 1
@@ -69,6 +77,11 @@ class CellStats:
     truncated: bool = False
     server_timing: Mapping[str, float] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
+    load: CellLoad | None = None
+    """How the cell was driven (closed or open, rate, duration, stages) and whether it kept up;
+    None in runs saved before it existed (a count of requests, closed)."""
+    series: tuple[IntervalStats, ...] = ()
+    """Per-interval statistics (1 s by default), warm-up first; empty in older runs."""
 
     @property
     def key(self) -> tuple[str, int | None, int]:
@@ -222,7 +235,8 @@ def cell_to_json(cell: CellStats) -> dict[str, Any]:
         "status_codes": dict(cell.status_codes), "percentile_method": cell.percentile_method,
         "histogram": cell.histogram, "samples_ms": [_ms(s) for s in cell.samples],
         "truncated": cell.truncated, "server_timing_ms": dict(cell.server_timing),
-        "errors": list(cell.errors),
+        "errors": list(cell.errors), "load": load_to_json(cell.load),
+        "series": [interval_to_json(i) for i in cell.series],
     }
 
 
@@ -236,6 +250,8 @@ def cell_from_json(data: Mapping[str, Any]) -> CellStats:
         percentile_method=data.get("percentile_method", "exact"), histogram=data.get("histogram", ""),
         samples=tuple(v / 1e3 for v in data.get("samples_ms", ())), truncated=data.get("truncated", False),
         server_timing=dict(data.get("server_timing_ms", {})), errors=tuple(data.get("errors", ())),
+        load=load_from_json(data.get("load")),
+        series=tuple(interval_from_json(i) for i in data.get("series", ())),
     )
 
 

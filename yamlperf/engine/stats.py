@@ -14,6 +14,7 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
@@ -46,8 +47,8 @@ class Recorder:
     """
 
     __slots__ = ("_histogram", "_next_kept", "_pending", "_rng", "_skip", "bytes", "categories", "count",
-                 "errors", "max", "min", "requests", "sample_cap", "samples", "server_timing", "statuses",
-                 "sum", "sum_sq")
+                 "errors", "max", "min", "requests", "sample_cap", "samples", "series", "server_timing",
+                 "statuses", "sum", "sum_sq")
 
     def __init__(self, sample_cap: int = SAMPLE_CAP, seed: int = 0) -> None:
         self.sample_cap = sample_cap
@@ -70,6 +71,8 @@ class Recorder:
         """The count of the next latency to keep: every one up to the cap, then reservoir sampling
         (Li's algorithm L), which draws how many to pass over, not a number for each latency."""
         self.server_timing = TimingTotals()
+        self.series: Any = None
+        """The cell's time series (``series.Series``) when the cell keeps one; merged with the rest."""
 
     def record(self, duration: float, category: str, status: int = 0, nbytes: int = 0,
                error: str = "") -> None:
@@ -149,6 +152,10 @@ class Recorder:
             self.min = min(self.min, other.min)
             self.max = max(self.max, other.max)
             self.server_timing.merge(other.server_timing)
+            if other.series is not None:
+                if self.series is None:
+                    self.series = other.series.empty_like()
+                self.series.merge(other.series)
         full = len(self.samples) >= self.sample_cap or not self.exact
         self._next_kept = (_NEVER if self.sample_cap <= 0 else self._skip.first(self.count) if full
                            else self.count + 1)
