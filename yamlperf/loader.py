@@ -124,7 +124,7 @@ def _server(data: Mapping[str, Any], base_dir: Path) -> Server:
         stop_timeout=parse_duration(data.get("stop_timeout", "10s")),
         env=tuple((str(k), str(v)) for k, v in data.get("env", {}).items()),
         cwd=(base_dir / data["cwd"]) if data.get("cwd") else None,
-        reuse_existing=bool(data.get("reuse_existing", True)),
+        reuse_existing=bool(data.get("reuse_existing", False)),
     )
 
 
@@ -163,7 +163,8 @@ def _dataset(data: Mapping[str, Any] | None) -> Dataset | None:
         id_header=str(data["id_header"]) if data.get("id_header") else None,
         delete=build_request(data["delete"], "DELETE") if data.get("delete") else None,
         count=CountSpec(build_request(count), str(count.get("count_path", "total")),
-                        str(count["count_header"]) if count.get("count_header") else None) if count else None,
+                        str(count["count_header"]) if count.get("count_header") else None,
+                        str(count["ids_path"]) if count.get("ids_path") else None) if count else None,
         cleanup=bool(data.get("cleanup", True)),
     )
 

@@ -69,7 +69,9 @@ class Server:
     stop_timeout: float = 10.0
     env: Pairs = ()
     cwd: Path | None = None
-    reuse_existing: bool = True
+    reuse_existing: bool = False
+    """Test a server that already answers at ``ready_url`` instead of starting one; without it a
+    port that is taken stops the run (the plan would seed, measure and delete on another API)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,9 @@ class CountSpec:
     count_path: str = "total"
     count_header: str | None = None
     """Read the count from this header (``X-Total-Count``, or the total of ``Content-Range``)."""
+    ids_path: str | None = None
+    """Where the answer lists the ids of the records already there (``results.*.id``), so a run on
+    kept data has ids for ``{{ id }}`` even when it creates nothing."""
 
 
 @dataclass(frozen=True, slots=True)

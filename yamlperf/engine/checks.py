@@ -33,6 +33,25 @@ def dig(data: Any, path: str) -> Any:
     return value
 
 
+def dig_all(data: Any, path: str) -> list[Any]:
+    """Every value at a dotted path where ``*`` stands for each item of a list (or value of a
+    mapping): ``results.*.id`` -> the ids of a page of records; missing branches are skipped."""
+    found = [data]
+    for part in path.split(".") if path else ():
+        step: list[Any] = []
+        for value in found:
+            if part == "*":
+                items = value.values() if isinstance(value, Mapping) else ()
+                step.extend(value if isinstance(value, list) else items)
+            else:
+                try:
+                    step.append(dig(value, part))
+                except (LookupError, TypeError):
+                    continue
+        found = step
+    return found
+
+
 def parse_json(body: bytes) -> Any:
     """The JSON answer, or ``_MISSING`` when the body is not JSON."""
     try:

@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import UsageError
 from ..redact import SecretRegistry
 from ..scenario import Auth, AuthType
-from ..templating import TemplateError, compile_text, is_template, names_used
+from ..templating import TemplateError, compile_text, names_in
 
 ENV_USERNAME = "YAMLPERF_USERNAME"
 ENV_PASSWORD = "YAMLPERF_PASSWORD"
@@ -80,26 +80,8 @@ def needed_credentials(auth: Auth) -> frozenset[str]:
         return frozenset()
     if auth.login.request.body is None:
         return DEFAULT_LOGIN_NAMES
-    used = {name for text in _login_templates(auth) for name in names_used(text)}
-    return frozenset(used) & DEFAULT_LOGIN_NAMES
-
-
-def _login_templates(auth: Auth) -> list[str]:
-    """Every template text of the login request: its path, query, headers and body."""
-    if auth.login is None:
-        return []
     request = auth.login.request
-    texts = [request.path, *(v for _, v in request.query), *(v for _, v in request.headers)]
-    pending: list[Any] = [request.body]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str):
-            texts.append(value)
-        elif isinstance(value, dict):
-            pending.extend(value.values())
-        elif isinstance(value, list | tuple):
-            pending.extend(value)
-    return [text for text in texts if isinstance(text, str) and is_template(text)]
+    return names_in((request.path, request.query, request.headers, request.body)) & DEFAULT_LOGIN_NAMES
 
 
 def credentials_warning(auth: Auth, context: Mapping[str, Any], environ: Mapping[str, str]) -> str:
