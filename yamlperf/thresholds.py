@@ -1,4 +1,5 @@
-"""Threshold rules: ``p95 < 300ms``, ``success_rate >= 99%``, ``rps > 200``, ``growth <= linear``.
+"""Threshold rules: ``p95 < 300ms``, ``success_rate >= 99%``, ``rps > 200``, ``growth <= linear``,
+``complexity <= "O(n)"`` and ``p95_at(10000) < 500ms``.
 
 Parsing is here (a bad rule is a located validation error); evaluating rules against results is
 ``yamlperf.verdicts``.
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from .analysis.classes import NAMED_CLASSES, NAMES, parse_complexity
 from .errors import suggest
 from .units import parse_duration
 
@@ -24,6 +26,8 @@ class MetricKind(Enum):
     RATE = "rate"
     THROUGHPUT = "throughput"
     GROWTH = "growth"
+    COMPLEXITY = "complexity"
+    FORECAST = "forecast"
 
 
 TIME_METRICS = {"min": "min", "mean": "mean", "avg": "mean", "median": "median", "p50": "median",
@@ -37,18 +41,23 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
     "!=": operator.ne,
 }
-RULE_SHAPE = re.compile(r"^\s*([A-Za-z_0-9.]+)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$")
+RULE_SHAPE = re.compile(r"^\s*([A-Za-z_0-9.]+(?:\([^)]*\))?)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$")
+FORECAST_SHAPE = re.compile(r"^([a-z0-9]+)_at\(\s*([0-9][0-9_,]*)\s*\)$")
+FORECAST_METRICS = {"median": "median", "p50": "median", "p90": "p90", "p95": "p95", "p99": "p99"}
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A parsed rule; ``limit`` is seconds, a fraction (0.99), requests/s or a growth-class rank."""
+    """A parsed rule; ``limit`` is seconds, a fraction (0.99), requests/s, a legacy growth class's
+    index in ``GROWTH_CLASSES`` or a complexity class's rank (``analysis.classes``). ``at_size`` is
+    the dataset size of a forecast rule (``p95_at(10000)``)."""
 
     text: str
     metric: str
     kind: MetricKind
     op: str
     limit: float
+    at_size: int | None = None
 
     def passes(self, value: float) -> bool:
         return OPERATORS[self.op](value, self.limit)
@@ -58,12 +67,14 @@ class Rule:
 
 
 def format_metric(kind: MetricKind, value: float) -> str:
-    if kind is MetricKind.TIME:
+    if kind in (MetricKind.TIME, MetricKind.FORECAST):
         return f"{value * 1e3:.2f}ms"
     if kind is MetricKind.RATE:
         return f"{value * 100:.2f}%"
     if kind is MetricKind.THROUGHPUT:
         return f"{value:.1f} req/s"
+    if kind is MetricKind.COMPLEXITY:
+        return NAMES[int(value)] if 0 <= value < len(NAMES) else str(value)
     return GROWTH_CLASSES[int(value)] if 0 <= value < len(GROWTH_CLASSES) else str(value)
 
 
@@ -86,7 +97,12 @@ def parse_rule(text: str) -> Rule:
         return Rule(text, THROUGHPUT_METRICS[name], MetricKind.THROUGHPUT, op, _number(raw, "/s"))
     if name == "growth":
         return Rule(text, "growth", MetricKind.GROWTH, op, _growth_limit(raw, op))
-    known = sorted({*TIME_METRICS, *RATE_METRICS, *THROUGHPUT_METRICS, "growth"})
+    if name == "complexity":
+        return Rule(text, "complexity", MetricKind.COMPLEXITY, op, _complexity_limit(raw, op))
+    forecast = FORECAST_SHAPE.match(name.replace(" ", ""))
+    if forecast or "(" in name:
+        return _forecast_rule(text, name, forecast, op, raw)
+    known = sorted({*TIME_METRICS, *RATE_METRICS, *THROUGHPUT_METRICS, "growth", "complexity"})
     hint = suggest(name, known) or f"use one of: {', '.join(known)}"
     if re.fullmatch(r"p[0-9.]+", name):
         kept = ", ".join(k for k in known if re.fullmatch(r"p[0-9]+", k))
@@ -129,3 +145,28 @@ def _growth_limit(raw: str, op: str) -> float:
         raise RuleError("a growth rule bounds growth from above",
                         "use `growth <= linear` or `growth < superlinear`")
     return float(GROWTH_CLASSES.index(name))
+
+
+def _complexity_limit(raw: str, op: str) -> float:
+    rank = parse_complexity(raw)
+    if rank is None:
+        names = ", ".join(f'"{n}"' for n in NAMED_CLASSES)
+        raise RuleError(f"unknown complexity class {raw!r}", f"use one of: {names}")
+    if op not in ("<", "<=", "=="):
+        raise RuleError("a complexity rule bounds growth from above",
+                        'use `complexity <= "O(n)"` or `complexity < "O(n^2)"`')
+    return float(rank)
+
+
+def _forecast_rule(text: str, name: str, shape: re.Match[str] | None, op: str, raw: str) -> Rule:
+    """``p95_at(10000) < 500ms``: the figure the fitted growth gives at a dataset size."""
+    example = "write e.g. `p95_at(10000) < 500ms`"
+    if shape is None or shape.group(1) not in FORECAST_METRICS:
+        raise RuleError(f"cannot read the forecast {name!r} in rule {text!r}",
+                        f"{example}; the figure is one of {', '.join(FORECAST_METRICS)}")
+    size = int(shape.group(2).replace("_", "").replace(",", ""))
+    if size < 1:
+        raise RuleError(f"the dataset size in {name!r} must be at least 1", example)
+    if op not in ("<", "<="):
+        raise RuleError("a forecast rule bounds a time from above", example)
+    return Rule(text, FORECAST_METRICS[shape.group(1)], MetricKind.FORECAST, op, _time_limit(raw), size)
