@@ -80,8 +80,8 @@ def _bytes(value: float) -> str:
 def _trend(name: str, unit: str, kind: str, cells: Sequence[CellStats],
            values: Sequence[float | None]) -> Trend | None:
     """The figure ``values`` of ``cells`` as a trend, seeded by the endpoint and the figure's name."""
-    pairs = [(c.size, v, c.requests) for c, v in zip(cells, values, strict=True)
-             if c.size is not None and v is not None and v > 0]
+    pairs = [(c.records, v, c.requests) for c, v in zip(cells, values, strict=True)
+             if c.records is not None and v is not None and v > 0]
     if len(pairs) < 3:
         return None
     share, floor = NOISE[kind]

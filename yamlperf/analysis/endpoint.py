@@ -1,9 +1,11 @@
 """From a run's cells to the series the analysis fits: one endpoint's figures across sizes.
 
-The figure of a size is the one the results table shows for that cell (``latency.median``, or
-``latency.p95`` for a p95 forecast): the analysis and the table never disagree on a number.
-Cells without a successful request have no figure and are left out. ``rounds``, when the run
-measured in rounds, brings the per-round medians (``measure``'s results); older results have none.
+A size is the records the cell was measured on (``cell.records``: counted on the target when the
+plan counts them, else the planned size). The figure of a size is the one the results table shows
+for that cell (``latency.median``, or ``latency.p95`` for a p95 forecast): the analysis and the
+table never disagree on a number. Cells without a successful request have no figure and are
+left out. ``rounds``, when the run measured in rounds, brings the per-round medians (``measure``'s
+results); older results have none.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def cell_point(cell: CellStats, percentile: float = 50.0) -> Point | None:
     value = cell.latency.get(STATISTICS[percentile])
     rounds = tuple(float(r.median) for r in getattr(cell, "rounds", ()) or ()
                    if getattr(r, "median", None) is not None)
-    return Point(cell.size, value, np.asarray(cell.samples, dtype=float), cell.successes, rounds)
+    size = cell.records or cell.size
+    return Point(size, value, np.asarray(cell.samples, dtype=float), cell.successes, rounds)
 
 
 def points_of(cells: Iterable[CellStats], percentile: float = 50.0) -> list[Point]:

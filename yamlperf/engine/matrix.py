@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..scenario import Endpoint, Scenario
+from .workload import CellWork, cell_work
 
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """One measurement: ``iterations`` requests to ``endpoint`` at ``concurrency``, at one size."""
+    """One measurement of ``endpoint`` at one size: ``work`` says how (a count of requests at
+    ``concurrency``, a duration, a rate, a ramp). ``iterations`` is the measured requests it plans
+    (for a timed closed cell, 0: as many as the target answers); ``concurrency`` the workers, or the
+    open model's cap on requests in flight."""
 
     index: int
     size: int | None
@@ -17,14 +21,22 @@ class Cell:
     endpoint: Endpoint
     iterations: int
     warmup: int
+    work: CellWork | None = None
+    warmup_time: float = 0.0
 
     @property
     def key(self) -> tuple[str, int | None, int]:
         return (self.endpoint.name, self.size, self.concurrency)
 
+    @property
+    def spec(self) -> CellWork:
+        return self.work if self.work is not None else CellWork(False, self.concurrency, self.iterations)
+
     def label(self) -> str:
         size = "" if self.size is None else f" @ {self.size} records"
-        return f"{self.endpoint.name}{size} x{self.concurrency}"
+        spec = self.spec
+        how = f" x{self.concurrency}" if not spec.timed and not spec.open else f" {spec.describe()}"
+        return f"{self.endpoint.name}{size}{how}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +59,11 @@ class Plan:
         return sum(c.warmup for c in self.cells)
 
     @property
+    def planned_seconds(self) -> float:
+        """The timed cells' length, warm-up included (count-based cells take what they take)."""
+        return sum((c.spec.length or 0.0) + c.warmup_time for c in self.cells)
+
+    @property
     def total_requests(self) -> int:
         """Measured and warm-up requests, one create and one delete per record and the counts
         (not counting logins)."""
@@ -59,12 +76,19 @@ def expand(scenario: Scenario) -> Plan:
     cells: list[Cell] = []
     load = scenario.load
     for size in scenario.sizes:
-        for concurrency in load.concurrency:
+        for level, concurrency in enumerate(load.concurrency):
             for endpoint in scenario.endpoints:
                 if endpoint.sizes is not None and size not in endpoint.sizes:
                     continue
+                workload = endpoint.workload or load.workload
+                swept = not workload.open and not workload.stages
+                if not swept and level:
+                    continue
                 iterations = endpoint.iterations or load.iterations
-                cells.append(Cell(len(cells), size, concurrency, endpoint, iterations, load.warmup))
+                work = cell_work(workload, concurrency, iterations)
+                planned = work.planned_requests()
+                cells.append(Cell(len(cells), size, work.workers, endpoint, planned or 0, load.warmup, work,
+                                  load.warmup_time))
     largest = max((s for s in scenario.sizes if s is not None), default=0)
     dataset = scenario.dataset
     deletes = largest if dataset is not None and dataset.delete is not None and dataset.cleanup else 0

@@ -13,13 +13,15 @@ import logging
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import TargetError, YamlperfError
+from ..errors import TargetError, UsageError, YamlperfError
+from ..loader import RECORD_NAMES
 from ..redact import SecretRegistry
 from ..results import RunResult
-from ..scenario import WRITE_METHODS, Scenario
+from ..scenario import WRITE_METHODS, Endpoint, Scenario
+from ..templating import names_in
 from ..urls import is_http_url
 from .auth import Authenticator
 from .cell import CompiledEndpoint, RunShared, run_cell
@@ -154,7 +156,8 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
             seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,
                             workers=load.max_workers, stop=options.stop, observer=observer,
                             secrets=options.secrets, endpoints_write=any(
-                                e.request.method in WRITE_METHODS for e in scenario.endpoints))
+                                e.request.method in WRITE_METHODS for e in scenario.endpoints),
+                            leftovers=journal.run_dir / LEFTOVER_IDS)
         _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer,
                    transports=transports)
     finally:
@@ -170,20 +173,36 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
 def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: Seeder | None, *,
                journal: Journal, observer: Observer, transports: TransportSet) -> None:
     stop = shared.stop
+    reading_ids = {e.name for e in scenario.endpoints if RECORD_NAMES & names_in(_templated(e))}
     for size in scenario.sizes:
         if stop.is_set():
             return
+        measured = None
         if seeder is not None and size is not None:
             step = seeder.grow(size, record=journal.add_seeding)
             seeder.check_reached(step)
-        ids = tuple(seeder.ids) if seeder is not None else ()
-        for cell in (c for c in ready.plan.cells if c.size == size):
+            measured = step.existing + step.created if step.counted else None
+        ids = seeder.measured_ids if seeder is not None else ()
+        cells = [c for c in ready.plan.cells if c.size == size]
+        needing = list(dict.fromkeys(c.endpoint.name for c in cells if c.endpoint.name in reading_ids))
+        if seeder is not None and size is not None and not ids and needing and not stop.is_set():
+            raise UsageError(seeder.no_ids(size, needing))
+        for cell in cells:
             if stop.is_set():
                 return
             stats = run_cell(cell, ready.endpoints[cell.endpoint.name], shared, ids, observer)
+            if measured is not None:
+                stats = replace(stats, measured_size=measured)
             journal.transport = (transports.used(ready.transport.name), ready.transport.note)
             journal.add_cell(stats)
             observer.cell_done(stats)
+
+
+def _templated(endpoint: Endpoint) -> tuple[object, ...]:
+    """Everything of an endpoint a template may be in: its request and what it expects."""
+    request, expect = endpoint.request, endpoint.expect
+    return (request.path, request.query, request.headers, request.body, expect.json, expect.contains,
+            expect.not_contains)
 
 
 def _clean_up(scenario: Scenario, seeder: Seeder | None, options: RunOptions, observer: Observer,
@@ -191,8 +210,8 @@ def _clean_up(scenario: Scenario, seeder: Seeder | None, options: RunOptions, ob
     if seeder is None or not seeder.ids:
         return
     if options.keep_data or (scenario.dataset is not None and not scenario.dataset.cleanup):
-        observer.note(f"keeping the {len(seeder.ids)} records this run created")
-        seeder.keep()
+        kept = seeder.keep("--keep-data" if options.keep_data else "dataset.cleanup: false", leftovers)
+        observer.note(f"keeping the {kept.kept} records this run created: their ids are in {leftovers}")
         return
     report = seeder.cleanup(leftovers)
     logger.info("cleanup: %d deleted, %d failed, %d kept", report.deleted, report.failed, report.kept)
