@@ -1,5 +1,6 @@
 """Threshold rules: ``p95 < 300ms``, ``success_rate >= 99%``, ``rps > 200``, ``growth <= linear``,
-``complexity <= "O(n)"`` and ``p95_at(10000) < 500ms``.
+``complexity <= "O(n)"`` and ``p95_at(10000) < 500ms``, and the same held over every window of a
+timed cell: ``p99 < 200ms over 10s``.
 
 Parsing is here (a bad rule is a located validation error); evaluating rules against results is
 ``yamlperf.verdicts``.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from .analysis.classes import NAMED_CLASSES, NAMES, parse_complexity
@@ -44,20 +45,24 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 RULE_SHAPE = re.compile(r"^\s*([A-Za-z_0-9.]+(?:\([^)]*\))?)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$")
 FORECAST_SHAPE = re.compile(r"^([a-z0-9]+)_at\(\s*([0-9][0-9_,]*)\s*\)$")
 FORECAST_METRICS = {"median": "median", "p50": "median", "p90": "p90", "p95": "p95", "p99": "p99"}
+_WINDOW = re.compile(r"^(.+?)\s+over\s+(?:every\s+)?(\S+?)(?:\s+windows?)?$", re.IGNORECASE)
+WINDOW_TIME_METRICS = ("median", "p95", "p99", "max")
+"""What one interval of a time series keeps, so what a window can be judged on."""
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A parsed rule; ``limit`` is seconds, a fraction (0.99), requests/s, a legacy growth class's
-    index in ``GROWTH_CLASSES`` or a complexity class's rank (``analysis.classes``). ``at_size`` is
-    the dataset size of a forecast rule (``p95_at(10000)``)."""
+    """A parsed rule; ``limit`` is seconds, a fraction (0.99), requests/s or a growth-class rank."""
 
     text: str
     metric: str
     kind: MetricKind
     op: str
     limit: float
+    window: float | None = None
+    """Seconds: the rule must hold over every window this long of a cell's time series."""
     at_size: int | None = None
+    """The dataset size of a forecast rule (``p95_at(10000)``)."""
 
     def passes(self, value: float) -> bool:
         return OPERATORS[self.op](value, self.limit)
@@ -89,25 +94,41 @@ def parse_rule(text: str) -> Rule:
     if not match:
         raise RuleError(f"cannot read the rule {text!r}", "write `metric op value`, e.g. `p95 < 300ms`")
     name, op, raw = match.group(1).lower(), match.group(2), match.group(3)
+    windowed = _WINDOW.match(raw)
+    if windowed:
+        rule = parse_rule(f"{name} {op} {windowed.group(1)}")
+        return replace(rule, text=text, window=_window(rule, windowed.group(2)))
     if name in TIME_METRICS:
         return Rule(text, TIME_METRICS[name], MetricKind.TIME, op, _time_limit(raw))
     if name in RATE_METRICS:
         return Rule(text, RATE_METRICS[name], MetricKind.RATE, op, _rate_limit(raw))
     if name in THROUGHPUT_METRICS:
         return Rule(text, THROUGHPUT_METRICS[name], MetricKind.THROUGHPUT, op, _number(raw, "/s"))
-    if name == "growth":
-        return Rule(text, "growth", MetricKind.GROWTH, op, _growth_limit(raw, op))
-    if name == "complexity":
-        return Rule(text, "complexity", MetricKind.COMPLEXITY, op, _complexity_limit(raw, op))
-    forecast = FORECAST_SHAPE.match(name.replace(" ", ""))
-    if forecast or "(" in name:
-        return _forecast_rule(text, name, forecast, op, raw)
+    across = _across_sizes(text, name, op, raw)
+    if across is not None:
+        return across
     known = sorted({*TIME_METRICS, *RATE_METRICS, *THROUGHPUT_METRICS, "growth", "complexity"})
     hint = suggest(name, known) or f"use one of: {', '.join(known)}"
     if re.fullmatch(r"p[0-9.]+", name):
         kept = ", ".join(k for k in known if re.fullmatch(r"p[0-9]+", k))
         hint = "; ".join(filter(None, [suggest(name, known), f"a cell keeps {kept}, median, min and max"]))
     raise RuleError(f"unknown metric {name!r} in rule {text!r}", hint)
+
+
+def _window(rule: Rule, raw: str) -> float:
+    try:
+        seconds = parse_duration(raw)
+    except ValueError:
+        raise RuleError(f"{raw!r} is not a window length", "write e.g. `over 10s`") from None
+    if seconds <= 0:
+        raise RuleError("a window needs a length above 0", "write e.g. `over 10s`")
+    if rule.kind in (MetricKind.GROWTH, MetricKind.COMPLEXITY, MetricKind.FORECAST):
+        raise RuleError(f"{rule.metric if rule.kind is not MetricKind.FORECAST else 'a forecast'} is judged "
+                        "across dataset sizes, not over windows of time", "drop `over ...` from the rule")
+    if rule.kind is MetricKind.TIME and rule.metric not in WINDOW_TIME_METRICS:
+        raise RuleError(f"{rule.metric} is not kept per interval, so no window can be judged on it",
+                        "over windows use p50 (median), p95, p99 or max")
+    return seconds
 
 
 def _time_limit(raw: str) -> float:
@@ -147,6 +168,18 @@ def _growth_limit(raw: str, op: str) -> float:
     return float(GROWTH_CLASSES.index(name))
 
 
+def _across_sizes(text: str, name: str, op: str, raw: str) -> Rule | None:
+    """``growth <= linear``, ``complexity <= "O(n)"``, ``p95_at(10000) < 500ms``, or None."""
+    if name == "growth":
+        return Rule(text, "growth", MetricKind.GROWTH, op, _growth_limit(raw, op))
+    if name == "complexity":
+        return Rule(text, "complexity", MetricKind.COMPLEXITY, op, _complexity_limit(raw, op))
+    forecast = FORECAST_SHAPE.match(name.replace(" ", ""))
+    if forecast or "(" in name:
+        return _forecast_rule(text, name, forecast, op, raw)
+    return None
+
+
 def _complexity_limit(raw: str, op: str) -> float:
     rank = parse_complexity(raw)
     if rank is None:
@@ -169,4 +202,5 @@ def _forecast_rule(text: str, name: str, shape: re.Match[str] | None, op: str, r
         raise RuleError(f"the dataset size in {name!r} must be at least 1", example)
     if op not in ("<", "<="):
         raise RuleError("a forecast rule bounds a time from above", example)
-    return Rule(text, FORECAST_METRICS[shape.group(1)], MetricKind.FORECAST, op, _time_limit(raw), size)
+    metric = FORECAST_METRICS[shape.group(1)]
+    return Rule(text, metric, MetricKind.FORECAST, op, _time_limit(raw), at_size=size)

@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "yamlperf"
 
 LAYER0 = {"errors", "redact", "units", "textable", "urls", "analysis.classes"}
 LAYER1 = {"source", "validation", "templating", "thresholds", "compose", "scenario", "loader", "workload_spec"}
-LAYER2 = {"results", "results_load", "results_types", "analysis", "verdicts", "compare", "plandiff"}
+LAYER2 = {"results", "results_load", "results_types", "windows", "analysis", "verdicts", "compare", "plandiff"}
 LAYERS = (LAYER0, LAYER1, LAYER2, {"engine", "render"}, {"cli"})
 
 
