@@ -33,7 +33,7 @@ from .matrix import Cell
 from .prepare import NO_CONTEXT, RequestTemplate
 from .progress import Observer
 from .series import Interval, Series, summarize_series
-from .stats import CellInfo, Recorder, merge_all, summarize
+from .stats import CellInfo, Recorder, merge_all, summarize, worker_sample_cap
 from .workload import CellWork
 
 if TYPE_CHECKING:
@@ -90,6 +90,9 @@ class CellRun:
         self._workers = (self.work.workers if self._timed or self.work.open
                          else max(1, min(cell.concurrency, total)))
         self._recorders: list[Recorder] = []
+        self._sample_share = worker_sample_cap(None if self._timed or self.work.open else total,
+                                               self._workers)
+        """Each worker's part of the cell's kept samples (the cap is the cell's, not a thread's)."""
         self._deadline: float | None = None
         self._end: float | None = None
         self._origin = 0.0
@@ -102,7 +105,7 @@ class CellRun:
         self.aborted = ""
 
     def _recorder(self, worker: int) -> Recorder:
-        recorder = Recorder(seed=worker)
+        recorder = Recorder(self._sample_share, seed=worker)
         recorder.series = Series(self._origin, self._wall, self.work.interval)
         return recorder
 
@@ -272,9 +275,8 @@ class CellRun:
         latency = exchange.duration + lag
         recorder.record(latency, category, exchange.status, exchange.size, error)
         series.end(started + exchange.duration, category, latency)
-        timing = exchange.headers.get("server-timing") if exchange.status else None
-        if timing:
-            recorder.server_timing.add(timing)
+        if exchange.server_timing:
+            recorder.server_timing.add(exchange.server_timing)
         if sent:
             log_exchange(sent[-1], exchange, category, shared.secrets)
 
