@@ -171,9 +171,7 @@ class Urllib3Transport:
             fault = classify_fault(exc)
             return Exchange(0, {}, b"", duration, fault, describe_fault(exc))
         return Exchange(response.status, response.headers, body, time.perf_counter() - start,
-                        server_timing=response.headers.get("server-timing", ""))
-        duration = time.perf_counter() - start
-        return Exchange(response.status, response.headers, body, duration, discarded=dropped)
+                        server_timing=response.headers.get("server-timing", ""), discarded=dropped)
 
     def close(self) -> None:
         for pool in self._pools.values():
