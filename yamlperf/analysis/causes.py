@@ -39,6 +39,8 @@ class Trend:
     name: str
     unit: str
     growth: Growth
+    span: tuple[int, int] | None = None
+    """For the write path: the records before the first seeding step and after the last."""
 
     @property
     def first(self) -> float:
@@ -123,7 +125,7 @@ def write_trend(seeding: Sequence[SeedStep]) -> Trend | None:
     share, floor = NOISE["writes"]
     data = plain_series(sizes, [s.latency.median for s in steps if s.latency], share, floor,  # type: ignore[misc]
                         [s.created for s in steps])
-    return Trend("write latency", "s", name_growth(data, key="seeding"))
+    return Trend("write latency", "s", name_growth(data, key="seeding"), (steps[0].existing, steps[-1].size))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
