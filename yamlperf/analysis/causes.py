@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..results import CellStats, SeedStep
+from ..units import ms_figure
 from . import classes
 from .growth import Growth, name_growth
 from .points import JITTER_S, plain_series
@@ -68,7 +69,7 @@ class Trend:
         if self.unit == "bytes":
             return _bytes(value)
         if self.unit == "s":
-            return f"{value * 1e3:.3g} ms"
+            return f"{ms_figure(value)} ms"
         return f"{value:,.3g}"
 
 
