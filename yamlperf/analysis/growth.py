@@ -174,8 +174,35 @@ class _Vote:
     ranks: np.ndarray
 
 
-def name_growth(data: Series, key: str = "", count: int = REPLICATES) -> Growth:
-    """Choose the class of ``data`` and bootstrap it; ``key`` seeds the replicates."""
+def overdispersion(data: Series) -> tuple[float, int]:
+    """How much more the figures scatter around their best model than their stated noise says
+    (chi-square per degree of freedom, pooled with ``PRIOR_DOF`` of the assumed noise; at least
+    1), and the degrees of freedom behind it."""
+    if len(data) < 3:
+        return 1.0, 0
+    plan = models.design(data.sizes, steps=len(data) >= 4)
+    first = models.fit_all(plan, data.values[None, :], data.sigma)
+    return _overdispersion(data, plan, first)
+
+
+def _overdispersion(data: Series, plan: models.Design, first: models.Fits) -> tuple[float, int]:
+    chosen = int(np.argmin(first.chi2[0] + plan.parameters * penalty(data)))
+    dof = max(len(data) - plan.candidates[chosen].parameters, 0)
+    return max(1.0, (PRIOR_DOF + float(first.chi2[0, chosen])) / (PRIOR_DOF + dof)), dof
+
+
+def run_overdispersion(series: list[Series]) -> float | None:
+    """The run's own scatter beyond the stated noise, from its endpoints: the median of their
+    overdispersions (those with residual degrees of freedom), from three endpoints on. Jitter
+    between cells is the machine's, so what four endpoints show applies to a fifth whose
+    residuals are too few to show it; the median keeps one endpoint's real misfit out of it."""
+    found = [phi for phi, dof in (overdispersion(s) for s in series) if dof > 0]
+    return float(np.median(found)) if len(found) >= 3 else None
+
+
+def name_growth(data: Series, key: str = "", count: int = REPLICATES, floor: float | None = None) -> Growth:
+    """Choose the class of ``data`` and bootstrap it; ``key`` seeds the replicates; ``floor`` is
+    the run's overdispersion (``run_overdispersion``), the least this series is taken to have."""
     m = len(data)
     if m < 2:
         return Growth(data, classes.CONSTANT, 0.0, classes.CONSTANT, classes.STEEP_POWER, {}, {}, None,
@@ -184,9 +211,7 @@ def name_growth(data: Series, key: str = "", count: int = REPLICATES) -> Growth:
     plan = models.design(data.sizes, steps=m >= 4)
     weights = plan.parameters * penalty(data)
     first = models.fit_all(plan, data.values[None, :], data.sigma)
-    chosen = int(np.argmin(first.chi2[0] + weights))
-    dof = m - plan.candidates[chosen].parameters
-    phi = max(1.0, (PRIOR_DOF + float(first.chi2[0, chosen])) / (PRIOR_DOF + max(dof, 0)))
+    phi = max(_overdispersion(data, plan, first)[0], floor or 1.0)
     draws = replicates(data, count, generator(key, *data.sizes), inflate=phi)
     fits = models.fit_all(plan, draws, data.sigma, first.robust)
     index = np.argmin(fits.chi2 / phi + weights[None, :], axis=1)
