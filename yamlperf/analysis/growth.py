@@ -37,6 +37,7 @@ HIGH_SUPPORT = 0.95
 RANGE_SUPPORT = 0.90
 NEGLIGIBLE_SHARE = 0.10
 CLIFF_MIN_JUMP = 2.0
+POSSIBLE_CLIFF = 0.2
 PRIOR_DOF = 1.0
 """Degrees of freedom the assumed noise counts for next to the residuals when ``phi`` is estimated."""
 
@@ -95,6 +96,9 @@ class Growth:
     replicate_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     replicate_coefficients: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     phi: float = 1.0
+    possible_cliff: Cliff | None = None
+    """A step that ``POSSIBLE_CLIFF`` to ``NAME_SUPPORT`` of the replicates chose: not named a
+    cliff, but said, since those replicates' class is their trend's beside the step."""
     note: str = ""
     """Why no class could be chosen (fewer than three sizes), or ""."""
 
@@ -244,13 +248,16 @@ def _verdict(data: Series, vote: _Vote, phi: float, two: bool) -> Growth:
         ks = [k for k in ks if k is not None]
         if rank in powers and ks:
             exponents[rank] = float(np.median(ks))
-    cliff, step_after = _cliff(data, vote.plan, vote.index, vote.coefficients)
+    step, step_after = _cliff(data, vote.plan, vote.index, vote.coefficients)
+    cliff = step if step is not None and step.support >= NAME_SUPPORT else None
+    possible = step if step is not None and POSSIBLE_CLIFF <= step.support < NAME_SUPPORT else None
+    step_after = step_after if cliff is not None else None
     curve = _representative(vote, top, step_after, exponents.get(top))
     note = "two sizes cannot tell how it grows: measure at three or more" if two else ""
     if two:
         low, high = (classes.CONSTANT if low == classes.CONSTANT else classes.LOG), classes.STEEP_POWER
     return Growth(data, top, top_votes / count, low, high, shares, exponents, curve, cliff, vote.index,
-                  vote.coefficients, phi, note)
+                  vote.coefficients, phi, possible, note)
 
 
 def _range(shares: Mapping[int, float]) -> tuple[int, int]:
@@ -277,7 +284,7 @@ def _jumps(plan: models.Design, index: np.ndarray, coefficients: np.ndarray) -> 
 
 def _cliff(data: Series, plan: models.Design, index: np.ndarray,
            coefficients: np.ndarray) -> tuple[Cliff | None, int | None]:
-    """The step most replicates agree on, when it is large and agreed on by ``NAME_SUPPORT``."""
+    """The large step most replicates agree on, with its support (any), and where it is."""
     after, jump = _jumps(plan, index, coefficients)
     large = (after >= 0) & (jump >= CLIFF_MIN_JUMP)
     if not large.any():
@@ -285,8 +292,6 @@ def _cliff(data: Series, plan: models.Design, index: np.ndarray,
     place = int(np.bincount(after[large]).argmax())
     chosen = large & (after == place)
     support = float(np.mean(chosen))
-    if support < NAME_SUPPORT:
-        return None, None
     before, beyond = data.points[place], data.points[place + 1]
     jump_there = float(np.median(jump[chosen]))
     return Cliff(before.size, beyond.size, before.value, beyond.value, jump_there, support), place
