@@ -70,7 +70,9 @@ class BigBodyServer(Background):
 
 def run_bounded(plan: Path, transport: str, timeout: float = 120.0) -> tuple[int, str, int]:
     """Run ``plan`` in a child process (killed after ``timeout``): its exit code, its output and its
-    peak resident memory in bytes, as the kernel accounted it."""
+    peak resident memory in bytes, as the kernel accounted it: the child's own ``VmHWM`` (the
+    high-water mark of its memory since it started the program; ``ru_maxrss`` would also count the
+    test process it was forked from)."""
     child = subprocess.Popen([sys.executable, __file__, str(plan), transport], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, cwd=ROOT,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -80,7 +82,9 @@ def run_bounded(plan: Path, transport: str, timeout: float = 120.0) -> tuple[int
         if pid:
             output = child.stdout.read() if child.stdout else ""
             child.returncode = os.waitstatus_to_exitcode(status)
-            return child.returncode, output, usage.ru_maxrss * 1024
+            peak = next((int(line.split()[1]) * 1024 for line in output.splitlines() if line.startswith("VmHWM:")),
+                        usage.ru_maxrss * 1024)
+            return child.returncode, output, peak
         time.sleep(0.05)
     child.kill()
     child.wait()
@@ -96,6 +100,9 @@ def _main(plan: str, transport: str) -> None:
 
     factory = FastTransport if transport == "fast" else Urllib3Transport
     outcome = run_scenario(load_scenario(plan), RunOptions(transport=factory))
+    status = Path("/proc/self/status")
+    if status.is_file():
+        print(next(line for line in status.read_text().splitlines() if line.startswith("VmHWM:")))
     print(json.dumps([{k: v for k, v in cell_to_json(c).items() if k in ("endpoint", "requests", "successes",
                        "failures", "errors", "bytes_received")} for c in outcome.result.cells]))
 
