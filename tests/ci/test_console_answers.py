@@ -22,7 +22,8 @@ from servers import RecordsServer, ScenarioFactory, records_scenario, run_plan
 from yamlperf.render.summary import growth_verdicts
 from yamlperf.results import load_results
 
-COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-9]|9[0-7])[0-9;]*m")
+"""An SGR sequence that sets a foreground colour (NO_COLOR is about colour; bold may stay)."""
 
 
 def _plan(server: RecordsServer, write_scenario: ScenarioFactory, **extra: object) -> Path:
