@@ -32,7 +32,7 @@ from .live import Ticker
 from .matrix import Cell
 from .prepare import NO_CONTEXT, RequestTemplate
 from .progress import Observer
-from .series import Interval, Series, summarize_series
+from .series import Interval, Series, fold_overflow, summarize_series
 from .stats import CellInfo, Recorder, merge_all, summarize, worker_sample_cap
 from .workload import CellWork
 
@@ -296,8 +296,10 @@ def run_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Seq
         warming = CellRun(cell, compiled, shared, ids, cell.warmup, work=warm)
         warmed, warm_wall = warming.run(observer)
         if warmed.series is not None:
-            warm_rows = summarize_series(warmed.series, warm, warmup=True,
-                                         offset=-warm.interval * math.ceil(warm_wall / warm.interval))
+            span = warm.length if warm.timed and warm.length else warm_wall
+            intervals = max(1, math.ceil(span / warm.interval - 1e-9))
+            fold_overflow(warmed.series, intervals - 1)
+            warm_rows = summarize_series(warmed.series, warm, warmup=True, offset=-warm.interval * intervals)
     observer.phase(cell.label(), cell.iterations)
     measured = CellRun(cell, compiled, shared, ids, cell.iterations, work=cell.spec)
     recorder, wall = measured.run(observer)
