@@ -199,6 +199,12 @@ class Load:
     """The plan's workload model; ``iterations`` is its count when it is count-based."""
     warmup_time: float = 0.0
     """``warmup: 10s``: the cell's workload runs this long first, not counted (``warmup`` is 0)."""
+    executor: str = "threads"
+    """Who sends each cell's requests: ``threads``, ``processes`` or ``dask`` (``engine.executor``)."""
+    workers: int | None = None
+    """The workers a cell is split across (processes: default one per core; dask: the cluster's)."""
+    cluster: str | None = None
+    """The Dask scheduler's address; None: a local cluster."""
 
 
 @dataclass(frozen=True, slots=True)
