@@ -16,6 +16,7 @@ from .compose import Override, apply_overrides, compose_document
 from .errors import Location, Problem, ScenarioError
 from .scenario import (
     DEFAULT_FORMATS,
+    DEFAULT_MAX_BODY,
     DEFAULT_OUTPUT_DIR,
     DEFAULT_SIZES,
     Auth,
@@ -42,7 +43,7 @@ from .scenario import (
 from .source import Document, KeyPath, format_path
 from .templating import RUN_NAMES, Environ, TemplateError, check_template, compile_text, is_template
 from .thresholds import MIN_GROWTH_POINTS, RULE_SHAPE, MetricKind, RuleError, parse_rule
-from .units import parse_duration
+from .units import parse_duration, parse_size
 from .urls import canonical_url, is_http_url
 from .validation import schema_problems
 from .workload_spec import build_workload, endpoint_workload, workload_problems
@@ -186,6 +187,7 @@ def _load(data: Mapping[str, Any]) -> Load:
         executor=str(data.get("executor", "dask" if data.get("cluster") else "threads")),
         workers=int(data["workers"]) if data.get("workers") is not None else None,
         cluster=data.get("cluster") or None,
+        max_body=parse_size(data.get("max_body", DEFAULT_MAX_BODY)),
     )
 
 

@@ -21,6 +21,7 @@ from .urls import canonical_url
 DEFAULT_SIZES = (10, 50, 100, 200, 500)
 DEFAULT_FORMATS = ("json", "html", "png")
 DEFAULT_OUTPUT_DIR = "performance_results/scale_tests"
+DEFAULT_MAX_BODY = 10_000_000
 
 Pairs = tuple[tuple[str, str], ...]
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -205,6 +206,9 @@ class Load:
     """The workers a cell is split across (processes: default one per core; dask: the cluster's)."""
     cluster: str | None = None
     """The Dask scheduler's address; None: a local cluster."""
+    max_body: int = DEFAULT_MAX_BODY
+    """The longest answer body read whole, in bytes, when a check reads it (``body_too_large``
+    beyond); bodies no check reads are counted as they arrive and not kept, whatever their length."""
 
 
 @dataclass(frozen=True, slots=True)

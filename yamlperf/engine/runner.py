@@ -134,7 +134,8 @@ def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
                                       options.secrets)
     context = RunContext(scenario.variables, credential_context(credentials), options.run_id, feed,
                          options.environ)
-    endpoints = {e.name: CompiledEndpoint(e, scenario.target, options.secrets) for e in scenario.endpoints}
+    endpoints = {e.name: CompiledEndpoint(e, scenario.target, options.secrets, scenario.load.max_body)
+                 for e in scenario.endpoints}
     return _Prepared(expand(scenario), endpoints, context, credentials, _transport(scenario, options))
 
 
@@ -152,7 +153,7 @@ def _transport(scenario: Scenario, options: RunOptions) -> TransportChoice:
 def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal: Journal,
              observer: Observer, *, watch: WindowWatch) -> None:
     target, load = scenario.target, scenario.load
-    client = SessionClient(TransportOptions(target.timeout, target.verify))
+    client = SessionClient(TransportOptions(target.timeout, target.verify, max_body=load.max_body))
     measured_options = TransportOptions(load.timeout or target.timeout, target.verify, ready.transport.proxy)
     transports = TransportSet(ready.transport.factory, measured_options)
     auth = Authenticator(scenario.auth, target, credentials=ready.credentials, context=ready.context.base,
