@@ -10,8 +10,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import distributed
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -27,17 +27,26 @@ from yamlperf.loader import load_scenario
 WORKERS = 2
 
 
+def _distributed() -> Any:
+    """Imported when a test needs it, not when tests are collected: ``distributed`` adds ~100 MB to
+    the test process, which a child forked from it inherits in its peak RSS (test_big_bodies)."""
+    import distributed
+
+    return distributed
+
+
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[distributed.LocalCluster]:
+def cluster() -> Iterator[Any]:
+    distributed = _distributed()
     with distributed.LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as local:
         yield local
 
 
 @pytest.fixture
-def two_workers(cluster: distributed.LocalCluster) -> str:
+def two_workers(cluster: Any) -> str:
     """The scheduler's address once both workers are there (a killed one is restarted by its nanny)."""
-    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+    with _distributed().Client(cluster.scheduler_address, set_as_default=False) as client:
         client.wait_for_workers(WORKERS, timeout=60)
     return cluster.scheduler_address
 

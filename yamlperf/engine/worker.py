@@ -29,7 +29,7 @@ from .feed import RowFeed
 from .http import Exchange, TransportFactory, TransportOptions, TransportSet
 from .matrix import Cell
 from .prepare import RequestTemplate
-from .progress import LiveView
+from .progress import LiveView, NullObserver
 
 Progress = Callable[[int], None]
 """Called with the share's requests done so far, from the share's watching thread."""
@@ -130,7 +130,7 @@ def _state(job: ShareJob) -> _RunState:
         return state
 
 
-class _Forward:
+class _Forward(NullObserver):
     """The observer a share's cell reports to: its count of requests goes to ``progress``."""
 
     def __init__(self, progress: Progress | None) -> None:
@@ -143,15 +143,6 @@ class _Forward:
     def live(self, view: LiveView) -> None:
         self.advance(view.ended)
 
-    def phase(self, title: str, total: int) -> None:
-        pass
-
-    def cell_done(self, stats: object) -> None:
-        pass
-
-    def note(self, text: str) -> None:
-        pass
-
 
 def run_share(job: ShareJob, progress: Progress | None = None, worker: str = "") -> ShareOutcome:
     """The share's warm-up (not counted), then its measured requests, on its own connections."""
@@ -161,7 +152,7 @@ def run_share(job: ShareJob, progress: Progress | None = None, worker: str = "")
                        _ShiftedContext(state.context, job.first_request, job.first_worker), state.stop,
                        state.secrets, load.think_time, load.max_duration, job.debug)
     measured = measure_cell(job.cell, state.endpoints[job.cell.endpoint.name], shared, job.ids,
-                            _Forward(progress))  # type: ignore[arg-type]
+                            _Forward(progress))
     if progress is not None:
         progress(measured.recorder.requests)
     return ShareOutcome(job.index, measured, worker)
