@@ -10,6 +10,7 @@ import functools
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -80,7 +81,8 @@ def run_bounded(plan: Path, transport: str, timeout: float = 120.0) -> tuple[int
         if pid:
             output = child.stdout.read() if child.stdout else ""
             child.returncode = os.waitstatus_to_exitcode(status)
-            return child.returncode, output, usage.ru_maxrss * 1024
+            own = re.search(r"^peak-rss-bytes (\d+)$", output, re.MULTILINE)
+            return child.returncode, output, int(own.group(1)) if own else usage.ru_maxrss * 1024
         time.sleep(0.05)
     child.kill()
     child.wait()
@@ -96,8 +98,22 @@ def _main(plan: str, transport: str) -> None:
 
     factory = FastTransport if transport == "fast" else Urllib3Transport
     outcome = run_scenario(load_scenario(plan), RunOptions(transport=factory))
+    peak = _own_peak()
+    if peak is not None:
+        print(f"peak-rss-bytes {peak}")
     print(json.dumps([{k: v for k, v in cell_to_json(c).items() if k in ("endpoint", "requests", "successes",
                        "failures", "errors", "bytes_received")} for c in outcome.result.cells]))
+
+
+def _own_peak() -> int | None:
+    """This process's peak RSS since it started (VmHWM). Not ``wait4``'s ``ru_maxrss``: Linux keeps
+    in it the RSS the child had when forked, the whole test process's, which grows as a session goes."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) * 1024 if found else None
 
 
 if __name__ == "__main__":
