@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..results import CellStats, SeedStep
+from ..units import ms_figure
 from . import classes
 from .growth import Growth, name_growth
 from .points import JITTER_S, plain_series
@@ -39,6 +40,8 @@ class Trend:
     name: str
     unit: str
     growth: Growth
+    span: tuple[int, int] | None = None
+    """For the write path: the records before the first seeding step and after the last."""
 
     @property
     def first(self) -> float:
@@ -66,7 +69,7 @@ class Trend:
         if self.unit == "bytes":
             return _bytes(value)
         if self.unit == "s":
-            return f"{value * 1e3:.3g} ms"
+            return f"{ms_figure(value)} ms"
         return f"{value:,.3g}"
 
 
@@ -123,7 +126,7 @@ def write_trend(seeding: Sequence[SeedStep]) -> Trend | None:
     share, floor = NOISE["writes"]
     data = plain_series(sizes, [s.latency.median for s in steps if s.latency], share, floor,  # type: ignore[misc]
                         [s.created for s in steps])
-    return Trend("write latency", "s", name_growth(data, key="seeding"))
+    return Trend("write latency", "s", name_growth(data, key="seeding"), (steps[0].existing, steps[-1].size))
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -105,7 +105,22 @@ def read_endpoint(result: RunResult, endpoint: str, limits: Sequence[Limit] = ()
     return Reading(endpoint, cells, growth, cost, tuple(found), causes(cells))
 
 
+_READ: list[tuple[RunResult, RunReading]] = []
+"""The last runs read: the report, its charts and the console read one run several times."""
+
+
 def read_run(result: RunResult) -> RunReading:
+    """The run read once: the same object for the same (immutable) result."""
+    for known, reading in _READ:
+        if known is result:
+            return reading
+    reading = _read(result)
+    _READ.insert(0, (result, reading))
+    del _READ[4:]
+    return reading
+
+
+def _read(result: RunResult) -> RunReading:
     limits = latency_limits(result.scenario)
     jitter = run_round_share(result.cells)
     endpoints = tuple(read_endpoint(result, e, limits, jitter) for e in result.endpoints)

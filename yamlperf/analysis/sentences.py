@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 
+from ..results import RunResult
 from ..units import ms_figure
 from . import classes
 from .causes import Causes, Trend
 from .forecast import CostPerRecord, Crossing, describe_size
 from .growth import Cliff, Growth
-from .reading import Reading
+from .reading import Reading, read_run
 from .usl import Saturation
 from .words import ms_text, ratio_text, shares_text, span_text
 
@@ -193,8 +194,9 @@ def saturation_sentence(found: Saturation) -> str:
 
 def writes_sentence(trend: Trend) -> str:
     growth = trend.growth
+    low, high = trend.span or (growth.sizes[0], growth.sizes[-1])
     head = (f"Writes while seeding: median {trend.figure(trend.first)} \u2192 {trend.figure(trend.last)} "
-            f"as the table grew to {growth.sizes[-1]:,} records, {growth.verdict}")
+            f"from the first seeding step to the last ({low:,} to {high:,} records), {growth.verdict}")
     if grows(growth):
         return head + "; writes that slow down as the table grows point at indexes or constraints to check."
     return head + "."
@@ -202,3 +204,13 @@ def writes_sentence(trend: Trend) -> str:
 
 def _small(value: float) -> str:
     return "0" if value < 1e-6 else f"{value:.2g}"
+
+
+def verdict_lines(result: RunResult) -> tuple[str, ...]:
+    """The console's growth verdicts: one line per endpoint measured at three or more sizes
+    (``verdict_line``), then one per swept endpoint's saturation point. Empty for a run without
+    sizes or sweep. The report reads the same analysis (``reading.read_run``)."""
+    reading = read_run(result)
+    lines = [verdict_line(r) for r in reading.endpoints if r.growth is not None and len(r.growth.data) >= 3]
+    lines += [saturation_sentence(s) for s in reading.saturations]
+    return tuple(lines)
