@@ -20,10 +20,10 @@ from ..plandiff import diff_plans, format_plan_diff, plan_diff_json
 from ..render.console import drift_note
 from ..scenario import WRITE_METHODS, Scenario
 from ..textable import format_table
-from ..units import format_duration
 from ..validation import load_schema
 from .app import echo_error, handle_errors, main
 from .flags import flag_overrides, host_note, load_for_run, run_flag_options, run_flags, set_option
+from .schedule import cell_requests, cell_workload_json, cost_lines, load_line, schedule_lines
 
 
 @main.command()
@@ -125,7 +125,9 @@ def plan_json(scenario: Scenario, matrix: Plan) -> dict[str, object]:
         "scenario": scenario.source, "name": scenario.name,
         "cells": [{"size": c.size, "concurrency": c.concurrency, "endpoint": c.endpoint.name,
                    "method": c.endpoint.request.method, "path": c.endpoint.request.path,
-                   "iterations": c.iterations, "warmup": c.warmup} for c in matrix.cells],
+                   "iterations": c.iterations, "warmup": c.warmup, **cell_workload_json(c)}
+                  for c in matrix.cells],
+        "planned_seconds": matrix.planned_seconds,
         "measured_requests": matrix.measured_requests, "warmup_requests": matrix.warmup_requests,
         "records_to_create": matrix.records_to_create, "records_to_delete": matrix.records_to_delete,
         "count_requests": matrix.count_requests, "total_requests": matrix.total_requests,
@@ -138,8 +140,7 @@ def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None
     lines = [f"{scenario.source}: {scenario.name}", target, *(notes or []), *described, ""]
     header = ("#", "size", "conc", "endpoint", "method", "path", "requests")
     rows = [(str(c.index + 1), "-" if c.size is None else str(c.size), str(c.concurrency), c.endpoint.name,
-             c.endpoint.request.method, c.endpoint.request.path,
-             str(c.iterations) + (f" (+{c.warmup} warm-up)" if c.warmup else "")) for c in matrix.cells]
+             c.endpoint.request.method, c.endpoint.request.path, cell_requests(c)) for c in matrix.cells]
     lines.append(format_table(header, rows, right={0, 1, 2}))
     costs = [f"cells: {len(matrix.cells)}", f"measured requests: {matrix.measured_requests}",
              f"warm-up requests: {matrix.warmup_requests}", f"records to create: {matrix.records_to_create}"]
@@ -150,7 +151,8 @@ def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None
     costs.append(f"total requests: {matrix.total_requests}")
     lines += ["", "   ".join(costs),
               "  (the total counts every request above, logins not"
-              + ("; --keep-data skips the deletes)" if matrix.records_to_delete else ")")]
+              + ("; --keep-data skips the deletes)" if matrix.records_to_delete else ")"),
+              *cost_lines(matrix), *schedule_lines(matrix)]
     writers = sorted({(c.endpoint.name, c.endpoint.request.method) for c in matrix.cells
                       if c.size is not None and c.endpoint.request.method in WRITE_METHODS})
     if writers:
@@ -176,10 +178,7 @@ def _describe(scenario: Scenario) -> list[str]:
         cleanup = "deleted after the run" if dataset.cleanup and dataset.delete else "kept"
         lines.append(f"dataset: sizes {', '.join(map(str, dataset.sizes))}; created with "
                      f"{dataset.create.method} {dataset.create.path}; {cleanup}")
-    load = scenario.load
-    lines.append(f"load: {load.iterations} iterations per cell, concurrency "
-                 f"{', '.join(map(str, load.concurrency))}, warm-up {load.warmup}, think time "
-                 f"{format_duration(load.think_time)}")
+    lines.append(load_line(scenario))
     lines.append(f"output: {scenario.output.directory} ({', '.join(scenario.output.formats)})")
     return lines
 

@@ -315,7 +315,7 @@ def run_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Seq
 def measure_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
                  observer: Observer) -> Measured:
     """The warm-up, then the measured requests, as one mergeable measurement."""
-    warm = warmup_work(cell)
+    warm = cell.warmup_spec
     warmed, warm_wall = None, 0.0
     if warm is not None:
         observer.phase(f"warming up {cell.label()}", cell.warmup)
@@ -335,30 +335,13 @@ def cell_stats(cell: Cell, measured: Measured) -> CellStats:
     info = CellInfo(cell.endpoint.name, request.method, request.path, cell.size, cell.concurrency)
     recorder = measured.recorder
     stats = summarize(recorder, info, measured.wall, truncated=measured.short)
-    warm = warmup_work(cell)
+    warm = cell.warmup_spec
     warm_rows: tuple[IntervalStats, ...] = ()
     if warm is not None and measured.warm is not None and measured.warm.series is not None:
         warm_rows = summarize_series(measured.warm.series, warm, warmup=True,
                                      offset=-warm.interval * math.ceil(measured.warm_wall / warm.interval))
     return with_load(stats, cell.spec, recorder.series, dropped=measured.dropped, behind=measured.behind,
                      max_lag=measured.max_lag, warmup=warm_rows)
-
-
-def warmup_work(cell: Cell) -> CellWork | None:
-    """The warm-up's workload: ``warmup`` requests (arrivals, in an open model) or ``warmup_time``
-    seconds, at the cell's starting rate or workers; None without a warm-up."""
-    work = cell.spec
-    if not cell.warmup and not cell.warmup_time:
-        return None
-    first = work.stages[0].target if work.stages else None
-    if work.open:
-        rate = first if first is not None else work.rate
-        return CellWork(True, work.workers, cell.warmup or None, cell.warmup_time or None, rate or 1.0,
-                        interval=work.interval)
-    workers = max(1, int(first + 0.5)) if first is not None else work.workers
-    if cell.warmup_time:
-        return CellWork(False, workers, None, cell.warmup_time, interval=work.interval)
-    return CellWork(False, min(workers, cell.warmup), cell.warmup, interval=work.interval)
 
 
 def _keeping(send: Callable[[Prepared], Exchange], sent: list[Prepared]) -> Callable[[Prepared], Exchange]:

@@ -32,6 +32,23 @@ class Cell:
     def spec(self) -> CellWork:
         return self.work if self.work is not None else CellWork(False, self.concurrency, self.iterations)
 
+    @property
+    def warmup_spec(self) -> CellWork | None:
+        """The warm-up's work: ``warmup`` requests (arrivals, in an open model) or ``warmup_time``
+        seconds, at the cell's first rate or workers (a ramp's first target); None without one."""
+        work = self.spec
+        if not self.warmup and not self.warmup_time:
+            return None
+        first = work.stages[0].target if work.stages else None
+        if work.open:
+            rate = first if first is not None else work.rate
+            return CellWork(True, work.workers, self.warmup or None, self.warmup_time or None, rate or 1.0,
+                            interval=work.interval)
+        workers = max(1, int(first + 0.5)) if first is not None else work.workers
+        if self.warmup_time:
+            return CellWork(False, workers, None, self.warmup_time, interval=work.interval)
+        return CellWork(False, min(workers, self.warmup), self.warmup, interval=work.interval)
+
     def label(self) -> str:
         size = "" if self.size is None else f" @ {self.size} records"
         spec = self.spec
@@ -56,7 +73,9 @@ class Plan:
 
     @property
     def warmup_requests(self) -> int:
-        return sum(c.warmup for c in self.cells)
+        """Warm-up requests: counted ones, and the arrivals of an open model's timed warm-up."""
+        return sum(c.warmup or ((c.warmup_spec.planned_requests() or 0) if c.warmup_spec else 0)
+                   for c in self.cells)
 
     @property
     def planned_seconds(self) -> float:
