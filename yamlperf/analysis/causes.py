@@ -100,7 +100,8 @@ def query_trend(cells: Sequence[CellStats]) -> Trend | None:
 
 def payload_trend(cells: Sequence[CellStats]) -> Trend | None:
     """Response body bytes per answered request across sizes."""
-    values = [c.bytes_received / c.requests if c.requests and c.bytes_received else None for c in cells]
+    values = [getattr(c, "bytes_per_answer", None) or (c.bytes_received / c.requests if c.requests and
+              c.bytes_received else None) for c in cells]
     return _trend("response size", "bytes", "bytes", cells, values)
 
 
@@ -136,6 +137,9 @@ class Causes:
     queries: Trend | None
     payload: Trend | None
     timings: tuple[Trend, ...]
+    mean_added: float = 0.0
+    """Seconds the cells' mean response time added from the smallest size to the largest: what a
+    Server-Timing mean is compared with (a mean beside a median would not add up)."""
 
     @property
     def n_plus_one(self) -> bool:
@@ -143,9 +147,9 @@ class Causes:
         return (self.queries is not None and self.queries.grows
                 and (self.payload is None or self.payload.flat))
 
-    def where(self, latency: Growth) -> Trend | None:
-        """The smallest Server-Timing metric that grew by ``EXPLAINS`` of the latency's growth."""
-        added = latency.values[-1] - latency.values[0] if len(latency.values) >= 2 else 0.0
+    def where(self) -> Trend | None:
+        """The smallest Server-Timing metric that grew by ``EXPLAINS`` of the mean's growth."""
+        added = self.mean_added
         if added <= 0:
             return None
         explaining = [t for t in self.timings if (t.last - t.first) >= EXPLAINS * added]
@@ -155,4 +159,6 @@ class Causes:
 def causes(cells: Sequence[CellStats]) -> Causes:
     """The figures of one endpoint's cells (one concurrency level, any order)."""
     ordered = sorted((c for c in cells if c.size is not None), key=lambda c: c.size or 0)
-    return Causes(query_trend(ordered), payload_trend(ordered), tuple(timing_trends(ordered)))
+    means = [c.latency.mean for c in ordered if c.latency is not None and c.successes]
+    added = means[-1] - means[0] if len(means) >= 2 else 0.0
+    return Causes(query_trend(ordered), payload_trend(ordered), tuple(timing_trends(ordered)), added)
