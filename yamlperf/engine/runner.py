@@ -184,6 +184,7 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
         finally:
             if seeder is not None:
                 journal.cleanup = seeder.outcome
+            journal.auth = auth.stats()
             if executor is not None:
                 executor.close()
             transports.close()
