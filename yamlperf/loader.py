@@ -184,6 +184,9 @@ def _load(data: Mapping[str, Any]) -> Load:
         max_duration=optional_duration(data.get("max_duration")),
         workload=workload,
         warmup_time=0.0 if isinstance(warmup, int) else parse_duration(warmup),
+        executor=str(data.get("executor", "dask" if data.get("cluster") else "threads")),
+        workers=int(data["workers"]) if data.get("workers") is not None else None,
+        cluster=data.get("cluster") or None,
         max_body=parse_size(data.get("max_body", DEFAULT_MAX_BODY)),
     )
 

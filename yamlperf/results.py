@@ -88,6 +88,9 @@ class CellStats:
     None in runs saved before it existed (a count of requests, closed)."""
     series: tuple[IntervalStats, ...] = ()
     """Per-interval statistics (1 s by default), warm-up first; empty in older runs."""
+    partial: str = ""
+    """Why the cell is incomplete although it ran whole: workers (``executor: processes`` or
+    ``dask``) lost mid-cell and what the others sent back; empty when every worker answered."""
 
     @property
     def records(self) -> int | None:
@@ -196,6 +199,8 @@ class RunMeta:
     """Why urllib3 measured rather than the fast transport (https, a proxy...); empty otherwise."""
     run_id: str = ""
     """``{{ run.id }}`` of the run: what made its records unique; empty in runs saved before it."""
+    executor: str = "threads"
+    """Who sent the measured requests: ``threads``, or ``processes xN`` / ``dask xN`` (N workers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +277,7 @@ def cell_to_json(cell: CellStats) -> dict[str, Any]:
         "histogram": cell.histogram, "samples_ms": [_ms(s) for s in cell.samples],
         "truncated": cell.truncated, "server_timing_ms": dict(cell.server_timing),
         "errors": list(cell.errors), "measured_size": cell.measured_size, "load": load_to_json(cell.load),
-        "series": [interval_to_json(i) for i in cell.series],
+        "series": [interval_to_json(i) for i in cell.series], "partial": cell.partial,
     }
 
 
@@ -289,6 +294,7 @@ def cell_from_json(data: Mapping[str, Any]) -> CellStats:
         measured_size=data.get("measured_size"),
         load=load_from_json(data.get("load")),
         series=tuple(interval_from_json(i) for i in data.get("series", ())),
+        partial=data.get("partial", ""),
     )
 
 

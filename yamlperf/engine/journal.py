@@ -25,6 +25,8 @@ class Journal:
                  transport: tuple[str, str] = ("", "")) -> None:
         self.run_dir = run_dir
         self.transport = transport
+        self.executor = "threads"
+        """``meta.executor``: who sent the measured requests."""
         """(name, why the fast transport was not used): ``meta.transport`` and ``meta.transport_note``"""
         self.cells: list[CellStats] = []
         self.seeding: list[SeedStep] = []
@@ -50,7 +52,7 @@ class Journal:
     def write(self, *, complete: bool, stop_reason: str | None = None) -> RunResult:
         scenario = self._scenario
         meta = run_meta(self._identity, time.monotonic() - self._started, transport=self.transport,
-                        run_id=self._run_id)
+                        run_id=self._run_id, executor=self.executor)
         cells = tuple(self.cells)
         result = RunResult(
             name=scenario.name, meta=meta, scenario=redact(dict(scenario.raw), self._secrets),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,10 +24,11 @@ from ..scenario import WRITE_METHODS, Endpoint, Scenario
 from ..templating import names_in
 from ..urls import is_http_url
 from .auth import Authenticator
-from .cell import CompiledEndpoint, RunShared, run_cell
+from .cell import CompiledEndpoint, RunShared
 from .client import SessionClient
 from .context import RunContext, new_run_id
 from .credentials import Credentials, credential_context, resolve_credentials
+from .executor import Executor, RunWork, check_available, make_executor
 from .feed import RowFeed
 from .http import TransportFactory, TransportOptions, TransportSet
 from .journal import Journal
@@ -59,6 +60,8 @@ class RunOptions:
     command: str = ""
     transport: TransportFactory | None = None
     """``None``: the fast transport where it applies, else urllib3 (``choose_transport``)."""
+    executor: Callable[[RunWork], Executor] | None = None
+    """``None``: the plan's ``load.executor`` (``make_executor``); tests and benchmarks give their own."""
     environ: Mapping[str, str] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     secrets: SecretRegistry = field(default_factory=SecretRegistry)
@@ -122,6 +125,8 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
 
 def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
     """Everything that can fail on the user's input, done before anything is started or written."""
+    if options.executor is None:
+        check_available(scenario.load.executor)
     feed = RowFeed.load(scenario.feed) if scenario.feed else None
     base = RunContext(scenario.variables, {}, options.run_id, feed, options.environ).base
     credentials = resolve_credentials(scenario.auth, options.credentials, base,
@@ -149,14 +154,20 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
              observer: Observer, *, watch: WindowWatch) -> None:
     target, load = scenario.target, scenario.load
     client = SessionClient(TransportOptions(target.timeout, target.verify, max_body=load.max_body))
-    transports = TransportSet(ready.transport.factory, TransportOptions(
-        load.timeout or target.timeout, target.verify, ready.transport.proxy))
+    measured_options = TransportOptions(load.timeout or target.timeout, target.verify, ready.transport.proxy)
+    transports = TransportSet(ready.transport.factory, measured_options)
     auth = Authenticator(scenario.auth, target, credentials=ready.credentials, context=ready.context.base,
                          secrets=options.secrets, send=Patient(client.send, options.stop))
     seeder = None
+    executor: Executor | None = None
     try:
         observer.phase("authenticating", 0)
         auth.start()
+        work = RunWork(scenario, options.run_id, credential_context(ready.credentials),
+                       ready.transport.factory, measured_options, options.debug)
+        executor = (options.executor(work) if options.executor is not None
+                    else make_executor(load.executor, load.workers, load.cluster, work))
+        journal.executor = executor.description
         shared = RunShared(transports, auth, ready.context, options.stop, options.secrets,
                            load.think_time, load.max_duration, options.debug, watch or None)
         if scenario.dataset:
@@ -166,7 +177,7 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
                                 e.request.method in WRITE_METHODS for e in scenario.endpoints),
                             leftovers=journal.run_dir / LEFTOVER_IDS)
         _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer,
-                   transports=transports)
+                   transports=transports, executor=executor)
     finally:
         try:
             _clean_up(scenario, seeder, options, observer, journal.run_dir / LEFTOVER_IDS)
@@ -174,12 +185,14 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
             if seeder is not None:
                 journal.cleanup = seeder.outcome
             journal.auth = auth.stats()
+            if executor is not None:
+                executor.close()
             transports.close()
             client.close()
 
 
 def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: Seeder | None, *,
-               journal: Journal, observer: Observer, transports: TransportSet) -> None:
+               journal: Journal, observer: Observer, transports: TransportSet, executor: Executor) -> None:
     stop = shared.stop
     reading_ids = {e.name for e in scenario.endpoints if RECORD_NAMES & names_in(_templated(e))}
     for size in scenario.sizes:
@@ -198,7 +211,8 @@ def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: 
         for cell in cells:
             if stop.is_set():
                 return
-            stats = run_cell(cell, ready.endpoints[cell.endpoint.name], shared, ids, observer)
+            stats = executor.run_cell(cell, ready.endpoints[cell.endpoint.name], shared, ids, observer)
+            journal.executor = executor.description
             if measured is not None:
                 stats = replace(stats, measured_size=measured)
             journal.transport = (transports.used(ready.transport.name), ready.transport.note)
