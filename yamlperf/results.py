@@ -16,6 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .results_sampling import (
+    Precision,
+    RoundStats,
+    precision_from_json,
+    precision_to_json,
+    round_from_json,
+    round_to_json,
+)
 from .results_types import ResultsTypeError, check_model, unreadable_json
 
 FORMAT_VERSION = 1
@@ -25,6 +33,8 @@ FAILURE_CATEGORIES = (
 )
 """Why a request failed. A status outside the expectation is ``http_4xx``/``http_5xx`` (or
 ``expectation_failed`` for a 1xx-3xx); the exact codes are in ``status_codes``."""
+ANSWERED = frozenset({"ok", "http_4xx", "http_5xx", "bad_body", "expectation_failed"})
+"""Categories with an answer from the target: only these have a response time worth reporting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +79,27 @@ class CellStats:
     truncated: bool = False
     server_timing: Mapping[str, float] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
+    query_count: float | None = None
+    """Mean of the plan's ``analysis.query_count_header`` over the answers that sent it."""
+    rounds: tuple[RoundStats, ...] = ()
+    """The cell's rounds in the order they ran; the statistics above merge them all."""
+    outliers: Mapping[str, int] = field(default_factory=dict)
+    """Tukey's fences on the latencies: ``low_severe``, ``low_mild``, ``high_mild``, ``high_severe``."""
+    precision: Precision | None = None
 
     @property
     def key(self) -> tuple[str, int | None, int]:
         return (self.endpoint, self.size, self.concurrency)
+
+    @property
+    def answered(self) -> int:
+        """Requests the target answered (whatever the status): those with a response time."""
+        return self.requests - sum(n for k, n in self.failures.items() if k not in ANSWERED)
+
+    @property
+    def bytes_per_answer(self) -> float | None:
+        """Mean body bytes of an answer (the payload); ``None`` without any answer."""
+        return self.bytes_received / self.answered if self.answered else None
 
     @property
     def failed(self) -> int:
@@ -149,6 +176,8 @@ class RunMeta:
     """Why urllib3 measured rather than the fast transport (https, a proxy...); empty otherwise."""
     run_id: str = ""
     """``{{ run.id }}`` of the run: what made its records unique; empty in runs saved before it."""
+    order_seed: int | None = None
+    """The seed of the rounds' shuffled order (``load.seed`` repeats it); none in older runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +251,9 @@ def cell_to_json(cell: CellStats) -> dict[str, Any]:
         "status_codes": dict(cell.status_codes), "percentile_method": cell.percentile_method,
         "histogram": cell.histogram, "samples_ms": [_ms(s) for s in cell.samples],
         "truncated": cell.truncated, "server_timing_ms": dict(cell.server_timing),
-        "errors": list(cell.errors),
+        "errors": list(cell.errors), "query_count": cell.query_count,
+        "rounds": [round_to_json(r) for r in cell.rounds], "outliers": dict(cell.outliers),
+        "precision": precision_to_json(cell.precision),
     }
 
 
@@ -236,6 +267,8 @@ def cell_from_json(data: Mapping[str, Any]) -> CellStats:
         percentile_method=data.get("percentile_method", "exact"), histogram=data.get("histogram", ""),
         samples=tuple(v / 1e3 for v in data.get("samples_ms", ())), truncated=data.get("truncated", False),
         server_timing=dict(data.get("server_timing_ms", {})), errors=tuple(data.get("errors", ())),
+        query_count=data.get("query_count"), rounds=tuple(round_from_json(r) for r in data.get("rounds", ())),
+        outliers=dict(data.get("outliers", {})), precision=precision_from_json(data.get("precision")),
     )
 
 

@@ -23,6 +23,11 @@ from typing import Any
 JSON_NAMES = {"latency": "latency_ms", "throughput": "throughput_rps", "wall_time": "wall_time_s",
               "samples": "samples_ms", "server_timing": "server_timing_ms"}
 """In-memory field names whose JSON key carries the unit."""
+_CLASS_JSON_NAMES = {
+    "RoundStats": {"median": "median_ms", "p95": "p95_ms"},
+    "Precision": {"floor": "floor_ms", "half_width": "half_width_ms", "low": "low_ms", "high": "high_ms"},
+}
+"""The same, for the fields of one class only (``median`` of a round, not of ``latency_ms``)."""
 
 _DESCRIPTIONS = {int: "a whole number", float: "a number", str: "a string", bool: "true or false",
                  type(None): "null"}
@@ -35,8 +40,9 @@ class ResultsTypeError(ValueError):
 def check_model(instance: Any, where: str) -> None:
     """Raise ``ResultsTypeError`` naming the first field of ``instance`` (a dataclass) whose value
     does not fit its annotation, looking inside nested dataclasses, tuples and mappings."""
+    names = {**JSON_NAMES, **_CLASS_JSON_NAMES.get(type(instance).__name__, {})}
     for name, hint in _hints(type(instance)).items():
-        _check(getattr(instance, name), hint, f"{where}.{JSON_NAMES.get(name, name)}" if where else name)
+        _check(getattr(instance, name), hint, f"{where}.{names.get(name, name)}" if where else name)
 
 
 @cache

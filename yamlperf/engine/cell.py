@@ -1,4 +1,4 @@
-"""Running one cell: exactly ``iterations`` requests to one endpoint at one concurrency.
+"""Running one pass of a cell: exactly ``total`` requests to one endpoint at one concurrency.
 
 Workers are threads, each with its own transport (its own connection) and its own recorder; they
 take the next request index from a shared counter, so the count is exact whatever the timing.
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..redact import SecretRegistry
-from ..results import CellStats
 from ..scenario import Endpoint, Target
 from ..templating import TemplateError
 from .auth import Authenticator
@@ -27,7 +26,7 @@ from .http import Exchange, Prepared, Transport
 from .matrix import Cell
 from .prepare import NO_CONTEXT, RequestTemplate
 from .progress import Observer
-from .stats import CellInfo, Recorder, merge_all, summarize
+from .stats import Recorder, merge_all
 
 logger = logging.getLogger(__name__)
 WATCH_INTERVAL_S = 0.1
@@ -55,6 +54,8 @@ class RunShared:
     think_time: float = 0.0
     max_duration: float | None = None
     debug: bool = False
+    query_header: str | None = None
+    """The answer header that counts the target's database queries (``analysis.query_count_header``)."""
 
 
 class CellRun:
@@ -134,9 +135,14 @@ class CellRun:
         if category == "ok" and compiled.checker.captures:
             shared.context.capture(compiled.checker.capture(exchange))
         recorder.record(exchange.duration, category, exchange.status, len(exchange.body), error)
-        timing = exchange.headers.get("server-timing") if exchange.status else None
-        if timing:
-            recorder.server_timing.add(timing)
+        if exchange.status:
+            timing = exchange.headers.get("server-timing")
+            if timing:
+                recorder.server_timing.add(timing)
+            if shared.query_header is not None:
+                queries = exchange.headers.get(shared.query_header)
+                if queries is not None:
+                    recorder.record_queries(queries)
         if sent:
             log_exchange(sent[-1], exchange, category, shared.secrets)
 
@@ -144,23 +150,6 @@ class CellRun:
         cell = self._cell
         return self._shared.context.request(i=index, ids=self._ids, size=cell.size, worker=worker,
                                             concurrency=cell.concurrency, endpoint=cell.endpoint.name)
-
-
-def run_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
-             observer: Observer) -> CellStats:
-    """Warm-up (not counted), then the measured requests, summarised."""
-    if cell.warmup:
-        observer.phase(f"warming up {cell.label()}", cell.warmup)
-        CellRun(cell, compiled, shared, ids, cell.warmup).run(observer)
-    observer.phase(cell.label(), cell.iterations)
-    measured = CellRun(cell, compiled, shared, ids, cell.iterations)
-    recorder, wall = measured.run(observer)
-    request = cell.endpoint.request
-    info = CellInfo(cell.endpoint.name, request.method, request.path, cell.size, cell.concurrency)
-    stats = summarize(recorder, info, wall,
-                      truncated=measured.truncated or recorder.requests < cell.iterations)
-    logger.debug("cell %s: %d requests in %.3fs", cell.label(), stats.requests, wall)
-    return stats
 
 
 def _keeping(send: Callable[[Prepared], Exchange], sent: list[Prepared]) -> Callable[[Prepared], Exchange]:

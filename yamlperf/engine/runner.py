@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from ..results import RunResult
 from ..scenario import WRITE_METHODS, Scenario
 from ..urls import is_http_url
 from .auth import Authenticator
-from .cell import CompiledEndpoint, RunShared, run_cell
+from .cell import CompiledEndpoint, RunShared
 from .client import SessionClient
 from .context import RunContext, new_run_id
 from .credentials import Credentials, credential_context, resolve_credentials
@@ -32,6 +33,7 @@ from .journal import Journal
 from .matrix import Plan, expand
 from .patience import Patient
 from .progress import NullObserver, Observer
+from .rounds import SizeRounds
 from .rundir import make_run_dir
 from .seed import Seeder
 from .target import check_reachable, running_target
@@ -91,7 +93,8 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
     ready = _prepare(scenario, options)
     journal = Journal(scenario, make_run_dir(scenario.output.directory, scenario.name), options.secrets,
                       scenario_file=options.scenario_file, command=options.command, run_id=options.run_id,
-                      transport=(ready.transport.name, ready.transport.note))
+                      transport=(ready.transport.name, ready.transport.note),
+                      order_seed=order_seed(scenario))
     stop = options.stop
     try:
         with running_target(scenario.target, journal.run_dir / "server.log", stop, options.environ,
@@ -110,6 +113,11 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
     if stop.is_set():
         return RunOutcome(journal.write(complete=False, stop_reason=INTERRUPTED), journal.run_dir)
     return RunOutcome(journal.write(complete=True), journal.run_dir)
+
+
+def order_seed(scenario: Scenario) -> int:
+    """The plan's ``load.seed``, or a new one: recorded either way, so a run's order can be repeated."""
+    return scenario.load.seed if scenario.load.seed is not None else random.SystemRandom().randrange(2 ** 31)
 
 
 def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
@@ -148,8 +156,10 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
     try:
         observer.phase("authenticating", 0)
         auth.start()
+        header = scenario.analysis.query_count_header
         shared = RunShared(transports, auth, ready.context, options.stop, options.secrets,
-                           load.think_time, load.max_duration, options.debug)
+                           load.think_time, load.max_duration, options.debug,
+                           query_header=header.lower() if header else None)
         if scenario.dataset:
             seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,
                             workers=load.max_workers, stop=options.stop, observer=observer,
@@ -170,6 +180,7 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
 def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: Seeder | None, *,
                journal: Journal, observer: Observer, transports: TransportSet) -> None:
     stop = shared.stop
+    rng = random.Random(journal.order_seed)
     for size in scenario.sizes:
         if stop.is_set():
             return
@@ -177,12 +188,15 @@ def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: 
             step = seeder.grow(size, record=journal.add_seeding)
             seeder.check_reached(step)
         ids = tuple(seeder.ids) if seeder is not None else ()
-        for cell in (c for c in ready.plan.cells if c.size == size):
-            if stop.is_set():
-                return
-            stats = run_cell(cell, ready.endpoints[cell.endpoint.name], shared, ids, observer)
+        cells = [c for c in ready.plan.cells if c.size == size]
+
+        def round_done() -> None:
             journal.transport = (transports.used(ready.transport.name), ready.transport.note)
-            journal.add_cell(stats)
+            journal.write(complete=False)
+
+        rounds = SizeRounds(cells, ready.endpoints, shared, ids, load=scenario.load, rng=rng,
+                            observer=observer, measured=journal.set_cell, round_done=round_done)
+        for stats in rounds.run():
             observer.cell_done(stats)
 
 

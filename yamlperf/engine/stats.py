@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from hdrh.histogram import HdrHistogram
 
-from ..results import CellStats, Latency
+from ..results import ANSWERED, CellStats, Latency
 from .server_timing import TimingTotals
 
 HDR_LOWEST_US = 1
@@ -28,8 +28,6 @@ MAX_ERRORS = 10
 _PENDING_FLUSH = 10_000
 EXACT_METHOD = "exact: linear interpolation between closest ranks"
 HDR_METHOD = "hdr"
-ANSWERED = frozenset({"ok", "http_4xx", "http_5xx", "bad_body", "expectation_failed"})
-"""Categories with an answer from the target: only these have a response time worth reporting."""
 
 
 def new_histogram() -> HdrHistogram:
@@ -44,7 +42,8 @@ class Recorder:
     """
 
     __slots__ = ("_histogram", "_pending", "_rng", "bytes", "categories", "count", "errors", "max",
-                 "min", "requests", "sample_cap", "samples", "server_timing", "statuses", "sum", "sum_sq")
+                 "min", "queries", "queries_counted", "requests", "sample_cap", "samples", "server_timing",
+                 "statuses", "sum", "sum_sq")
 
     def __init__(self, sample_cap: int = SAMPLE_CAP, seed: int = 0) -> None:
         self.sample_cap = sample_cap
@@ -63,6 +62,8 @@ class Recorder:
         self._histogram = new_histogram()
         self._rng = random.Random(seed)
         self.server_timing = TimingTotals()
+        self.queries = 0.0
+        self.queries_counted = 0
 
     def record(self, duration: float, category: str, status: int = 0, nbytes: int = 0,
                error: str = "") -> None:
@@ -76,6 +77,21 @@ class Recorder:
             self.errors[error] = None
         if category in ANSWERED:
             self._latency(duration)
+
+    def record_queries(self, header: str) -> None:
+        """The target's count of database queries for one answer; a value that is not a number is
+        the server's mistake, never a reason to fail the request, and is skipped."""
+        try:
+            value = float(header)
+        except ValueError:
+            return
+        if math.isfinite(value):
+            self.queries += value
+            self.queries_counted += 1
+
+    @property
+    def mean_queries(self) -> float | None:
+        return self.queries / self.queries_counted if self.queries_counted else None
 
     def _latency(self, duration: float) -> None:
         self.count += 1
@@ -130,6 +146,8 @@ class Recorder:
         self.min = min(self.min, other.min)
         self.max = max(self.max, other.max)
         self.server_timing.merge(other.server_timing)
+        self.queries += other.queries
+        self.queries_counted += other.queries_counted
         return self
 
 
@@ -205,7 +223,7 @@ def summarize(recorder: Recorder, info: CellInfo, wall_time: float, truncated: b
         status_codes={str(k): v for k, v in sorted(recorder.statuses.items())},
         percentile_method=method, histogram=encode_histogram(recorder),
         samples=bounded_samples(recorder.samples), truncated=truncated, errors=tuple(recorder.errors),
-        server_timing=recorder.server_timing.means(),
+        server_timing=recorder.server_timing.means(), query_count=recorder.mean_queries,
     )
 
 
