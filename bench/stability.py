@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "scale.yaml")
     parser.add_argument("--busy", type=int, default=0, help="busy-loop processes during the runs")
     parser.add_argument("--min-agree", type=int, default=None, help="default: 90%% of --runs")
-    parser.add_argument("--json", type=Path, help="write every run's verdicts here")
+    parser.add_argument("--json", type=Path, help="write each run's verdicts and medians here")
     parser.add_argument("--details", action="store_true", help="print each run's verdicts as it ends")
     parser.add_argument("extra", nargs="*", help="after --: arguments for yamlperf run")
     args = parser.parse_args(argv)
@@ -154,11 +154,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(tempfile.mkdtemp(prefix="yamlperf-stability-"))
     runs: list[dict[str, Verdict]] = []
     walls: list[float] = []
+    evidence: list[dict[str, object]] = []
     try:
         for number in range(1, args.runs + 1):
             result, wall = run_once(args.scenario, out, args.extra)
             verdicts = name_growth(result)
             runs.append(verdicts)
+            evidence.append({"wall_s": round(wall, 2), "endpoints": {
+                name: {"growth": v.growth, "confidence": v.confidence, "detail": v.detail,
+                       "cells": cells_of(result, name)} for name, v in verdicts.items()}})
             walls.append(wall)
             line = ", ".join(f"{k}={v.growth}/{v.confidence} {v.detail}".rstrip()
                              for k, v in verdicts.items())
@@ -176,12 +180,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(text)
     print(f"\n{flagged} failure(s) flagged")
     if args.json:
-        args.json.write_text(json.dumps([{k: vars_of(v) for k, v in run.items()} for run in runs], indent=1))
+        args.json.write_text(json.dumps(evidence, indent=1))
     return 1 if flagged else 0
 
 
-def vars_of(verdict: Verdict) -> dict[str, str]:
-    return {"growth": verdict.growth, "confidence": verdict.confidence, "detail": verdict.detail}
+def cells_of(result: RunResult, endpoint: str) -> list[dict[str, object]]:
+    """What the verdict was drawn from: per size, the median, its interval and the requests."""
+    rows = []
+    for cell in sorted((c for c in result.cells if c.endpoint == endpoint), key=lambda c: c.size or 0):
+        precision = cell.precision
+        rows.append({"size": cell.size, "requests": cell.requests,
+                     "median_ms": round(cell.latency.median * 1e3, 4) if cell.latency else None,
+                     "relative": precision.relative if precision else None,
+                     "reached": precision.reached if precision else None,
+                     "round_medians_ms": [round(r.median * 1e3, 4) for r in cell.rounds
+                                          if r.median is not None]})
+    return rows
 
 
 if __name__ == "__main__":

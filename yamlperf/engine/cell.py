@@ -59,19 +59,28 @@ class RunShared:
 
 
 class CellRun:
-    """One pass of ``total`` requests (the warm-up or the measurement) of one cell."""
+    """One pass of ``total`` measured requests of one cell (one round), after ``warmup`` requests
+    that are not counted, sent by the same workers on the same connections right before: the first
+    request after a pause is measured up to twice as slow as the next ones (an idle server thread
+    and CPU wake up), so a warm-up in a pass of its own would not take that cost off the measurement.
+    ``first_index`` numbers the pass's first request (``{{ i }}``), so that numbers keep counting
+    across the rounds of a cell."""
 
     def __init__(self, cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
-                 total: int) -> None:
+                 total: int, *, warmup: int = 0, first_index: int = 0) -> None:
         self._cell = cell
         self._compiled = compiled
         self._shared = shared
         self._ids = tuple(ids)
         self._total = total
+        self._warmup = warmup
+        self._first_index = first_index
         self._counter = itertools.count()
         self._workers = max(1, min(cell.concurrency, total))
         self._recorders = [Recorder(seed=k) for k in range(self._workers)]
+        self._unmeasured = [Recorder(sample_cap=0) for _ in range(self._workers)]
         self._deadline: float | None = None
+        self._measuring_since: float | None = None
         self.truncated = False
 
     def run(self, observer: Observer | None = None) -> tuple[Recorder, float]:
@@ -92,7 +101,7 @@ class CellRun:
         except BaseException:
             self._shared.stop.set()
             raise
-        wall = time.perf_counter() - started
+        wall = time.perf_counter() - (self._measuring_since or started)
         return merge_all(self._recorders), wall
 
     def _watch(self, threads: list[threading.Thread], observer: Observer | None) -> None:
@@ -105,16 +114,20 @@ class CellRun:
     def _work(self, worker: int, barrier: threading.Barrier) -> None:
         barrier.wait()
         transport = self._shared.transports(worker)
-        recorder = self._recorders[worker]
-        stop, think, total = self._shared.stop, self._shared.think_time, self._total
+        recorder, unmeasured = self._recorders[worker], self._unmeasured[worker]
+        stop, think, warmup = self._shared.stop, self._shared.think_time, self._warmup
+        end = warmup + self._total
         while not stop.is_set():
             index = next(self._counter)
-            if index >= total:
+            if index >= end:
                 return
+            if index == warmup:
+                self._measuring_since = time.perf_counter()
             if self._deadline is not None and time.perf_counter() >= self._deadline:
                 self.truncated = True
                 return
-            self._one(index, worker, transport, recorder)
+            self._one(self._first_index + index, worker, transport,
+                      recorder if index >= warmup else unmeasured)
             if think:
                 stop.wait(think)
 

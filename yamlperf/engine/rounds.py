@@ -6,8 +6,8 @@ are spread over ``load.rounds`` rounds, and each round visits all the size's cel
 drawn from a seeded generator, so the burst is spread over every endpoint. With a
 ``load.precision`` target, the cells whose median is not yet known that well get further rounds
 (interleaved the same way) until it is, or their budget of requests or time is spent. Each round's
-summary is kept on the cell; the cell's statistics merge all its rounds. A cell is warmed up once,
-before its first round.
+summary is kept on the cell; the cell's statistics merge all its rounds. Each round begins with the
+cell's ``warmup`` requests, not counted (see ``CellRun``).
 
 The first round keeps the plan's order when an endpoint captures a variable, so that an endpoint
 reading it is not sent before the one that sets it.
@@ -55,7 +55,8 @@ class _Progress:
     wall: float = 0.0
     rounds: list[RoundStats] = field(default_factory=list)
     truncated: bool = False
-    warmed: bool = False
+    sent: int = 0
+    """Requests sent so far, warm-ups included: the next request's number (``{{ i }}``)."""
 
 
 class SizeRounds:
@@ -107,11 +108,6 @@ class SizeRounds:
 
     def _visit(self, progress: _Progress, number: int, position: int, requests: int) -> None:
         cell, shared = progress.cell, self._shared
-        if not progress.warmed:
-            progress.warmed = True
-            if cell.warmup:
-                self._observer.phase(f"warming up {cell.label()}", cell.warmup)
-                CellRun(cell, progress.compiled, shared, self._ids, cell.warmup).run(self._observer)
         if shared.max_duration is not None:
             left = shared.max_duration - progress.wall
             if left <= 0:
@@ -119,7 +115,9 @@ class SizeRounds:
                 return
             shared = replace(shared, max_duration=left)
         self._observer.phase(f"{cell.label()}, round {number}", requests)
-        run = CellRun(cell, progress.compiled, shared, self._ids, requests)
+        run = CellRun(cell, progress.compiled, shared, self._ids, requests, warmup=cell.warmup,
+                      first_index=progress.sent)
+        progress.sent += cell.warmup + requests
         recorder, wall = run.run(self._observer)
         progress.truncated = progress.truncated or run.truncated or recorder.requests < requests
         progress.wall += wall
