@@ -18,6 +18,8 @@ from .errors import Location, ScenarioError
 from .source import Document, KeyPath, read_document
 
 MAX_EXTENDS_DEPTH = 10
+REMOVE: Any = object()
+"""An ``Override`` value that removes the key (``--duration`` removes ``load.iterations``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,8 @@ def apply_overrides(document: Document, overrides: Sequence[Override]) -> Docume
     keys = dict(document.key_locations)
     for override in overrides:
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in override.path.split(".")]
+        if override.value is None and _remove(data, parts, keys, values, override):
+            continue
         node = data
         for index, part in enumerate(parts):
             _check_step(node, part, parts[:index], override)
@@ -147,11 +151,40 @@ def apply_overrides(document: Document, overrides: Sequence[Override]) -> Docume
                 values[tuple(parts[: index + 1])] = Location(override.origin)
             node = nxt
             keys.setdefault(tuple(parts[: index + 1]), Location(override.origin))
-        node[parts[-1]] = override.value
         target = tuple(parts)
+        if override.value is REMOVE:
+            if isinstance(node, dict):
+                node.pop(parts[-1], None)
+            _drop_below(target, keys, values)
+            keys.pop(target, None)
+            values.pop(target, None)
+            continue
+        node[parts[-1]] = override.value
         _drop_below(target, keys, values)
         values[target] = keys[target] = Location(override.origin)
     return Document(document.file, data, keys, values, document.sources, document.problems)
+
+
+def _remove(data: dict[str, Any], parts: list[str | int], keys: dict[KeyPath, Location],
+            values: dict[KeyPath, Location], override: Override) -> bool:
+    """``--set key=null`` removes the key, as ``null`` does in a file that ``extends`` a base; True
+    when the value was a mapping's (there or not), False to set a list item to null as asked."""
+    node: Any = data
+    for index, part in enumerate(parts[:-1]):
+        _check_step(node, part, parts[:index], override)
+        if not _has(node, part):
+            return isinstance(node, dict)
+        node = node[part]
+    last = parts[-1]
+    if not isinstance(node, dict):
+        return False
+    _check_step(node, last, parts[:-1], override)
+    if last in node:
+        del node[last]
+        target = tuple(parts)
+        _drop_below(target, keys, values)
+        keys[target] = Location(override.origin)
+    return True
 
 
 def _check_step(node: Any, part: str | int, before: list[str | int], override: Override) -> None:

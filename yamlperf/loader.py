@@ -36,6 +36,7 @@ from .scenario import (
     Server,
     Target,
     Threshold,
+    Workload,
     build_request,
     optional_duration,
     parse_status,
@@ -47,6 +48,7 @@ from .thresholds import MIN_GROWTH_POINTS, RULE_SHAPE, MetricKind, RuleError, pa
 from .units import parse_duration, parse_percent
 from .urls import canonical_url, is_http_url
 from .validation import schema_problems
+from .workload_spec import build_workload, endpoint_workload, workload_problems
 
 RECORD_NAMES = frozenset({"id", "ids"})
 """Template names that exist only when the scenario seeds a dataset."""
@@ -79,6 +81,7 @@ def build_scenario(
     problems.extend(_url_problems(document, endpoints))
     thresholds = _thresholds(document, problems)
     problems.extend(_size_problems(document, endpoints))
+    problems.extend(workload_problems(document, endpoints))
     feed = _feed(document, base_dir, problems)
     ca_bundle = _ca_bundle(document, base_dir, problems)
     base_url = _base_url(document, environ, problems)
@@ -91,9 +94,9 @@ def build_scenario(
         target=_target(data["target"], base_dir, ca_bundle, base_url),
         auth=_auth(data.get("auth")),
         dataset=_dataset(data.get("dataset")),
-        load=_load(data.get("load", {})),
+        load=(load := _load(data.get("load", {}))),
         analysis=_analysis(data.get("analysis", {})),
-        endpoints=tuple(_endpoint(e) for e in data["endpoints"]),
+        endpoints=tuple(_endpoint(e, load.workload, data.get("load", {})) for e in data["endpoints"]),
         thresholds=thresholds,
         output=_output(data.get("output", {})),
         variables=dict(data.get("variables", {})),
@@ -125,7 +128,7 @@ def _server(data: Mapping[str, Any], base_dir: Path) -> Server:
         stop_timeout=parse_duration(data.get("stop_timeout", "10s")),
         env=tuple((str(k), str(v)) for k, v in data.get("env", {}).items()),
         cwd=(base_dir / data["cwd"]) if data.get("cwd") else None,
-        reuse_existing=bool(data.get("reuse_existing", True)),
+        reuse_existing=bool(data.get("reuse_existing", False)),
     )
 
 
@@ -164,21 +167,26 @@ def _dataset(data: Mapping[str, Any] | None) -> Dataset | None:
         id_header=str(data["id_header"]) if data.get("id_header") else None,
         delete=build_request(data["delete"], "DELETE") if data.get("delete") else None,
         count=CountSpec(build_request(count), str(count.get("count_path", "total")),
-                        str(count["count_header"]) if count.get("count_header") else None) if count else None,
+                        str(count["count_header"]) if count.get("count_header") else None,
+                        str(count["ids_path"]) if count.get("ids_path") else None) if count else None,
         cleanup=bool(data.get("cleanup", True)),
     )
 
 
 def _load(data: Mapping[str, Any]) -> Load:
     concurrency = data.get("concurrency", 1)
+    workload = build_workload(data, None)
+    warmup = data.get("warmup", 0)
     return Load(
-        iterations=int(data.get("iterations", 10)),
+        iterations=workload.iterations or int(data.get("iterations") or 10),
         concurrency=tuple(concurrency) if isinstance(concurrency, list) else (int(concurrency),),
         max_workers=int(data.get("max_workers", 5)),
-        warmup=int(data.get("warmup", 0)),
+        warmup=warmup if isinstance(warmup, int) else 0,
         think_time=parse_duration(data.get("think_time", 0)),
         timeout=optional_duration(data.get("timeout")),
         max_duration=optional_duration(data.get("max_duration")),
+        workload=workload,
+        warmup_time=0.0 if isinstance(warmup, int) else parse_duration(warmup),
         rounds=int(data.get("rounds", DEFAULT_ROUNDS)),
         precision=parse_percent(data["precision"]) if data.get("precision") is not None else None,
         precision_floor=optional_duration(data.get("precision_floor")),
@@ -193,7 +201,7 @@ def _analysis(data: Mapping[str, Any]) -> AnalysisSettings:
     return AnalysisSettings(query_count_header=str(header) if header else None)
 
 
-def _endpoint(data: Mapping[str, Any]) -> Endpoint:
+def _endpoint(data: Mapping[str, Any], plan: Workload, plan_data: Mapping[str, Any]) -> Endpoint:
     expect = data.get("expect", {})
     return Endpoint(
         name=data["name"],
@@ -209,6 +217,7 @@ def _endpoint(data: Mapping[str, Any]) -> Endpoint:
                        for name, spec in data.get("capture", {}).items()),
         iterations=data.get("iterations"),
         sizes=tuple(data["sizes"]) if data.get("sizes") else None,
+        workload=endpoint_workload(data, plan, plan_data),
     )
 
 

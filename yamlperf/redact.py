@@ -28,6 +28,36 @@ def is_secret_key(key: str) -> bool:
     return key.lower() not in _NOT_SECRET_KEYS and bool(_SECRET_KEY.search(key))
 
 
+_TOKEN_KEY = re.compile(r"token|refresh|access|jwt|bearer|session|nonce|otp|secret|key$", re.IGNORECASE)
+_JWT = re.compile(r"^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$")
+_OPAQUE = re.compile(r"^[A-Za-z0-9+/=_.~-]{20,}$")
+_IDENTIFIER_KEY = re.compile(r"^(id|uuid|guid|pk)$|_id$|[a-z]Id$")
+_NOT_TOKEN_VALUES = frozenset({"bearer", "jwt", "basic", "token", "access"})
+
+
+def looks_like_token(key: str, value: Any) -> bool:
+    """A value of a login answer (or captured from one) that may grant access: under a key that says
+    so (``access``, ``refresh``, ``id_token``, ``session``...), or shaped like a JWT or a long opaque
+    credential under any key but a record's id. ``token_type: bearer`` and short flags are not."""
+    if not isinstance(value, str) or len(value) < _MIN_SECRET_LENGTH or value.lower() in _NOT_TOKEN_VALUES:
+        return False
+    if is_secret_key(key) or _TOKEN_KEY.search(key):
+        return True
+    if any(c.isspace() for c in value) or _IDENTIFIER_KEY.search(key):
+        return False
+    return bool(_JWT.match(value)) or (bool(_OPAQUE.match(value)) and any(c.isdigit() for c in value)
+                                       and any(c.isalpha() for c in value))
+
+
+def token_values(data: Any, key: str = "") -> list[str]:
+    """Every token-like string in a JSON value (``looks_like_token``), at any depth."""
+    if isinstance(data, Mapping):
+        return [found for k, v in data.items() for found in token_values(v, str(k))]
+    if isinstance(data, list):
+        return [found for item in data for found in token_values(item, key)]
+    return [data] if looks_like_token(key, data) else []
+
+
 class SecretRegistry:
     """Secret values seen during a run; ``scrub`` replaces each occurrence in a text by ``***``."""
 

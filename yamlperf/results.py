@@ -16,6 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .results_load import (
+    CellLoad,
+    IntervalStats,
+    interval_from_json,
+    interval_to_json,
+    load_from_json,
+    load_to_json,
+)
 from .results_sampling import (
     Precision,
     RoundStats,
@@ -79,6 +87,15 @@ class CellStats:
     truncated: bool = False
     server_timing: Mapping[str, float] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
+    measured_size: int | None = None
+    """The records on the target when the cell was measured (counted before seeding, plus those
+    created), which may be more than ``size`` asked for; None when not counted (no ``dataset.count``)."""
+
+    load: CellLoad | None = None
+    """How the cell was driven (closed or open, rate, duration, stages) and whether it kept up;
+    None in runs saved before it existed (a count of requests, closed)."""
+    series: tuple[IntervalStats, ...] = ()
+    """Per-interval statistics (1 s by default), warm-up first; empty in older runs."""
     query_count: float | None = None
     """Mean of the plan's ``analysis.query_count_header`` over the answers that sent it."""
     rounds: tuple[RoundStats, ...] = ()
@@ -86,6 +103,11 @@ class CellStats:
     outliers: Mapping[str, int] = field(default_factory=dict)
     """Tukey's fences on the latencies: ``low_severe``, ``low_mild``, ``high_mild``, ``high_severe``."""
     precision: Precision | None = None
+
+    @property
+    def records(self) -> int | None:
+        """The dataset size the cell measured: the one counted when known, else the one asked for."""
+        return self.measured_size if self.measured_size is not None else self.size
 
     @property
     def key(self) -> tuple[str, int | None, int]:
@@ -124,6 +146,9 @@ class SeedStep:
     failed: int
     wall_time: float
     latency: Latency | None = None
+    counted: bool = True
+    """Whether ``existing`` was counted on the target (``dataset.count``) or is only what this run
+    created before: without a count, records already there are not known."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +164,8 @@ class CleanupOutcome:
     first_failure: str = ""
     leftover_file: str = ""
     """The file listing the ids left on the target, one a line; empty when none are listed."""
+    kept_because: str = ""
+    """Why ``kept`` records were left on purpose: ``--keep-data``, ``cleanup: false``, or no ``delete``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +278,9 @@ def cell_to_json(cell: CellStats) -> dict[str, Any]:
         "status_codes": dict(cell.status_codes), "percentile_method": cell.percentile_method,
         "histogram": cell.histogram, "samples_ms": [_ms(s) for s in cell.samples],
         "truncated": cell.truncated, "server_timing_ms": dict(cell.server_timing),
-        "errors": list(cell.errors), "query_count": cell.query_count,
+        "errors": list(cell.errors), "measured_size": cell.measured_size, "load": load_to_json(cell.load),
+        "series": [interval_to_json(i) for i in cell.series],
+        "query_count": cell.query_count,
         "rounds": [round_to_json(r) for r in cell.rounds], "outliers": dict(cell.outliers),
         "precision": precision_to_json(cell.precision),
     }
@@ -267,6 +296,9 @@ def cell_from_json(data: Mapping[str, Any]) -> CellStats:
         percentile_method=data.get("percentile_method", "exact"), histogram=data.get("histogram", ""),
         samples=tuple(v / 1e3 for v in data.get("samples_ms", ())), truncated=data.get("truncated", False),
         server_timing=dict(data.get("server_timing_ms", {})), errors=tuple(data.get("errors", ())),
+        measured_size=data.get("measured_size"),
+        load=load_from_json(data.get("load")),
+        series=tuple(interval_from_json(i) for i in data.get("series", ())),
         query_count=data.get("query_count"), rounds=tuple(round_from_json(r) for r in data.get("rounds", ())),
         outliers=dict(data.get("outliers", {})), precision=precision_from_json(data.get("precision")),
     )
@@ -285,7 +317,8 @@ def to_json(result: RunResult) -> dict[str, Any]:
         "scenario": result.scenario,
         "seeding": [
             {"size": s.size, "existing": s.existing, "created": s.created, "failed": s.failed,
-             "wall_time_s": round(s.wall_time, 6), "latency_ms": latency_to_json(s.latency)}
+             "wall_time_s": round(s.wall_time, 6), "latency_ms": latency_to_json(s.latency),
+             "counted": s.counted}
             for s in result.seeding
         ],
         "cleanup": None if result.cleanup is None else {
@@ -313,7 +346,7 @@ def from_json(data: Mapping[str, Any]) -> RunResult:
         scenario=data.get("scenario", {}),
         seeding=tuple(
             SeedStep(s["size"], s["existing"], s["created"], s["failed"], s["wall_time_s"],
-                     latency_from_json(s.get("latency_ms")))
+                     latency_from_json(s.get("latency_ms")), s.get("counted", True))
             for s in data.get("seeding", ())
         ),
         cells=tuple(cell_from_json(c) for c in data["cells"]),

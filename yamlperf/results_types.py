@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 JSON_NAMES = {"latency": "latency_ms", "throughput": "throughput_rps", "wall_time": "wall_time_s",
-              "samples": "samples_ms", "server_timing": "server_timing_ms"}
+              "samples": "samples_ms", "server_timing": "server_timing_ms", "t": "t_s",
+              "duration": "duration_s", "max_start_lag": "max_start_lag_ms", "interval": "interval_s"}
 """In-memory field names whose JSON key carries the unit."""
 _CLASS_JSON_NAMES = {
     "RoundStats": {"median": "median_ms", "p95": "p95_ms"},

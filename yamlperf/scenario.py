@@ -69,7 +69,9 @@ class Server:
     stop_timeout: float = 10.0
     env: Pairs = ()
     cwd: Path | None = None
-    reuse_existing: bool = True
+    reuse_existing: bool = False
+    """Test a server that already answers at ``ready_url`` instead of starting one; without it a
+    port that is taken stops the run (the plan would seed, measure and delete on another API)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,9 @@ class CountSpec:
     count_path: str = "total"
     count_header: str | None = None
     """Read the count from this header (``X-Total-Count``, or the total of ``Content-Range``)."""
+    ids_path: str | None = None
+    """Where the answer lists the ids of the records already there (``results.*.id``), so a run on
+    kept data has ids for ``{{ id }}`` even when it creates nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,48 @@ class Dataset:
     """Read the id from this header of the create answer (``Location``: its last segment)."""
     count: CountSpec | None = None
     cleanup: bool = True
+
+
+DEFAULT_MAX_IN_FLIGHT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One step of a ramp, as k6 stages: over ``duration`` the target moves in a straight line from
+    the previous stage's (0 before the first) to ``target``, requests/s in an open model and
+    workers in a closed one; a stage whose target equals the previous one holds it."""
+
+    duration: float
+    target: float
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """How a cell drives its endpoint. Closed (as today): ``workers`` each wait for their answer
+    before sending again, for ``iterations`` requests or for ``duration`` (or ``stages`` of
+    workers). Open: requests start at ``rate`` per second (or ``stages`` of rates) whatever the
+    answers do, at most ``max_in_flight`` at once, for ``duration`` or ``iterations`` arrivals."""
+
+    iterations: int | None = 10
+    duration: float | None = None
+    rate: float | None = None
+    stages: tuple[Stage, ...] = ()
+    open: bool = False
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+
+    @property
+    def model(self) -> str:
+        return "open" if self.open else "closed"
+
+    @property
+    def timed(self) -> bool:
+        """Whether the cell runs for a time (one continuous period) rather than for a count."""
+        return self.duration is not None or bool(self.stages)
+
+    @property
+    def length(self) -> float | None:
+        """The cell's planned seconds when it is timed."""
+        return sum(s.duration for s in self.stages) if self.stages else self.duration
 
 
 DEFAULT_ROUNDS = 3
@@ -157,6 +204,10 @@ class Load:
     think_time: float = 0.0
     timeout: float | None = None
     max_duration: float | None = None
+    workload: Workload = Workload()
+    """The plan's workload model; ``iterations`` is its count when it is count-based."""
+    warmup_time: float = 0.0
+    """``warmup: 10s``: the cell's workload runs this long first, not counted (``warmup`` is 0)."""
     rounds: int = DEFAULT_ROUNDS
     precision: float | None = None
     """Target relative half-width of the 95% confidence interval of a cell's median (0.05 for 5%)."""
@@ -218,6 +269,8 @@ class Endpoint:
     captures: tuple[Capture, ...] = ()
     iterations: int | None = None
     sizes: tuple[int, ...] | None = None
+    workload: Workload | None = None
+    """The endpoint's own workload when it names one (iterations, duration, rate or stages)."""
 
 
 @dataclass(frozen=True, slots=True)

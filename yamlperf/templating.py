@@ -230,6 +230,32 @@ class TemplateIssue:
     line_offset: int = 0
 
 
+def names_used(text: str) -> frozenset[str]:
+    """The names a template reads (``{{ password }}`` -> ``password``); none for text that does not parse."""
+    from jinja2 import meta
+
+    try:
+        return frozenset(meta.find_undeclared_variables(environment().parse(text)))
+    except TemplateSyntaxError:
+        return frozenset()
+
+
+def names_in(value: Any) -> frozenset[str]:
+    """The names the templates anywhere in ``value`` (text, or mappings and lists of it) read."""
+    found: set[str] = set()
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if is_template(item):
+                found |= names_used(item)
+        elif isinstance(item, Mapping):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return frozenset(found)
+
+
 def check_template(text: str, known_names: frozenset[str], environ: Mapping[str, str]) -> list[TemplateIssue]:
     """Syntax errors, unknown names and unset environment variables that have no ``default``."""
     env = environment()

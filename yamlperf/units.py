@@ -1,4 +1,5 @@
-"""Durations (`250ms`, `2s`, `1m`, plain seconds) and percentages, parsed and formatted."""
+"""Durations (`250ms`, `2s`, `1m`, plain seconds), arrival rates (`300/s`) and percentages, parsed
+and formatted."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 
 _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(us|ms|s|m|h)?\s*$")
 _SECONDS_PER_UNIT = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_RATE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(?:/\s*(s|m|h|min|sec))?\s*$")
+_RATE_PER = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, None: 1.0}
 _PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
 
 
@@ -47,3 +50,24 @@ def format_ms(seconds: float | None, digits: int = 2) -> str:
     if seconds is None:
         return "-"
     return f"{seconds * 1e3:.{digits}f}"
+
+
+def parse_rate(value: str | float) -> float:
+    """Requests per second from ``300/s``, ``600/m``, ``10/h`` or a plain number per second."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a rate: {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"a rate cannot be negative: {value!r}")
+        return float(value)
+    match = _RATE.match(value)
+    if not match:
+        raise ValueError(f"not a rate: {value!r}; write e.g. 300/s, 600/m or a number per second")
+    return float(match.group(1)) / _RATE_PER[match.group(2)]
+
+
+def format_rate(per_second: float) -> str:
+    """``300.0`` -> ``300/s``; slow rates per minute: ``0.5`` -> ``30/m``."""
+    if 0 < per_second < 1:
+        return f"{per_second * 60:g}/m"
+    return f"{per_second:g}/s"

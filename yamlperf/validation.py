@@ -105,14 +105,30 @@ def _additional(document: Document, error: ValidationError, path: KeyPath, schem
 
 def _required(document: Document, error: ValidationError, path: KeyPath, schema: dict) -> list[Problem]:
     missing = error.message.split("'")[1] if "'" in error.message else error.message
-    description = schema.get("properties", {}).get(missing, {}).get("description", "")
+    description = str(_declared(tuple(error.absolute_path), missing).get("description", ""))
     hint = f"add `{missing}:`" + (f"; {description[0].lower()}{description[1:]}" if description else "")
     removed = (*path, missing)
     if removed in document.key_locations:
+        by_flag = document.key_locations[removed].file.startswith("--")
         return [document.problem(removed, f"required key {missing!r} is removed by `{missing}: null`",
-                                 hint="delete that line to keep the base file's value", key=True,
+                                 hint="drop that --set to keep the file's value" if by_flag
+                                 else "delete that line to keep the base file's value", key=True,
                                  key_path=format_path(path))]
     return [document.problem(path, f"missing required key {missing!r}", hint=hint.rstrip("."), key=True)]
+
+
+def _declared(path: KeyPath, key: str) -> dict[str, Any]:
+    """The schema's declaration of ``key`` in the mapping at ``path`` (``{}`` if it declares none):
+    where the required keys are listed (the complete-plan branch) is not where keys are described."""
+    schema = load_schema()
+    node: Any = schema
+    for step in (*path, key):
+        if isinstance(node, dict) and "$ref" in node:
+            node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+        if not isinstance(node, dict):
+            return {}
+        node = node.get("items", {}) if isinstance(step, int) else node.get("properties", {}).get(step, {})
+    return node if isinstance(node, dict) else {}
 
 
 def _type(document: Document, error: ValidationError, path: KeyPath, schema: dict) -> list[Problem]:

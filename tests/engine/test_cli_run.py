@@ -67,7 +67,7 @@ def test_bad_flag_values_are_located_at_the_flag(records_server: RecordsServer,
 
 @pytest.mark.parametrize(("flags", "message"), [
     (["--iterations", "!!int five"], "--iterations !!int five: load.iterations: expected a whole number"),
-    (["--set", "load.warmup=!!bool maybe"], "load.warmup: expected a whole number, found '!!bool maybe'"),
+    (["--set", "load.warmup=!!bool maybe"], "load.warmup: expected a duration such as 250ms, 2s, 1m or a number of seconds, found '!!bool maybe'"),
     (["--concurrency", ""], "--concurrency needs a number of workers"),
     (["--host", "http://127.0.0.1:99999"], "--host http://127.0.0.1:99999: target.base_url: "
                                            "not a usable URL: Port out of range"),

@@ -72,7 +72,7 @@ def test_a_clean_run_and_kept_data_say_nothing_and_record_what_happened(
     assert code == 0, out
     assert "Cleanup failed" not in out
     assert load_results(run_dir).cleanup.kept == 3  # type: ignore[union-attr]
-    assert not (run_dir / "leftover_ids.txt").exists()
+    assert sorted((run_dir / "leftover_ids.txt").read_text().split()) == sorted(map(str, records_server.records))
 
 
 def test_a_dataset_without_a_delete_request_says_where_the_ids_are(

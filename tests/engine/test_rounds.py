@@ -10,8 +10,8 @@ from typing import Any
 from servers import RecordsServer, ScenarioFactory, records_scenario
 
 from yamlperf.demo import DemoServer
+from yamlperf.engine.matrix import round_sizes
 from yamlperf.engine.progress import NullObserver
-from yamlperf.engine.rounds import round_sizes
 from yamlperf.engine.runner import RunOptions, RunOutcome, run_scenario
 from yamlperf.loader import load_scenario
 from yamlperf.results import load_results

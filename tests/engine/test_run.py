@@ -66,10 +66,11 @@ def test_detail_requests_walk_the_created_ids_one_after_another(
 def test_counting_existing_records_creates_only_the_difference(write_scenario: ScenarioFactory) -> None:
     with RecordsServer(preload=7) as server:
         data = records_scenario(server.url, sizes=[5, 12], load={"iterations": 2})
-        data["dataset"]["count"] = {"path": "/records/count", "count_path": "total"}
+        data["dataset"]["count"] = {"path": "/records", "count_path": "total", "ids_path": "items.*.id"}
         outcome = run(write_scenario(data))
         steps = [(s.size, s.existing, s.created) for s in outcome.result.seeding]
         assert steps == [(5, 7, 0), (12, 7, 5)]
+        assert all(c.success_rate == 1 for c in outcome.result.cells), "the records there have ids"
         assert server.hits["POST /records"] == 5
         assert len(server.records) == 7, "cleanup removes only the records the run created"
 
@@ -205,7 +206,7 @@ def test_more_records_than_a_size_asks_for_is_said_not_hidden(write_scenario: Sc
 
     with RecordsServer(preload=9) as server:
         data = records_scenario(server.url, sizes=[5, 12], load={"iterations": 2})
-        data["dataset"]["count"] = {"path": "/records/count", "count_path": "total"}
+        data["dataset"]["count"] = {"path": "/records", "count_path": "total", "ids_path": "items.*.id"}
         notes = Notes()
         outcome = run_scenario(load_scenario(write_scenario(data)),
                                RunOptions(scenario_file=Path("s.yaml")), notes)

@@ -80,7 +80,7 @@ def test_a_partial_shortfall_is_measured_and_says_how_many_records_are_there(
                                  "body": '{% if n % 3 == 0 %}not json{% else %}{"title": "r{{ n }}"}{% endif %}'}
     result = CliRunner().invoke(main, ["run", str(write_scenario(data))])
     assert result.exit_code == 0, result.output
-    assert "Dataset size: 6 records requested, only 4 there (0 before, 4 created in" in result.output
+    assert "Dataset size: 6 records requested, only 4 created by this run (4 created in" in result.output
     assert "2 failed" in result.output
     assert records_server.hits["POST /records"] == 6
     assert records_server.records == {}

@@ -6,13 +6,15 @@ import shutil
 import sys
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import requests
 import servers
 from click.testing import CliRunner
-from servers import RecordsServer, ScenarioFactory, free_port, records_scenario
+from servers import RecordsServer, ScenarioFactory, free_port, records_scenario, run_plan
 
 from yamlperf.cli import main
 from yamlperf.engine.runner import RunOptions, run_scenario
@@ -39,9 +41,9 @@ def test_a_server_is_started_waited_for_and_stopped(tmp_path: Path) -> None:
     assert "serving at" in (tmp_path / "server.log").read_text()
 
 
-def test_a_running_server_is_reused(records_server: RecordsServer, tmp_path: Path) -> None:
+def test_a_running_server_is_reused_when_the_plan_says_so(records_server: RecordsServer, tmp_path: Path) -> None:
     port = int(records_server.url.rsplit(":", 1)[1])
-    target = _target(port, ["false"])
+    target = _target(port, ["false"], reuse_existing=True)
     with running_target(target, tmp_path / "server.log", threading.Event()):
         assert answers(f"{target.base_url}/health")
     assert answers(f"{target.base_url}/health"), "a server yamlperf did not start is left running"
@@ -137,3 +139,47 @@ def test_a_ca_bundle_that_is_not_there_is_a_located_mistake(write_scenario: Scen
     assert "target.verify_tls" in result.output
     assert "CA bundle 'certs/private-ca.pem' not found" in result.output
     assert "Traceback" not in result.output
+
+
+class _Foreign(BaseHTTPRequestHandler):
+    """Another program's server on the port: answers every request 501, as http.server does for POST."""
+
+    server_version = "nginx/1.25.3"
+    sys_version = ""
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        _Foreign.seen.append(f"{self.command} {self.path}")
+        self.send_error(501)
+
+    do_POST = do_DELETE = do_GET
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+def test_a_port_taken_by_another_server_stops_the_run_and_says_what_answers(
+        write_scenario: ScenarioFactory) -> None:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Foreign)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    _Foreign.seen.clear()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_port}"
+        data = records_scenario(url, auth=False, target={"server": {"command": "/nonexistent/server",
+                                                                    "ready_url": "/health"}})
+        code, output, _ = run_plan(write_scenario(data))
+        reused = write_scenario({**data, "target": {**data["target"], "server": {
+            **data["target"]["server"], "reuse_existing": True}}}, "reused.yaml")
+        reused_code, reused_output, _ = run_plan(reused)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert code == 3, output
+    assert (f"port {httpd.server_port} on 127.0.0.1 is taken by another server: it answers 501 to GET /health "
+            "(Server: nginx/1.25.3)") in output
+    assert "set target.server.reuse_existing: true (or pass --host URL" in output
+    assert _Foreign.seen[0] == "GET /health"
+    assert reused_code == 3, "reused on request: the server answers 501, so it is reachable but seeding fails"
+    assert "could not grow the dataset" in reused_output
+    assert "POST /records" in _Foreign.seen

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
@@ -92,3 +93,26 @@ def test_the_request_method_defaults_an_editor_shows_are_the_ones_yamlperf_sends
     }
     for name, (node, method) in sent.items():
         assert node["properties"]["method"]["default"] == method, name
+
+
+SHIPPED_PLANS = sorted([*(ROOT / "scenarios").glob("*.yaml"), ROOT / "yamlperf" / "starter.yaml"])
+
+
+@pytest.mark.parametrize("path", SHIPPED_PLANS, ids=[p.name for p in SHIPPED_PLANS])
+def test_every_shipped_plan_passes_the_published_schema_alone(path: Path) -> None:
+    """What an editor does with the modeline: the file as it is, no `extends` merged, no yamlperf."""
+    import yaml
+
+    validator = Draft202012Validator(json.loads((ROOT / "schema" / "scenario.schema.json").read_text()))
+    errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+              for e in validator.iter_errors(yaml.safe_load(path.read_text()))]
+    assert errors == []
+
+
+def test_the_schema_lifts_required_keys_only_for_a_plan_that_extends() -> None:
+    validator = Draft202012Validator(load_schema())
+    partial = {"dataset": {"sizes": [10]}, "auth": {"type": "login"}, "target": {"timeout": "5s"}}
+    assert list(validator.iter_errors({**partial, "extends": "base.yaml"})) == []
+    missing = {e.message for e in validator.iter_errors(partial)}
+    assert missing == {"'endpoints' is a required property", "'create' is a required property",
+                       "'login' is a required property", "'base_url' is a required property"}

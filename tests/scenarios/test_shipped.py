@@ -51,7 +51,7 @@ def test_each_scenario_validates_and_plans(path: Path) -> None:
 def test_each_scenario_runs_end_to_end_on_small_sizes(path: Path, tmp_path: Path) -> None:
     port = free_port()
     small = ["--iterations", "3", "--output-dir", str(tmp_path / "out"), "--format", "json",
-             "--host", f"http://127.0.0.1:{port}",
+             "--set", f"target.base_url=http://127.0.0.1:{port}",
              "--set", f"target.server.command=yamlperf demo-server --port {port}"]
     if "dataset:" in path.read_text():
         small += ["--sizes", "5", "12", "20"]
@@ -75,7 +75,7 @@ def test_credentials_from_flags_replace_unset_environment_variables(tmp_path: Pa
     result = subprocess.run(
         [sys.executable, "-m", "yamlperf", "run", str(ROOT / "scenarios" / "auth-jwt.yaml"),
          "--username", "admin", "--password", "admin_password", "--iterations", "2", "--sizes", "3",
-         "--output-dir", str(tmp_path / "out"), "--format", "json", "--host", f"http://127.0.0.1:{port}",
+         "--output-dir", str(tmp_path / "out"), "--format", "json", "--set", f"target.base_url=http://127.0.0.1:{port}",
          "--set", f"target.server.command=yamlperf demo-server --port {port} --token-ttl 5"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -88,7 +88,7 @@ def test_auth_jwt_logs_in_again_when_its_token_expires_without_failed_requests(t
     port = free_port()
     result = yamlperf("run", str(ROOT / "scenarios" / "auth-jwt.yaml"), "--debug", "--sizes", "5",
                       "--output-dir", str(tmp_path / "out"), "--format", "json",
-                      "--host", f"http://127.0.0.1:{port}",
+                      "--set", f"target.base_url=http://127.0.0.1:{port}",
                       "--set", f"target.server.command=yamlperf demo-server --port {port} --token-ttl 1",
                       cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

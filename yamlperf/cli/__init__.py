@@ -6,7 +6,7 @@ Each command lives in its own module and registers itself on ``main``.
 
 from __future__ import annotations
 
-from . import compare, demo, quick, report, run, scenario_commands  # noqa: F401  (importing registers the commands on main)
+from . import cleanup, compare, demo, quick, report, run, scenario_commands  # noqa: F401  (importing registers the commands on main)
 from .app import main
 
 __all__ = ["main"]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..compose import Override, compose_document, read_value
+from ..compose import REMOVE, Override, compose_document, read_value
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -63,6 +63,8 @@ def parse_numbers(text: str) -> list[Any]:
 class RunFlags:
     sizes: str | None = None
     iterations: str | None = None
+    duration: str | None = None
+    rate: str | None = None
     concurrent: bool = False
     sequential: bool = False
     concurrency: tuple[str, ...] = ()
@@ -84,8 +86,7 @@ def flag_overrides(flags: RunFlags) -> list[Override]:
 
     if flags.sizes is not None:
         add("dataset.sizes", parse_numbers(flags.sizes), f"--sizes {flags.sizes}")
-    if flags.iterations is not None:
-        add("load.iterations", read_value(flags.iterations), f"--iterations {flags.iterations}")
+    found.extend(workload_overrides(flags))
     if flags.max_workers is not None:
         add("load.max_workers", read_value(flags.max_workers), f"--max-workers {flags.max_workers}")
     if flags.sequential:
@@ -100,9 +101,38 @@ def flag_overrides(flags: RunFlags) -> list[Override]:
         add("output.directory", flags.output_dir, f"--output-dir {flags.output_dir}")
     if flags.formats:
         add("output.formats", cli_formats(flags.formats), " ".join(f"--format {f}" for f in flags.formats))
-    if flags.host is not None:
+    if flags.host is not None:  # "test this host": the plan's own server is not started
         add("target.base_url", flags.host, f"--host {flags.host}")
+        add("target.server", None, f"--host {flags.host}")
     return found + [Override.parse(a) for a in flags.assignments]
+
+
+def workload_overrides(flags: RunFlags) -> list[Override]:
+    """``--iterations``, ``--duration`` and ``--rate``: each replaces the plan's workload keys it
+    contradicts (``--duration`` removes ``load.iterations``; any of them removes ``load.stages``)."""
+    if flags.iterations is not None and flags.duration is not None and flags.rate is None:
+        raise UsageError("give --iterations (a count of requests) or --duration (a time), not both")
+    found: list[Override] = []
+    for key, value, other in (("iterations", flags.iterations, flags.duration),
+                              ("duration", flags.duration, flags.iterations), ("rate", flags.rate, None)):
+        if value is None:
+            continue
+        origin = f"--{key} {value}"
+        found.append(Override(f"load.{key}", read_value(value), origin))
+        removed = ["stages"] + (["iterations" if key == "duration" else "duration"]
+                                if key != "rate" and other is None else [])
+        found.extend(Override(f"load.{name}", REMOVE, origin) for name in removed)
+    return found
+
+
+def host_note(flags: RunFlags, path: Path) -> str:
+    """What ``--host`` changes in a plan that starts its own server, or ""."""
+    if flags.host is None:
+        return ""
+    target = compose_document(Path(path), str(path)).data.get("target")
+    if not (isinstance(target, dict) and isinstance(target.get("server"), dict)):
+        return ""
+    return f"--host {flags.host}: testing that host; the plan's target.server is not started"
 
 
 def cli_formats(given: tuple[str, ...]) -> list[str]:
@@ -160,6 +190,11 @@ _RUN_OPTIONS = (
     click.option("--sizes", cls=NumbersOption, metavar="N [N ...]",
                  help="Dataset sizes: --sizes 25 75 150 or --sizes 25,75,150 (dataset.sizes)."),
     click.option("--iterations", metavar="N", help="Measured requests per cell (load.iterations)."),
+    click.option("--duration", metavar="TIME",
+                 help="Run each cell this long instead of a count: 30s, 2m (load.duration)."),
+    click.option("--rate", metavar="R",
+                 help="Open model: start requests at this rate whatever the answers do, e.g. 300/s "
+                      "(load.rate; with --duration or --iterations arrivals)."),
     click.option("--concurrent", is_flag=True, help="Concurrency = --max-workers / load.max_workers."),
     click.option("--sequential", is_flag=True, help="Concurrency 1: one request after another."),
     click.option("--concurrency", multiple=True, metavar="N",
@@ -171,7 +206,9 @@ _RUN_OPTIONS = (
     click.option("--format", "formats", multiple=True, metavar="FMT",
                  help="Chart images (png, pdf, svg) or csv, junit, written with results.json and "
                       "report.html; repeat or comma-separate; 'json' alone: results.json only."),
-    click.option("--host", metavar="URL", help="Base URL of the target (target.base_url)."),
+    click.option("--host", metavar="URL",
+                 help="Test the API at this base URL (target.base_url); the plan's target.server "
+                      "is not started."),
 )
 
 

@@ -11,6 +11,7 @@ from typing import TextIO
 
 import click
 
+from ..engine.progress import LiveView
 from ..redact import SecretRegistry
 from ..results import CellStats
 from ..units import format_ms
@@ -94,6 +95,14 @@ class ProgressLine:
                 f"{'' if stats.size is None else f' @ {stats.size}'} x{stats.concurrency}: "
                 f"{stats.requests} requests, {stats.success_rate * 100:.1f}% ok, median {median} ms")
         self._write(("\r\x1b[2K" if self._tty else "") + line + "\n")
+
+    def live(self, view: LiveView) -> None:
+        """A timed cell's progress: its seconds, not its requests, are the unit."""
+        if not self._tty or view.planned is None:
+            return
+        self._title = view.label
+        self._total = max(1, round(view.planned))
+        self.advance(min(self._total, int(view.elapsed)))
 
     def note(self, text: str) -> None:
         self._write(("\r\x1b[2K" if self._tty else "") + text + "\n")

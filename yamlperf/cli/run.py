@@ -24,6 +24,7 @@ from .flags import (  # noqa: F401  (re-exported: the run command's flag handlin
     RunFlags,
     cli_formats,
     flag_overrides,
+    host_note,
     load_for_run,
     parse_numbers,
     run_flag_options,
@@ -98,7 +99,11 @@ def run(file: Path, username: str | None, password: str | None, keep_data: bool,
     """
     supplied = tuple(key for key, value in (("auth.username", username), ("auth.password", password))
                      if value is not None)
-    scenario = load_for_run(file, run_flags(flags.pop("assignments"), flags), supplied)
+    given = run_flags(flags.pop("assignments"), flags)
+    scenario = load_for_run(file, given, supplied)
+    note = host_note(given, file)
+    if note:
+        echo_error(note)
     _, code = execute(scenario, file, username=username, password=password, keep_data=keep_data, debug=debug)
     if code:
         sys.exit(int(code))

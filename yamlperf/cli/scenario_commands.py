@@ -23,7 +23,7 @@ from ..textable import format_table
 from ..units import format_duration
 from ..validation import load_schema
 from .app import echo_error, handle_errors, main
-from .flags import flag_overrides, load_for_run, run_flag_options, run_flags, set_option
+from .flags import flag_overrides, host_note, load_for_run, run_flag_options, run_flags, set_option
 
 
 @main.command()
@@ -43,6 +43,8 @@ def validate(files: tuple[Path, ...], assignments: tuple[str, ...]) -> None:
             continue
         counts = _counted(len(scenario.endpoints), "endpoint"), _counted(len(expand(scenario).cells), "cell")
         click.echo(f"{path}: ok ({', '.join(counts)})")
+        for warning in plan_warnings(scenario):
+            echo_error(f"{path}: warning: {warning}")
     if failed:
         noun = "file has" if failed == 1 else "files have"
         echo_error(f"{failed} {noun} problems")
@@ -92,10 +94,21 @@ def plan(*, file: Path | None, assignments: tuple[str, ...], as_json: bool,
         _echo_diff(old, scenario, f"{file} at {against}", str(file), as_json)
         return
     matrix = expand(scenario)
+    note = host_note(given, file)
     if as_json:
-        click.echo(json.dumps(plan_json(scenario, matrix), indent=2))
+        click.echo(json.dumps({**plan_json(scenario, matrix), "notes": [note] if note else []}, indent=2))
     else:
-        click.echo(format_plan(scenario, matrix))
+        click.echo(format_plan(scenario, matrix, [note] if note else []))
+
+
+def plan_warnings(scenario: Scenario) -> list[str]:
+    """What a valid plan still needs before ``run`` can go through: credentials it reads from nowhere."""
+    from ..engine.context import RunContext
+    from ..engine.credentials import credentials_warning
+
+    context = RunContext(scenario.variables, {}, "validate", None, os.environ).base
+    warning = credentials_warning(scenario.auth, context, os.environ)
+    return [warning] if warning else []
 
 
 def _counted(number: int, noun: str) -> str:
@@ -120,8 +133,9 @@ def plan_json(scenario: Scenario, matrix: Plan) -> dict[str, object]:
     }
 
 
-def format_plan(scenario: Scenario, matrix: Plan) -> str:
-    lines = [f"{scenario.source}: {scenario.name}", *_describe(scenario), ""]
+def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None) -> str:
+    target, *described = _describe(scenario)
+    lines = [f"{scenario.source}: {scenario.name}", target, *(notes or []), *described, ""]
     header = ("#", "size", "conc", "endpoint", "method", "path", "requests")
     rows = [(str(c.index + 1), "-" if c.size is None else str(c.size), str(c.concurrency), c.endpoint.name,
              c.endpoint.request.method, c.endpoint.request.path,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import TargetError, UsageError
-from ..redact import SecretRegistry
+from ..redact import SecretRegistry, token_values
 from ..scenario import Auth, AuthType, BodyKind, Login, Target
 from ..templating import TemplateError
 from .checks import dig, parse_json
@@ -119,6 +119,8 @@ class Authenticator:
                              "YAMLPERF_USERNAME/YAMLPERF_PASSWORD") from None
         exchange = self._send(request)
         self.logins += 1
+        for value in token_values(parse_json(exchange.body)):  # a refresh token is as good as the access one
+            self._secrets.add(value)
         cookies = set_cookies(exchange.headers) if login.token_source == "cookie" else {}
         try:  # the session cookie is the token; the others travel in Cookie headers, masked by name
             token = self._token(request, exchange, login, cookies)

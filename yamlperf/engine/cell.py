@@ -1,4 +1,4 @@
-"""Running one pass of a cell: exactly ``total`` requests to one endpoint at one concurrency.
+"""Running one cell: exactly ``iterations`` requests to one endpoint at one concurrency.
 
 Workers are threads, each with its own transport (its own connection) and its own recorder; they
 take the next request index from a shared counter, so the count is exact whatever the timing.
@@ -9,27 +9,40 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..redact import SecretRegistry
+from ..results import CellStats
+from ..results_load import IntervalStats
 from ..scenario import Endpoint, Target
 from ..templating import TemplateError
+from .arrivals import OpenLoop
 from .auth import Authenticator
+from .cell_load import with_load
 from .checks import Checker
 from .context import RunContext
 from .exchange_log import log_exchange
 from .http import Exchange, Prepared, Transport
+from .live import Ticker
 from .matrix import Cell
 from .prepare import NO_CONTEXT, RequestTemplate
 from .progress import Observer
-from .stats import Recorder, merge_all
+from .series import Interval, Series, summarize_series
+from .stats import CellInfo, Recorder, merge_all, summarize
+from .workload import CellWork
+
+if TYPE_CHECKING:
+    from .watch import WindowWatch
 
 logger = logging.getLogger(__name__)
 WATCH_INTERVAL_S = 0.1
+RAMP_POLL_S = 0.02
+"""How often a worker a closed ramp has not yet let in looks again."""
 
 
 class CompiledEndpoint:
@@ -54,20 +67,24 @@ class RunShared:
     think_time: float = 0.0
     max_duration: float | None = None
     debug: bool = False
+    watch: WindowWatch | None = None
+    """Window thresholds checked while a cell runs (``abort_on_fail`` stops the run)."""
     query_header: str | None = None
     """The answer header that counts the target's database queries (``analysis.query_count_header``)."""
 
 
 class CellRun:
-    """One pass of ``total`` measured requests of one cell (one round), after ``warmup`` requests
-    that are not counted, sent by the same workers on the same connections right before: the first
-    request after a pause is measured up to twice as slow as the next ones (an idle server thread
-    and CPU wake up), so a warm-up in a pass of its own would not take that cost off the measurement.
-    ``first_index`` numbers the pass's first request (``{{ i }}``), so that numbers keep counting
-    across the rounds of a cell."""
+    """One pass of one cell (the warm-up, the measurement or one round of it): ``total`` requests on
+    the cell's workers, or ``work`` (a duration, a ramp of workers, or an open model's arrivals).
+
+    A count of requests may be preceded by ``warmup`` requests that are not counted, sent by the
+    same workers on the same connections right before: the first request after a pause is measured
+    up to twice as slow as the next ones (an idle server thread and CPU wake up), so a warm-up in a
+    pass of its own does not take that cost off the measurement. ``first_index`` numbers the pass's
+    first request (``{{ i }}``), so that numbers keep counting across the rounds of a cell."""
 
     def __init__(self, cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
-                 total: int, *, warmup: int = 0, first_index: int = 0) -> None:
+                 total: int, *, work: CellWork | None = None, warmup: int = 0, first_index: int = 0) -> None:
         self._cell = cell
         self._compiled = compiled
         self._shared = shared
@@ -75,26 +92,39 @@ class CellRun:
         self._total = total
         self._warmup = warmup
         self._first_index = first_index
-        self._counter = itertools.count()
-        self._workers = max(1, min(cell.concurrency, total))
-        self._recorders = [Recorder(seed=k) for k in range(self._workers)]
-        self._unmeasured = [Recorder(sample_cap=0) for _ in range(self._workers)]
-        self._deadline: float | None = None
+        self._unmeasured: list[Recorder] = []
         self._measuring_since: float | None = None
+        self._counter = itertools.count()
+        self.work = work if work is not None else CellWork(False, cell.concurrency, total)
+        self._timed = self.work.timed
+        self._workers = (self.work.workers if self._timed or self.work.open
+                         else max(1, min(cell.concurrency, total)))
+        self._recorders: list[Recorder] = []
+        self._deadline: float | None = None
+        self._end: float | None = None
+        self._origin = 0.0
+        self._wall = 0.0
+        self.watch: WindowWatch | None = shared.watch
+        self._open: OpenLoop | None = None
+        self.clock = Series()
+        """The watcher's own series: the client's CPU per interval."""
         self.truncated = False
+        self.aborted = ""
+
+    def _recorder(self, worker: int) -> Recorder:
+        recorder = Recorder(seed=worker)
+        recorder.series = Series(self._origin, self._wall, self.work.interval)
+        return recorder
 
     def run(self, observer: Observer | None = None) -> tuple[Recorder, float]:
-        """All requests on worker threads; the merged recorder and the wall time."""
-        if self._total <= 0:
+        """All requests on worker threads; the merged recorder (with its series) and the wall time."""
+        if self._total <= 0 and not self._timed and not self.work.open:
             return Recorder(), 0.0
-        barrier = threading.Barrier(self._workers + 1)
-        threads = [threading.Thread(target=self._work, args=(k, barrier), daemon=True,
-                                    name=f"yamlperf-worker-{k}") for k in range(self._workers)]
-        for thread in threads:
-            thread.start()
-        barrier.wait()
-        started = time.perf_counter()
-        if self._shared.max_duration:
+        self._origin, self._wall = time.perf_counter(), time.time()
+        self.clock = Series(self._origin, self._wall, self.work.interval)
+        threads = self._start_open() if self.work.open else self._start_closed()
+        started = self._origin
+        if self._shared.max_duration and not self._timed:
             self._deadline = started + self._shared.max_duration
         try:
             self._watch(threads, observer)
@@ -102,36 +132,141 @@ class CellRun:
             self._shared.stop.set()
             raise
         wall = time.perf_counter() - (self._measuring_since or started)
-        return merge_all(self._recorders), wall
+        merged = merge_all(self._recorders)
+        merged.series = merged.series or Series(self._origin, self._wall, self.work.interval)
+        merged.series.merge(self.clock)
+        if self._open is not None:
+            merged.series.merge(self._open.drops)
+        return merged, wall
+
+    def _start_closed(self) -> list[threading.Thread]:
+        self._recorders = [self._recorder(k) for k in range(self._workers)]
+        self._unmeasured = [self._recorder(k) for k in range(self._workers)] if self._warmup else []
+        barrier = threading.Barrier(self._workers + 1)
+        threads = [threading.Thread(target=self._work, args=(k, barrier), daemon=True,
+                                    name=f"yamlperf-worker-{k}") for k in range(self._workers)]
+        for thread in threads:
+            thread.start()
+        self._origin, self._wall = time.perf_counter(), time.time()
+        for recorder in (*self._recorders, *self._unmeasured):
+            recorder.series.origin, recorder.series.wall = self._origin, self._wall
+        self.clock = Series(self._origin, self._wall, self.work.interval)
+        if self._timed:
+            self._end = self._origin + (self.work.length or 0.0)
+        barrier.wait()
+        return threads
+
+    def _start_open(self) -> list[threading.Thread]:
+        transports = self._shared.transports
+
+        def send(worker: int, recorder: Recorder, started: float, due: float) -> None:
+            self._one(next(self._counter), worker, transports(worker), recorder, started, due=due)
+
+        self._open = OpenLoop(self.work, send, self._recorder, self._shared.stop)
+        self._recorders = self._open.recorders
+        return [self._open.start(self._origin)]
+
+    @property
+    def dropped(self) -> int:
+        return self._open.dropped if self._open is not None else 0
+
+    @property
+    def behind(self) -> int:
+        return self._open.behind if self._open is not None else 0
+
+    @property
+    def max_lag(self) -> float:
+        return self._open.max_lag if self._open is not None else 0.0
 
     def _watch(self, threads: list[threading.Thread], observer: Observer | None) -> None:
+        cpu = time.process_time()
+        ticker = Ticker(self, observer)
         for thread in threads:
             while thread.is_alive():
                 thread.join(WATCH_INTERVAL_S)
-                if observer is not None:
-                    observer.advance(sum(r.requests for r in self._recorders))
+                now, used = time.perf_counter(), time.process_time()
+                self.clock.add_cpu(now, used - cpu)
+                cpu = used
+                ticker.tick(now)
+        if self._open is not None:
+            for thread in list(self._open.threads):
+                while thread.is_alive():
+                    thread.join(WATCH_INTERVAL_S)
+                    ticker.tick(time.perf_counter())
+            now, used = time.perf_counter(), time.process_time()
+            self.clock.add_cpu(min(now, self._origin + (self.work.length or 0.0)), used - cpu)
+
+    def snapshot(self, index: int) -> Interval:
+        """Interval ``index`` of every worker's series merged (read while they record: an
+        interval that is over is no longer written)."""
+        merged = Interval()
+        for recorder in list(self._recorders):
+            interval = recorder.series.intervals.get(index) if recorder.series is not None else None
+            if interval is not None:
+                merged.merge(interval)
+        if self._open is not None and (drops := self._open.drops.intervals.get(index)) is not None:
+            merged.merge(drops)
+        return merged
+
+    @property
+    def requests(self) -> int:
+        return sum(r.requests for r in list(self._recorders))
+
+    @property
+    def origin(self) -> float:
+        return self._origin
+
+    @property
+    def label(self) -> str:
+        return self._cell.label()
+
+    @property
+    def cell(self) -> Cell:
+        return self._cell
+
+    def abort(self, reason: str) -> None:
+        """Stop this cell now (a window threshold broken with ``abort_on_fail``)."""
+        self.aborted = reason
+        self._shared.stop.set()
 
     def _work(self, worker: int, barrier: threading.Barrier) -> None:
         barrier.wait()
         transport = self._shared.transports(worker)
-        recorder, unmeasured = self._recorders[worker], self._unmeasured[worker]
-        stop, think, warmup = self._shared.stop, self._shared.think_time, self._warmup
-        end = warmup + self._total
+        recorder = self._recorders[worker]
+        unmeasured = self._unmeasured[worker] if self._unmeasured else recorder
+        stop, think, total, end = self._shared.stop, self._shared.think_time, self._total, self._end
+        warmup, first = self._warmup, self._first_index
+        total += warmup
+        clock, work = time.perf_counter, self.work
+        ramp = bool(work.stages)
         while not stop.is_set():
-            index = next(self._counter)
-            if index >= end:
-                return
-            if index == warmup:
-                self._measuring_since = time.perf_counter()
-            if self._deadline is not None and time.perf_counter() >= self._deadline:
-                self.truncated = True
-                return
-            self._one(self._first_index + index, worker, transport,
-                      recorder if index >= warmup else unmeasured)
+            now = clock()
+            if end is not None:
+                if now >= end:
+                    return
+                if ramp and worker >= work.active_workers(now - self._origin):
+                    stop.wait(min(RAMP_POLL_S, end - now))
+                    continue
+                index = next(self._counter)
+            else:
+                index = next(self._counter)
+                if index >= total:
+                    return
+                if self._deadline is not None and now >= self._deadline:
+                    self.truncated = True
+                    return
+                if index < warmup:
+                    self._one(first + index, worker, transport, unmeasured, now, due=now)
+                    continue
+                if index == warmup and warmup:
+                    self._measuring_since = now
+                index += first
+            self._one(index, worker, transport, recorder, now, due=now)
             if think:
                 stop.wait(think)
 
-    def _one(self, index: int, worker: int, transport: Transport, recorder: Recorder) -> None:
+    def _one(self, index: int, worker: int, transport: Transport, recorder: Recorder, started: float, *,
+             due: float) -> None:
         compiled, shared = self._compiled, self._shared
         context = self._context(index, worker) if compiled.needs_context else NO_CONTEXT
         sent: list[Prepared] | tuple[()] = ()
@@ -139,15 +274,24 @@ class CellRun:
         if shared.debug:
             sent = []
             send = _keeping(transport.send, sent)
+        lag = started - due
+        series = recorder.series
+        series.start(due, lag)
         try:
             exchange = shared.auth.send(compiled.template, context, send)
         except TemplateError as exc:
             recorder.record(0.0, "other", error=f"template: {exc}")
+            series.end(started, "other", 0.0)
             return
         category, error = compiled.checker.judge(exchange, context)
         if category == "ok" and compiled.checker.captures:
-            shared.context.capture(compiled.checker.capture(exchange))
-        recorder.record(exchange.duration, category, exchange.status, len(exchange.body), error)
+            captured = compiled.checker.capture(exchange)
+            for value in compiled.checker.tokens(captured):
+                shared.secrets.add(value)
+            shared.context.capture(captured)
+        latency = exchange.duration + lag
+        recorder.record(latency, category, exchange.status, len(exchange.body), error)
+        series.end(started + exchange.duration, category, latency)
         if exchange.status:
             timing = exchange.headers.get("server-timing")
             if timing:
@@ -163,6 +307,49 @@ class CellRun:
         cell = self._cell
         return self._shared.context.request(i=index, ids=self._ids, size=cell.size, worker=worker,
                                             concurrency=cell.concurrency, endpoint=cell.endpoint.name)
+
+
+def run_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
+             observer: Observer) -> CellStats:
+    """Warm-up (not counted, but kept in the time series), then the measured requests, summarised."""
+    warm = warmup_work(cell)
+    warm_rows: tuple[IntervalStats, ...] = ()
+    if warm is not None:
+        observer.phase(f"warming up {cell.label()}", cell.warmup)
+        warming = CellRun(cell, compiled, shared, ids, cell.warmup, work=warm)
+        warmed, warm_wall = warming.run(observer)
+        if warmed.series is not None:
+            warm_rows = summarize_series(warmed.series, warm, warmup=True,
+                                         offset=-warm.interval * math.ceil(warm_wall / warm.interval))
+    observer.phase(cell.label(), cell.iterations)
+    measured = CellRun(cell, compiled, shared, ids, cell.iterations, work=cell.spec)
+    recorder, wall = measured.run(observer)
+    request = cell.endpoint.request
+    info = CellInfo(cell.endpoint.name, request.method, request.path, cell.size, cell.concurrency)
+    short = measured.truncated or (recorder.requests + measured.dropped < cell.iterations) or (
+        cell.spec.timed and shared.stop.is_set()) or bool(measured.aborted)
+    stats = summarize(recorder, info, wall, truncated=short)
+    stats = with_load(stats, measured.work, recorder.series, dropped=measured.dropped,
+                      behind=measured.behind, max_lag=measured.max_lag, warmup=warm_rows)
+    logger.debug("cell %s: %d requests in %.3fs", cell.label(), stats.requests, wall)
+    return stats
+
+
+def warmup_work(cell: Cell) -> CellWork | None:
+    """The warm-up's workload: ``warmup`` requests (arrivals, in an open model) or ``warmup_time``
+    seconds, at the cell's starting rate or workers; None without a warm-up."""
+    work = cell.spec
+    if not cell.warmup and not cell.warmup_time:
+        return None
+    first = work.stages[0].target if work.stages else None
+    if work.open:
+        rate = first if first is not None else work.rate
+        return CellWork(True, work.workers, cell.warmup or None, cell.warmup_time or None, rate or 1.0,
+                        interval=work.interval)
+    workers = max(1, int(first + 0.5)) if first is not None else work.workers
+    if cell.warmup_time:
+        return CellWork(False, workers, None, cell.warmup_time, interval=work.interval)
+    return CellWork(False, min(workers, cell.warmup), cell.warmup, interval=work.interval)
 
 
 def _keeping(send: Callable[[Prepared], Exchange], sent: list[Prepared]) -> Callable[[Prepared], Exchange]:

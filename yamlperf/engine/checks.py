@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from ..redact import looks_like_token
 from ..scenario import Capture, Expectation
 from ..templating import Compiled, compile_text, compile_value
 from .http import Exchange
@@ -32,6 +33,25 @@ def dig(data: Any, path: str) -> Any:
     return value
 
 
+def dig_all(data: Any, path: str) -> list[Any]:
+    """Every value at a dotted path where ``*`` stands for each item of a list (or value of a
+    mapping): ``results.*.id`` -> the ids of a page of records; missing branches are skipped."""
+    found = [data]
+    for part in path.split(".") if path else ():
+        step: list[Any] = []
+        for value in found:
+            if part == "*":
+                items = value.values() if isinstance(value, Mapping) else ()
+                step.extend(value if isinstance(value, list) else items)
+            else:
+                try:
+                    step.append(dig(value, part))
+                except (LookupError, TypeError):
+                    continue
+        found = step
+    return found
+
+
 def parse_json(body: bytes) -> Any:
     """The JSON answer, or ``_MISSING`` when the body is not JSON."""
     try:
@@ -40,17 +60,18 @@ def parse_json(body: bytes) -> Any:
         return _MISSING
 
 
-def _redirect_note(exchange: Exchange) -> str:
-    """Why a 3xx failed: unlike k6, Locust and the seeding client, the measured transports never
-    follow a redirect (what is timed is one exchange), so the fix is to request where it points.
-    The query is left out: it may carry a one-time code, and the reason is shown in the report."""
+def redirect_note(exchange: Exchange) -> str:
+    """Why a 3xx failed, the same for measured requests and for seeding, counting and cleanup:
+    yamlperf never follows a redirect (unlike k6, Locust and browsers), so what is sent and timed is
+    one exchange, and a create is not turned into a GET by a 301; the fix is to request where it
+    points. The query is left out: it may carry a one-time code, and the reason is shown in the report."""
     if not 300 <= exchange.status < 400:
         return ""
     location = exchange.headers.get("location")
     if not location:
         return ""
     where = location.split("#", 1)[0].split("?", 1)[0][:120]
-    return f" (a redirect to {where}, not followed: measured requests are never redirected; use that path)"
+    return f" (a redirect to {where}, not followed: yamlperf never follows redirects; use that path)"
 
 
 class Checker:
@@ -78,7 +99,7 @@ class Checker:
         if not self._status.accepts(status):
             kind = status // 100
             category = "http_4xx" if kind == 4 else "http_5xx" if kind == 5 else "expectation_failed"
-            return category, f"status {status}, expected {self._status.describe()}{_redirect_note(exchange)}"
+            return category, f"status {status}, expected {self._status.describe()}{redirect_note(exchange)}"
         if self._status_only:
             return "ok", ""
         return self._judge_content(exchange, context)
@@ -120,6 +141,14 @@ class Checker:
             else:
                 found[capture.name] = value
         return found
+
+
+    def tokens(self, found: Mapping[str, Any]) -> list[str]:
+        """The captured values that are secrets: token-like by the capture's name, the field it was
+        read from, or their shape (``redact.looks_like_token``)."""
+        sources = {c.name: c.expression.rsplit(".", 1)[-1] for c in self._captures}
+        return [value for name, value in found.items()
+                if looks_like_token(name, value) or looks_like_token(sources.get(name, ""), value)]
 
 
 class _Needle:

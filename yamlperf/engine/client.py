@@ -51,16 +51,17 @@ class SessionClient:
                 self._sessions.append(session)
         return session
 
-    def send(self, request: Prepared) -> Exchange:
+    def send(self, request: Prepared, *, follow: bool = True) -> Exchange:
         """``verify`` is given with each request: requests lets $REQUESTS_CA_BUNDLE override a
-        session's ``verify=False``, which would ignore ``target.verify_tls: false``."""
+        session's ``verify=False``, which would ignore ``target.verify_tls: false``. A login
+        follows redirects (a form login sets its cookie on a 302); see ``send_direct``."""
         import requests
 
         start = time.perf_counter()
         try:
             response = self._session().request(
                 request.method, request.url, headers=dict(request.headers), data=request.body,
-                timeout=self._options.timeout, verify=self._options.verify)
+                timeout=self._options.timeout, verify=self._options.verify, allow_redirects=follow)
             body = response.content
         except requests.RequestException as exc:
             return Exchange(0, {}, b"", time.perf_counter() - start, classify_fault(exc), describe_fault(exc))
@@ -68,6 +69,11 @@ class SessionClient:
         if response.history:
             headers = _with_redirect_cookies(response)
         return Exchange(response.status_code, headers, body, time.perf_counter() - start)
+
+    def send_direct(self, request: Prepared) -> Exchange:
+        """Without following a redirect, as measured requests are sent: seeding, counting and
+        cleanup, where a followed 301 would turn a create into a GET and hide the path to fix."""
+        return self.send(request, follow=False)
 
     def close(self) -> None:
         with self._lock:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..scenario import Endpoint, Scenario
+from .workload import CellWork, cell_work
 
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """One measurement: ``iterations`` requests to ``endpoint`` at ``concurrency``, at one size."""
+    """One measurement of ``endpoint`` at one size: ``work`` says how (a count of requests at
+    ``concurrency``, a duration, a rate, a ramp). ``iterations`` is the measured requests it plans
+    (for a timed closed cell, 0: as many as the target answers); ``concurrency`` the workers, or the
+    open model's cap on requests in flight."""
 
     index: int
     size: int | None
@@ -17,14 +21,32 @@ class Cell:
     endpoint: Endpoint
     iterations: int
     warmup: int
+    work: CellWork | None = None
+    warmup_time: float = 0.0
+    rounds: tuple[int, ...] = ()
+    """The measured requests of each round (``load.rounds``); empty for a cell measured in one
+    continuous pass (timed or open-model cells)."""
+    budget: int = 0
+    """The most measured requests the cell may take sampling for ``load.precision``."""
 
     @property
     def key(self) -> tuple[str, int | None, int]:
         return (self.endpoint.name, self.size, self.concurrency)
 
+    @property
+    def passes(self) -> int:
+        """Passes the cell is measured in, each opened by the ``warmup`` requests."""
+        return max(1, len(self.rounds))
+
+    @property
+    def spec(self) -> CellWork:
+        return self.work if self.work is not None else CellWork(False, self.concurrency, self.iterations)
+
     def label(self) -> str:
         size = "" if self.size is None else f" @ {self.size} records"
-        return f"{self.endpoint.name}{size} x{self.concurrency}"
+        spec = self.spec
+        how = f" x{self.concurrency}" if not spec.timed and not spec.open else f" {spec.describe()}"
+        return f"{self.endpoint.name}{size}{how}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +66,18 @@ class Plan:
 
     @property
     def warmup_requests(self) -> int:
-        return sum(c.warmup for c in self.cells)
+        """Warm-up requests of the planned rounds (each round opens with the cell's ``warmup``)."""
+        return sum(c.warmup * c.passes for c in self.cells)
+
+    @property
+    def max_measured_requests(self) -> int:
+        """Measured requests if every cell sampled for precision up to its budget."""
+        return sum(max(c.budget, c.iterations) for c in self.cells)
+
+    @property
+    def planned_seconds(self) -> float:
+        """The timed cells' length, warm-up included (count-based cells take what they take)."""
+        return sum((c.spec.length or 0.0) + c.warmup_time for c in self.cells)
 
     @property
     def total_requests(self) -> int:
@@ -54,17 +87,41 @@ class Plan:
                 + self.records_to_delete + self.count_requests)
 
 
+MIN_ROUND_REQUESTS = 3
+ROUND_REQUESTS_PER_WORKER = 2
+
+
+def round_sizes(iterations: int, concurrency: int, rounds: int) -> list[int]:
+    """How many of ``iterations`` requests each round sends: as even as possible, and no round
+    smaller than ``MIN_ROUND_REQUESTS`` or two requests per worker (a cell too small for that
+    takes fewer rounds)."""
+    smallest = max(MIN_ROUND_REQUESTS, ROUND_REQUESTS_PER_WORKER * concurrency)
+    count = max(1, min(rounds, iterations // smallest))
+    base, extra = divmod(iterations, count)
+    return [base + (1 if k < extra else 0) for k in range(count)]
+
+
 def expand(scenario: Scenario) -> Plan:
     """Sizes ascending (seeding only grows), then concurrency levels, then endpoints as listed."""
     cells: list[Cell] = []
     load = scenario.load
     for size in scenario.sizes:
-        for concurrency in load.concurrency:
+        for level, concurrency in enumerate(load.concurrency):
             for endpoint in scenario.endpoints:
                 if endpoint.sizes is not None and size not in endpoint.sizes:
                     continue
+                workload = endpoint.workload or load.workload
+                swept = not workload.open and not workload.stages
+                if not swept and level:
+                    continue
                 iterations = endpoint.iterations or load.iterations
-                cells.append(Cell(len(cells), size, concurrency, endpoint, iterations, load.warmup))
+                work = cell_work(workload, concurrency, iterations)
+                planned = work.planned_requests() or 0
+                counted = not work.timed and not work.open
+                rounds = tuple(round_sizes(planned, work.workers, load.rounds)) if counted else ()
+                budget = load.budget(planned) if counted else planned
+                cells.append(Cell(len(cells), size, work.workers, endpoint, planned, load.warmup, work,
+                                  load.warmup_time, rounds, budget))
     largest = max((s for s in scenario.sizes if s is not None), default=0)
     dataset = scenario.dataset
     deletes = largest if dataset is not None and dataset.delete is not None and dataset.cleanup else 0

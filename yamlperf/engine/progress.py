@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from ..results import CellStats
+
+
+@dataclass(frozen=True, slots=True)
+class LiveView:
+    """A running cell as the console shows it, about once a second: counts so far, and the rate,
+    p95 and errors of the last whole interval."""
+
+    label: str
+    elapsed: float
+    planned: float | None
+    """The cell's planned seconds (a timed cell), else None."""
+    started: int
+    ended: int
+    errors: int
+    in_flight: int
+    rate: float
+    asked: float | None = None
+    """The rate (open) or workers (closed ramp) asked for now."""
+    p95: float | None = None
+    dropped: int = 0
 
 
 class Observer(Protocol):
@@ -22,6 +43,9 @@ class Observer(Protocol):
     def note(self, text: str) -> None:
         """Something worth telling the user, e.g. that a running server is reused."""
 
+    def live(self, view: LiveView) -> None:
+        """The measured cell as it runs (about once a second)."""
+
 
 class NullObserver:
     """Reports nothing: for library use, tests and benchmarks."""
@@ -36,4 +60,7 @@ class NullObserver:
         pass
 
     def note(self, text: str) -> None:
+        pass
+
+    def live(self, view: LiveView) -> None:
         pass

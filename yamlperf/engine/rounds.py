@@ -2,15 +2,16 @@
 
 A burst of machine noise (another process, a GC, a cron job) lasts a second or two: measured cell
 after cell, it lands on one cell and bends that endpoint's curve. Here every cell's ``iterations``
-are spread over ``load.rounds`` rounds, and each round visits all the size's cells in a new order
-drawn from a seeded generator, so the burst is spread over every endpoint. With a
-``load.precision`` target, the cells whose median is not yet known that well get further rounds
-(interleaved the same way) until it is, or their budget of requests or time is spent. Each round's
-summary is kept on the cell; the cell's statistics merge all its rounds. Each round begins with the
-cell's ``warmup`` requests, not counted (see ``CellRun``).
+are spread over ``load.rounds`` rounds (``Cell.rounds``), and each round visits all the size's
+cells in a new order drawn from a seeded generator, so the burst is spread over every endpoint.
+With a ``load.precision`` target, the cells whose median is not yet known that well get further
+rounds (interleaved the same way) until it is, or their budget of requests or time is spent. Each
+round's summary is kept on the cell; the cell's statistics merge all its rounds. Each round opens
+with the cell's ``warmup`` requests, not counted (see ``CellRun``).
 
-The first round keeps the plan's order when an endpoint captures a variable, so that an endpoint
-reading it is not sent before the one that sets it.
+Timed and open-model cells are one continuous period: they are visited once, in the first round,
+as ``run_cell`` measures them. The first round keeps the plan's order when an endpoint captures a
+variable, so that an endpoint reading it is not sent before the one that sets it.
 """
 
 from __future__ import annotations
@@ -22,25 +23,13 @@ from typing import Any
 
 from ..results import CellStats, RoundStats
 from ..scenario import Load
-from .cell import CellRun, CompiledEndpoint, RunShared
+from .cell import CellRun, CompiledEndpoint, RunShared, run_cell, warmup_work
+from .cell_load import with_load
 from .matrix import Cell
 from .precision import Spent, next_batch, precision_of
 from .progress import Observer
 from .sampling import classify_outliers
 from .stats import CellInfo, Recorder, latency_of, summarize
-
-MIN_ROUND_REQUESTS = 3
-ROUND_REQUESTS_PER_WORKER = 2
-
-
-def round_sizes(iterations: int, concurrency: int, rounds: int) -> list[int]:
-    """How many of ``iterations`` requests each round sends: as even as possible, and no round
-    smaller than ``MIN_ROUND_REQUESTS`` or two requests per worker (a cell too small for that
-    takes fewer rounds)."""
-    smallest = max(MIN_ROUND_REQUESTS, ROUND_REQUESTS_PER_WORKER * concurrency)
-    count = max(1, min(rounds, iterations // smallest))
-    base, extra = divmod(iterations, count)
-    return [base + (1 if k < extra else 0) for k in range(count)]
 
 
 @dataclass(slots=True)
@@ -49,25 +38,29 @@ class _Progress:
 
     cell: Cell
     compiled: CompiledEndpoint
-    planned: list[int]
-    budget: int
     recorder: Recorder = field(default_factory=Recorder)
     wall: float = 0.0
     rounds: list[RoundStats] = field(default_factory=list)
     truncated: bool = False
     sent: int = 0
     """Requests sent so far, warm-ups included: the next request's number (``{{ i }}``)."""
+    whole: CellStats | None = None
+    """A timed or open-model cell's statistics, measured in one pass by ``run_cell``."""
+
+    @property
+    def planned(self) -> tuple[int, ...]:
+        return self.cell.rounds or (self.cell.iterations,)
 
 
 class SizeRounds:
     """The rounds of one size's cells. ``measured`` gets a cell's statistics so far and its place in
     the plan after each of its visits, ``round_done`` is called after each round; ``run`` returns
-    the cells in plan order."""
+    the cells in plan order. ``measured_size`` is the records counted on the target, if counted."""
 
     def __init__(self, cells: Sequence[Cell], endpoints: Mapping[str, CompiledEndpoint], shared: RunShared,
                  ids: Sequence[Any], *, load: Load, rng: random.Random, observer: Observer,
                  measured: Callable[[CellStats, int], None] = lambda stats, rank: None,
-                 round_done: Callable[[], None] = lambda: None) -> None:
+                 round_done: Callable[[], None] = lambda: None, measured_size: int | None = None) -> None:
         self._shared = shared
         self._ids = tuple(ids)
         self._load = load
@@ -75,10 +68,9 @@ class SizeRounds:
         self._observer = observer
         self._measured = measured
         self._round_done = round_done
+        self._measured_size = measured_size
         self._keep_first_order = any(endpoints[c.endpoint.name].checker.captures for c in cells)
-        self._cells = [
-            _Progress(c, endpoints[c.endpoint.name], round_sizes(c.iterations, c.concurrency, load.rounds),
-                      load.budget(c.iterations)) for c in cells]
+        self._cells = [_Progress(c, endpoints[c.endpoint.name]) for c in cells]
 
     def run(self) -> list[CellStats]:
         planned = max((len(p.planned) for p in self._cells), default=0)
@@ -93,7 +85,7 @@ class SizeRounds:
                 break
             number += 1
             self._round(number, batches, [p for p in self._cells if id(p) in batches])
-        return [self._stats(p) for p in self._cells if p.rounds]
+        return [self._stats(p) for p in self._cells if p.rounds or p.whole is not None]
 
     def _round(self, number: int, requests: Mapping[int, int], due: list[_Progress],
                shuffle: bool = True) -> None:
@@ -102,12 +94,19 @@ class SizeRounds:
         for position, progress in enumerate(due):
             if self._shared.stop.is_set():
                 break
-            self._visit(progress, number, position, requests[id(progress)])
+            if progress.cell.rounds:
+                self._visit(progress, number, position, requests[id(progress)])
+            else:
+                progress.whole = run_cell(progress.cell, progress.compiled, self._shared, self._ids,
+                                          self._observer)
             self._measured(self._stats(progress), progress.cell.index)
         self._round_done()
 
     def _visit(self, progress: _Progress, number: int, position: int, requests: int) -> None:
         cell, shared = progress.cell, self._shared
+        if number == 1 and cell.warmup_time and (warm := warmup_work(cell)) is not None:
+            self._observer.phase(f"warming up {cell.label()}", 0)
+            CellRun(cell, progress.compiled, shared, self._ids, 0, work=warm).run(self._observer)
         if shared.max_duration is not None:
             left = shared.max_duration - progress.wall
             if left <= 0:
@@ -129,18 +128,23 @@ class SizeRounds:
             p95=latency.p95 if latency else None, wall_time=wall, query_count=recorder.mean_queries))
 
     def _more(self, progress: _Progress) -> int:
-        if progress.truncated:
+        if progress.truncated or not progress.cell.rounds:
             return 0
-        spent = Spent(progress.recorder.requests, progress.wall, progress.budget)
+        spent = Spent(progress.recorder.requests, progress.wall, progress.cell.budget)
         return next_batch(progress.recorder, spent, self._load, progress.cell.concurrency,
                           self._shared.max_duration)
 
     def _stats(self, progress: _Progress) -> CellStats:
         cell, recorder = progress.cell, progress.recorder
-        request = cell.endpoint.request
-        info = CellInfo(cell.endpoint.name, request.method, request.path, cell.size, cell.concurrency)
-        truncated = progress.truncated or recorder.requests < cell.iterations
-        stats = summarize(recorder, info, progress.wall, truncated=truncated)
-        ordered = sorted(recorder.samples)
-        return replace(stats, rounds=tuple(progress.rounds), precision=precision_of(ordered, self._load),
-                       outliers=classify_outliers(ordered))
+        ordered = sorted(recorder.samples if progress.whole is None else progress.whole.samples)
+        if progress.whole is not None:
+            untargeted = replace(self._load, precision=None, precision_floor=None)
+            stats = replace(progress.whole, precision=precision_of(ordered, untargeted))
+        else:
+            request = cell.endpoint.request
+            info = CellInfo(cell.endpoint.name, request.method, request.path, cell.size, cell.concurrency)
+            truncated = progress.truncated or recorder.requests < cell.iterations
+            stats = summarize(recorder, info, progress.wall, truncated=truncated)
+            stats = with_load(stats, cell.spec, recorder.series, dropped=0, max_lag=0.0)
+            stats = replace(stats, rounds=tuple(progress.rounds), precision=precision_of(ordered, self._load))
+        return replace(stats, outliers=classify_outliers(ordered), measured_size=self._measured_size)

@@ -17,10 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import TargetError, YamlperfError
+from ..errors import TargetError, UsageError, YamlperfError
+from ..loader import RECORD_NAMES
 from ..redact import SecretRegistry
 from ..results import RunResult
-from ..scenario import WRITE_METHODS, Scenario
+from ..scenario import WRITE_METHODS, Endpoint, Scenario
+from ..templating import names_in
 from ..urls import is_http_url
 from .auth import Authenticator
 from .cell import CompiledEndpoint, RunShared
@@ -164,7 +166,8 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
             seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,
                             workers=load.max_workers, stop=options.stop, observer=observer,
                             secrets=options.secrets, endpoints_write=any(
-                                e.request.method in WRITE_METHODS for e in scenario.endpoints))
+                                e.request.method in WRITE_METHODS for e in scenario.endpoints),
+                            leftovers=journal.run_dir / LEFTOVER_IDS)
         _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer,
                    transports=transports)
     finally:
@@ -181,23 +184,37 @@ def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: 
                journal: Journal, observer: Observer, transports: TransportSet) -> None:
     stop = shared.stop
     rng = random.Random(journal.order_seed)
+    reading_ids = {e.name for e in scenario.endpoints if RECORD_NAMES & names_in(_templated(e))}
     for size in scenario.sizes:
         if stop.is_set():
             return
+        measured = None
         if seeder is not None and size is not None:
             step = seeder.grow(size, record=journal.add_seeding)
             seeder.check_reached(step)
-        ids = tuple(seeder.ids) if seeder is not None else ()
+            measured = step.existing + step.created if step.counted else None
+        ids = seeder.measured_ids if seeder is not None else ()
         cells = [c for c in ready.plan.cells if c.size == size]
+        needing = list(dict.fromkeys(c.endpoint.name for c in cells if c.endpoint.name in reading_ids))
+        if seeder is not None and size is not None and not ids and needing and not stop.is_set():
+            raise UsageError(seeder.no_ids(size, needing))
 
         def round_done() -> None:
             journal.transport = (transports.used(ready.transport.name), ready.transport.note)
             journal.write(complete=False)
 
         rounds = SizeRounds(cells, ready.endpoints, shared, ids, load=scenario.load, rng=rng,
-                            observer=observer, measured=journal.set_cell, round_done=round_done)
+                            observer=observer, measured=journal.set_cell, round_done=round_done,
+                            measured_size=measured)
         for stats in rounds.run():
             observer.cell_done(stats)
+
+
+def _templated(endpoint: Endpoint) -> tuple[object, ...]:
+    """Everything of an endpoint a template may be in: its request and what it expects."""
+    request, expect = endpoint.request, endpoint.expect
+    return (request.path, request.query, request.headers, request.body, expect.json, expect.contains,
+            expect.not_contains)
 
 
 def _clean_up(scenario: Scenario, seeder: Seeder | None, options: RunOptions, observer: Observer,
@@ -205,8 +222,8 @@ def _clean_up(scenario: Scenario, seeder: Seeder | None, options: RunOptions, ob
     if seeder is None or not seeder.ids:
         return
     if options.keep_data or (scenario.dataset is not None and not scenario.dataset.cleanup):
-        observer.note(f"keeping the {len(seeder.ids)} records this run created")
-        seeder.keep()
+        kept = seeder.keep("--keep-data" if options.keep_data else "dataset.cleanup: false", leftovers)
+        observer.note(f"keeping the {kept.kept} records this run created: their ids are in {leftovers}")
         return
     report = seeder.cleanup(leftovers)
     logger.info("cleanup: %d deleted, %d failed, %d kept", report.deleted, report.failed, report.kept)

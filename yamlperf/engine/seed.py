@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
 from ..errors import TargetError, UsageError
@@ -28,7 +28,7 @@ from ..results import CleanupOutcome, SeedStep, write_atomic
 from ..scenario import Dataset, Target
 from ..templating import TemplateError
 from .auth import Authenticator
-from .checks import dig, parse_json
+from .checks import dig, dig_all, parse_json, redirect_note
 from .client import SessionClient
 from .context import RunContext
 from .exchange_log import LoggedSend
@@ -62,8 +62,12 @@ class Seeder:
 
     def __init__(self, dataset: Dataset, target: Target, *, client: SessionClient, auth: Authenticator,
                  context: RunContext, workers: int, stop: threading.Event, observer: Observer,
-                 secrets: SecretRegistry | None = None, endpoints_write: bool = True) -> None:
+                 secrets: SecretRegistry | None = None, endpoints_write: bool = True,
+                 leftovers: Path | None = None) -> None:
         self._dataset = dataset
+        self._leftovers = leftovers
+        """Where the ids of records created and not deleted are kept, one a line, as they are
+        created: a run killed before its cleanup leaves them for ``yamlperf cleanup RUN_DIR``."""
         self._gone = GONE if endpoints_write else frozenset()
         self._client = client
         self._auth = auth
@@ -80,10 +84,15 @@ class Seeder:
         self._give_up = threading.Event()
         """Set when the cleanup is forced to stop: deletes wait out a rate limit even after a first
         Ctrl-C (they must happen), but not after a second."""
-        self._sends = {label: Patient(LoggedSend(client.send, label, secrets),  # logged under --debug
+        self._sends = {label: Patient(LoggedSend(client.send_direct, label, secrets),  # logged under --debug
                                       self._give_up if label == "delete" else stop)
                        for label in ("create", "delete", "count")}
         self.ids: list[Any] = []
+        """The records this run created and has not deleted: what cleanup deletes."""
+        self.found: list[Any] = []
+        """Ids of records already there, from the last count's answer (``dataset.count.ids_path``)."""
+        self._count_data: Any = None
+        self._uncounted_noted = False
         self.created = 0
         self.first_failure = ""
         """How the first failed create of the last ``grow`` failed (status or fault, the answer)."""
@@ -100,12 +109,14 @@ class Seeder:
         Each answer is taken in as it arrives, so a forced stop (a second Ctrl-C) loses no created
         id; ``record`` receives the step, the partial one too, before any exception goes on.
         """
-        existing = self._existing()
+        counted = self._existing()
+        existing = self.created if counted is None else counted
+        if counted is None and not self._uncounted_noted:
+            self._uncounted_noted = True
+            self._observer.note(UNCOUNTED)
         if existing > size:
-            message = (f"the target already holds {existing} records, more than {size}: the cells at "
-                       f"size {size} measure {existing} records")
-            logger.warning(message)
-            self._observer.note(message)
+            self._observer.note(f"the target already holds {existing} records, more than {size}: the cells "
+                                f"at size {size} measure {existing} records")
         numbers = range(existing + 1, size + 1)
         self._observer.phase(f"seeding {len(numbers)} records to reach {size}", len(numbers))
         recorder = Recorder()
@@ -117,6 +128,11 @@ class Seeder:
                 return
             ok = created.record_id is not None
             exchange = created.exchange
+            if ok and self._leftovers is not None:
+                if not listing:
+                    listing.append(self._leftovers.open("a", encoding="utf-8"))
+                listing[0].write(id_line(created.record_id))
+                listing[0].flush()
             recorder.record(exchange.duration, _category(exchange, ok), exchange.status, len(exchange.body),
                             exchange.error)
             if ok:
@@ -128,16 +144,19 @@ class Seeder:
 
         ids = tuple(self.ids)
         started = time.perf_counter()
+        listing: list[TextIO] = []
         try:
             self._run_all((partial(self._create_one, n, size, ids) for n in numbers), take)
         finally:
+            for handle in listing:
+                handle.close()
             wall = time.perf_counter() - started
             self.ids.extend(record_id for _, record_id in sorted(made, key=lambda pair: pair[0]))
             self.created += len(made)
             self.first_failure = self._describe_failure(failures[0][1]) if failures else ""
             info = CellInfo("create", self._create.method, self._create.spec_path, size, self._workers)
             step = SeedStep(size, existing, len(made), len(failures), wall,
-                            summarize(recorder, info, wall).latency)
+                            summarize(recorder, info, wall).latency, counted=counted is not None)
             if record is not None:
                 record(step)
         if failures:
@@ -170,7 +189,9 @@ class Seeder:
             what = f"{exchange.status} {phrase} without an id at {self._id_place()}"
         else:
             what = f"{exchange.status} {phrase}".rstrip()
-        return self._scrub(f"{what} from {where}" + (f": {answer}" if answer else ""))
+        redirect = redirect_note(exchange)
+        shown = f": {answer}" if answer and not redirect else ""
+        return self._scrub(f"{what} from {where}{redirect}{shown}")
 
     def cleanup(self, leftovers: Path | None = None) -> CleanupOutcome:
         """Delete every record this run created (a 404 or 410 counts as gone when an endpoint writes);
@@ -184,7 +205,8 @@ class Seeder:
         if self._delete is None:
             logger.warning("keeping %d records: the dataset has no `delete` request", len(self.ids))
             listed = self._list_leftovers(leftovers)
-            return self._finish(CleanupOutcome(0, 0, len(self.ids), leftover_file=listed))
+            return self._finish(CleanupOutcome(0, 0, len(self.ids), leftover_file=listed,
+                                               kept_because="the dataset has no `delete` request"))
         remaining = dict.fromkeys(self.ids)
         total = len(remaining)
         self._observer.phase(f"cleaning up {total} records", total)
@@ -208,42 +230,73 @@ class Seeder:
         assert self.outcome is not None
         return self.outcome
 
-    def keep(self) -> CleanupOutcome:
-        """The records stay on the target (``--keep-data``, or the plan's ``cleanup: false``)."""
-        return self._finish(CleanupOutcome(0, 0, len(self.ids)))
+    def keep(self, why: str, leftovers: Path | None = None) -> CleanupOutcome:
+        """The records stay on the target (``--keep-data``, or the plan's ``cleanup: false``); their
+        ids are listed for ``yamlperf cleanup``."""
+        listed = self._list_leftovers(leftovers, note=False)
+        return self._finish(CleanupOutcome(0, 0, len(self.ids), leftover_file=listed, kept_because=why))
 
     def _finish(self, outcome: CleanupOutcome) -> CleanupOutcome:
         self.outcome = outcome
         return outcome
 
-    def _list_leftovers(self, path: Path | None) -> str:
-        """The file the ids still there were written to, or "" when there are none to list."""
-        if path is None or not self.ids:
+    def _list_leftovers(self, path: Path | None, note: bool = True) -> str:
+        """The file the ids still there were written to, or "" when there are none to list (and
+        the file, which listed them as they were created, is gone)."""
+        if path is None:
             return ""
-        write_atomic(path, "".join(f"{i if isinstance(i, str) else json.dumps(i)}\n" for i in self.ids))
-        self._observer.note(f"{len(self.ids)} records this run created may still be on the target: "
-                            f"their ids are in {path}")
+        if not self.ids:
+            path.unlink(missing_ok=True)
+            return ""
+        write_atomic(path, "".join(id_line(i) for i in self.ids))
+        if note:
+            self._observer.note(f"{len(self.ids)} records this run created may still be on the target: "
+                                f"their ids are in {path}")
         return str(path)
 
-    def _existing(self) -> int:
+    def _existing(self) -> int | None:
+        """The records there now by ``dataset.count`` (the ids it lists kept in ``found``); the ones
+        this run created when the count fails; None when the plan has no count."""
         if self._count is None or self._dataset.count is None:
-            return self.created
+            return None
         context = self._context.record(n=0, ids=tuple(self.ids), size=None)
         try:
             exchange = self._auth.send(self._count, context, self._sends["count"])
         except TemplateError as exc:
             raise UsageError(f"dataset.count: the request cannot be built: {exc}; fix the template") from None
         spec = self._dataset.count
-        found = _count_in(exchange, spec.count_path, spec.count_header) \
-            if not exchange.fault and 200 <= exchange.status < 300 else None
+        answered = not exchange.fault and 200 <= exchange.status < 300
+        found = _count_in(exchange, spec.count_path, spec.count_header) if answered else None
+        self._count_data = parse_json(exchange.body) if answered else None
+        if spec.ids_path and answered:
+            self.found = [i for i in dig_all(self._count_data, spec.ids_path) if isinstance(i, str | int)]
         if found is None:
             where = f"header {spec.count_header!r}" if spec.count_header else repr(spec.count_path)
-            why = exchange.error or (f"status {exchange.status}" if not 200 <= exchange.status < 300
-                                     else f"no count at {where}")
+            why = exchange.error or (f"status {exchange.status}{redirect_note(exchange)}"
+                                     if not 200 <= exchange.status < 300 else f"no count at {where}")
             logger.warning("counting the records failed (%s); assuming the %d this run created",
                            why, self.created)
             return self.created
         return found
+
+    @property
+    def measured_ids(self) -> tuple[Any, ...]:
+        """The ids ``{{ id }}`` walks: the records this run created, then those the count listed."""
+        mine = set(self.ids)
+        return (*self.ids, *(i for i in self.found if i not in mine))
+
+    def no_ids(self, size: int, endpoints: list[str]) -> str:
+        """Why endpoints that read ``{{ id }}`` cannot be measured at ``size``, and what to add."""
+        spec = self._dataset.count
+        names = ", ".join(endpoints)
+        there = (f"the target already holds enough records for size {size}, so this run created none, "
+                 f"and no ids are known for the endpoints that use {{{{ id }}}} or {{{{ ids }}}} ({names})")
+        if spec is None:
+            return f"{there}\n  add dataset.count with ids_path (where its answer lists the ids)"
+        if spec.ids_path:
+            return (f"{there}: dataset.count.ids_path {spec.ids_path!r} found none in the count answer\n"
+                    f"  {_ids_hint(self._count_data, self._dataset.id_path)}")
+        return f"{there}\n  add dataset.count.ids_path: {_ids_hint(self._count_data, self._dataset.id_path)}"
 
     def _create_one(self, n: int, size: int, ids: tuple[Any, ...]) -> Created | None:
         if self._stop.is_set():
@@ -340,6 +393,26 @@ def _take_all(finished: Iterable[Future[Any]], take: Callable[[Any], None]) -> N
         raise failure
 
 
+def id_line(record_id: Any) -> str:
+    """An id as a line of ``leftover_ids.txt``: text as it is, anything else as JSON (``42``)."""
+    return f"{record_id if isinstance(record_id, str) else json.dumps(record_id)}\n"
+
+
+def read_id_lines(text: str) -> list[Any]:
+    """The ids ``id_line`` wrote: a line that is a JSON number is that number, any other the text."""
+    ids: list[Any] = []
+    for line in text.splitlines():
+        value = line.strip()
+        if not value:
+            continue
+        try:
+            number = json.loads(value)
+        except ValueError:
+            number = None
+        ids.append(number if isinstance(number, int) and not isinstance(number, bool) else value)
+    return ids
+
+
 def id_from_header(value: str | None) -> str | None:
     """The id a header carries: a ``Location`` URL or path gives its last segment (``/items/42/``
     -> ``42``, query and fragment dropped), any other value is the id itself."""
@@ -351,6 +424,26 @@ def id_from_header(value: str | None) -> str | None:
     path = urlsplit(text).path.rstrip("/")
     last = unquote(path.rsplit("/", 1)[-1]) if path else ""
     return last or None
+
+
+UNCOUNTED = ("dataset.count is not set, so the records already on the target are not known: each size "
+             "counts just what this run creates\n  add dataset.count: the list request and where its answer "
+             "gives the total (count_path: total, or count_header: X-Total-Count), e.g. count: {path: "
+             "/api/items, count_path: total}")
+
+
+def _ids_hint(data: Any, id_path: str) -> str:
+    """Where the count answer lists records (a list of objects with ``id_path``), as an ``ids_path``
+    to add, or the shapes it takes when the answer shows none."""
+    leaf = id_path.rsplit(".", 1)[-1] if id_path else "id"
+    if isinstance(data, list) and any(isinstance(item, dict) and leaf in item for item in data):
+        return f"the count answer is a list of records: ids_path: '*.{leaf}'"
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, list) and any(isinstance(item, dict) and leaf in item for item in value):
+                return f"the count answer lists records under {key!r}: ids_path: '{key}.*.{leaf}'"
+    return ("where the count answer lists the ids, e.g. 'results.*.id' (a Django REST framework page) or "
+            "'*.id' (a JSON list), with a page size that lists enough of them")
 
 
 def _count_in(exchange: Exchange, count_path: str, count_header: str | None) -> int | None:

@@ -13,6 +13,7 @@ import math
 import random
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
@@ -42,8 +43,8 @@ class Recorder:
     """
 
     __slots__ = ("_histogram", "_pending", "_rng", "bytes", "categories", "count", "errors", "max",
-                 "min", "queries", "queries_counted", "requests", "sample_cap", "samples", "server_timing",
-                 "statuses", "sum", "sum_sq")
+                 "min", "queries", "queries_counted", "requests", "sample_cap", "samples", "series",
+                 "server_timing", "statuses", "sum", "sum_sq")
 
     def __init__(self, sample_cap: int = SAMPLE_CAP, seed: int = 0) -> None:
         self.sample_cap = sample_cap
@@ -64,6 +65,8 @@ class Recorder:
         self.server_timing = TimingTotals()
         self.queries = 0.0
         self.queries_counted = 0
+        self.series: Any = None
+        """The cell's time series (``series.Series``) when the cell keeps one; merged with the rest."""
 
     def record(self, duration: float, category: str, status: int = 0, nbytes: int = 0,
                error: str = "") -> None:
@@ -148,6 +151,10 @@ class Recorder:
         self.server_timing.merge(other.server_timing)
         self.queries += other.queries
         self.queries_counted += other.queries_counted
+        if other.series is not None:
+            if self.series is None:
+                self.series = other.series.empty_like()
+            self.series.merge(other.series)
         return self
 
 

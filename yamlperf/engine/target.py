@@ -18,6 +18,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +42,44 @@ def ready_url(target: Target, server: Server) -> str:
         return canonical_url(server.ready_url)
     path = server.ready_url if server.ready_url.startswith("/") else f"/{server.ready_url}"
     return target.base_url + path
+
+
+@dataclass(frozen=True, slots=True)
+class PortHolder:
+    """What already listens where the plan's server would: its answer to ``ready_url``, if any."""
+
+    status: int
+    server: str = ""
+
+    def refusal(self, url: str) -> str:
+        parts = urlsplit(url)
+        what = (f"it answers {self.status} to GET {parts.path or '/'}"
+                + (f" (Server: {self.server})" if self.server else " (no Server header)")
+                if self.status else "it accepts connections but gives no HTTP answer")
+        return (f"port {parts.port} on {parts.hostname} is taken by another server: {what}; this run "
+                "would log in, seed, measure and delete records there instead of the server "
+                "target.server.command starts\n  stop that server or give the plan a free port; to test the "
+                "server that is running, set target.server.reuse_existing: true (or pass --host URL, which "
+                "starts no server)")
+
+
+def port_holder(url: str, verify_tls: bool | str = True) -> PortHolder | None:
+    """Who holds the port of ``url``: None when nothing accepts a connection there."""
+    import urllib3
+
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "localhost", port), CONNECT_TIMEOUT_S):
+            pass
+    except OSError:
+        return None
+    with urllib3.PoolManager(**tls_arguments(verify_tls)) as pool:
+        try:
+            response = pool.request("GET", url, retries=False, redirect=False, timeout=CONNECT_TIMEOUT_S)
+        except urllib3.exceptions.HTTPError:
+            return PortHolder(0)
+        return PortHolder(response.status, str(response.headers.get("Server", "")).strip()[:80])
 
 
 def answers(url: str, verify_tls: bool | str = True, timeout: float = 1.0) -> bool:
@@ -121,10 +160,13 @@ def running_target(target: Target, log_path: Path, stop: threading.Event,
         yield
         return
     url = ready_url(target, server)
-    if server.reuse_existing and answers(url, target.verify):
-        logger.info("reusing the server that already answers at %s", url)
+    holder = port_holder(url, target.verify)
+    if holder is not None and server.reuse_existing and holder.status:
+        logger.info("reusing the server that already answers at %s (%d)", url, holder.status)
         yield
         return
+    if holder is not None:
+        raise TargetError(holder.refusal(url))
     secrets = secrets if secrets is not None else SecretRegistry()
     process = _start(server, log_path, os.environ if environ is None else environ, secrets)
     try:

@@ -97,13 +97,13 @@ def _points(cells: Sequence[CellStats], stat: str, endpoint: str, log_scale: boo
         latency = select.timing(cell)
         seconds = None if latency is None else latency.get(stat)
         ok = f" ({percent(cell.success_rate)} of requests ok)" if select.partial(cell) else ""
-        label = (f"{endpoint} \u00b7 no successful request at {records(cell.size)}" if seconds is None
-                 else f"{endpoint} \u00b7 {stat} {ms(seconds)} ms at {records(cell.size)}{ok}")
+        label = (f"{endpoint} \u00b7 no successful request at {records(cell.records)}" if seconds is None
+                 else f"{endpoint} \u00b7 {stat} {ms(seconds)} ms at {records(cell.records)}{ok}")
         if seconds is None or seconds <= 0:
             value = None
         else:
             value = axes.to_log(seconds * 1e3) if log_scale else seconds * 1e3
-        x = axes.to_log(cell.size) if log_scale else cell.size
+        x = axes.to_log(cell.records) if log_scale else cell.records
         points.append({"value": (x, value), "label": label})
     return points
 

@@ -5,6 +5,8 @@ Pure: ``RunResult`` in, text out; the command line prints it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..results import CellStats, RunResult, SeedStep
 from ..scenario import WRITE_METHODS
 from ..textable import format_table
@@ -44,14 +46,24 @@ def leftover_notice(result: RunResult) -> str:
     if cleanup is None or not (cleanup.failed or cleanup.leftover_file):
         return ""
     listed = f" Their ids are in {cleanup.leftover_file}, one a line." if cleanup.leftover_file else ""
+    later = (f" `yamlperf cleanup {Path(cleanup.leftover_file).parent}` deletes them."
+             if cleanup.leftover_file and _deletes(result) else "")
+    if not cleanup.failed and cleanup.kept_because.startswith(("--keep-data", "dataset.cleanup")):
+        return (f"The {cleanup.kept} records this run created were kept on the target "
+                f"({cleanup.kept_because}).{listed}{later}")
     if not cleanup.failed:
         return (f"The {cleanup.kept} records this run created are still on the target: the dataset has "
                 f"no `delete` request.{listed}")
     total = cleanup.deleted + cleanup.failed
     why = f" (first failure: {cleanup.first_failure})" if cleanup.first_failure else ""
     return (f"Cleanup failed: {cleanup.failed} of the {total} records this run created could not be deleted "
-            f"and may still be on the target{why}.{listed} Delete them, and check dataset.delete before "
-            "the next run.")
+            f"and may still be on the target{why}.{listed} Check dataset.delete, then delete them "
+            f"with{later.removesuffix(' deletes them.') or ' the API'}.")
+
+
+def _deletes(result: RunResult) -> bool:
+    dataset = result.scenario.get("dataset")
+    return isinstance(dataset, dict) and bool(dataset.get("delete"))
 
 
 def drift_note(writers: list[tuple[str, str]], counted: bool) -> str:
@@ -72,6 +84,8 @@ def _size_title(size: int | None, seeding: tuple[SeedStep, ...]) -> str:
     create = f", create median {format_ms(step.latency.median)} ms" if step.latency else ""
     failed = f", {step.failed} failed" if step.failed else ""
     detail = f"{step.created} created in {step.wall_time:.2f}s{create}{failed}"
+    if not step.counted:
+        return _uncounted_title(size, step, detail)
     there = step.existing + step.created
     if there < size:
         return (f"Dataset size: {size} records requested, only {there} there "
@@ -80,6 +94,16 @@ def _size_title(size: int | None, seeding: tuple[SeedStep, ...]) -> str:
         return (f"Dataset size: {size} records requested, {step.existing} already there: "
                 f"measured on {step.existing}")
     return f"Dataset size: {size} records ({step.existing} there, {detail})"
+
+
+def _uncounted_title(size: int, step: SeedStep, detail: str) -> str:
+    """Without ``dataset.count`` only the records this run made are known: "0 there" would be a guess."""
+    unknown = "records already on the target are not known: the plan has no dataset.count"
+    mine = step.existing + step.created
+    if mine < size:
+        return (f"Dataset size: {size} records requested, only {mine} created by this run "
+                f"({detail}; {unknown})")
+    return f"Dataset size: {size} records ({detail}; {unknown})"
 
 
 def _row(cell: CellStats) -> tuple[str, ...]:

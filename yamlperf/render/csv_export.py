@@ -45,3 +45,38 @@ def cell_row(cell: CellStats) -> dict[str, str | int]:
         known[category if category in known else "other"] += count
     row.update({f"failures_{c}": n for c, n in known.items()})
     return row
+
+
+SERIES_COLUMNS = (
+    "endpoint", "size", "concurrency", "model", "t_s", "warmup", "target", "started", "answered", "ok",
+    "failed", "dropped", "late", "in_flight", "p50_ms", "p95_ms", "p99_ms", "max_ms", "client_cpu",
+    *(f"failures_{c}" for c in FAILURE_CATEGORIES),
+)
+
+
+def series_csv(result: RunResult) -> str:
+    """Every cell's time series, one row per interval (the warm-up's first, ``warmup`` 1), in run
+    order: the per-second view k6's CSV output and Locust's stats history give."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SERIES_COLUMNS)
+    writer.writeheader()
+    for cell in result.cells:
+        model = cell.load.model if cell.load is not None else "closed"
+        for item in cell.series:
+            latency = item.latency
+            row: dict[str, str | int] = {
+                "endpoint": cell.endpoint, "size": "" if cell.size is None else cell.size,
+                "concurrency": cell.concurrency, "model": model, "t_s": f"{item.t:g}",
+                "warmup": int(item.warmup), "target": "" if item.target is None else f"{item.target:g}",
+                "started": item.started, "answered": item.answered, "ok": item.ok, "failed": item.failed,
+                "dropped": item.dropped, "late": item.late, "in_flight": item.in_flight,
+                "client_cpu": "" if item.client_cpu is None else f"{item.client_cpu:.3f}",
+            }
+            for name in ("p50", "p95", "p99", "max"):
+                row[f"{name}_ms"] = "" if latency is None else f"{latency.get(name) * 1e3:.3f}"
+            known = dict.fromkeys(FAILURE_CATEGORIES, 0)
+            for category, count in item.failures.items():
+                known[category if category in known else "other"] += count
+            row.update({f"failures_{c}": n for c, n in known.items()})
+            writer.writerow(row)
+    return buffer.getvalue()

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 CHARTS_DIR = "charts"
 REPORT_FILE = "report.html"
 CSV_FILE = "stats.csv"
+SERIES_CSV_FILE = "series.csv"
 JUNIT_FILE = "junit.xml"
 CHART_FORMATS = ("svg", "png", "pdf")
 
@@ -66,11 +67,13 @@ def _chart_writer(extension: str, convert: Callable[[str], str | bytes]) -> Writ
 
 
 def _write_csv(job: OutputJob) -> list[Path]:
-    from .csv_export import stats_csv
+    from .csv_export import series_csv, stats_csv
 
     path = job.run_dir / CSV_FILE
     write_atomic(path, stats_csv(job.result))
-    return [path]
+    series = job.run_dir / SERIES_CSV_FILE
+    write_atomic(series, series_csv(job.result))
+    return [path, series]
 
 
 def _write_junit(job: OutputJob) -> list[Path]:

@@ -69,6 +69,9 @@ def results_by_size(result: RunResult) -> list[Table]:
         cells = sorted((c for c in result.cells if c.size == size),
                        key=lambda c: (result.endpoints.index(c.endpoint), c.concurrency))
         title = f"Dataset size {size:,} records" if size is not None else "Results"
+        measured = {c.measured_size for c in cells} - {None, size}
+        if measured:
+            title += f" (measured on {', '.join(f'{m:,}' for m in sorted(measured))})"
         tables.append(Table(title, header, tuple(_cell_row(c, sweep, timed) for c in cells), numeric,
                             note="" if tables else note))
     return tables
@@ -205,7 +208,8 @@ def seeding(result: RunResult) -> Table | None:
     for s in result.seeding:
         rate = f"{s.created / s.wall_time:,.1f}" if s.wall_time > 0 and s.created else "-"
         writes = (ms(s.latency.median), ms(s.latency.p95)) if s.latency else ("-", "-")
-        counts = (f"{s.size:,}", f"{s.existing:,}", f"{s.created:,}", f"{s.failed:,}")
+        there = f"{s.existing:,}" if s.counted else "not counted"
+        counts = (f"{s.size:,}", there, f"{s.created:,}", f"{s.failed:,}")
         rows.append(Row((*counts, f"{s.wall_time:,.2f}", rate, *writes), "problem" if s.failed else ""))
     header = ("Target size", "Already there", "Created", "Failed", "Time (s)", "Records/s",
               "Median write (ms)", "p95 write (ms)")

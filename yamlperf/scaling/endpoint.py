@@ -29,7 +29,7 @@ def endpoint_growth(cells: Sequence[CellStats]) -> EndpointGrowth | None:
     sized = [c for c in cells if c.size is not None]
     if not sized:
         return None
-    points = [(c.size, c.latency.median) for c in sized if c.latency is not None and c.successes]
+    points = [(c.records, c.latency.median) for c in sized if c.latency is not None and c.successes]
     noises = sorted(n for c in sized if (n := median_noise(c.samples)) is not None)
     hint = noises[len(noises) // 2] if noises else None
     cliffs = find_cliffs(points, noise_hint=hint)  # type: ignore[arg-type]

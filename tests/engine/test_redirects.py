@@ -1,0 +1,62 @@
+"""Seeding, counting and cleanup follow redirects as measured requests do (never), with one message."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from http.server import ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from background import Background, JsonHandler
+from servers import ScenarioFactory, run_plan
+
+NOTE = "(a redirect to /api/prompts/, not followed: yamlperf never follows redirects; use that path)"
+
+
+class _Handler(JsonHandler):
+    def dispatch(self) -> None:
+        api: SlashApi = self.server.api  # type: ignore[attr-defined]
+        path = urlsplit(self.path).path
+        self.body()
+        if not path.endswith("/"):  # Django's APPEND_SLASH, Flask's strict_slashes
+            self.send_json(301, None, {"Location": path + "/"})
+        elif path == "/api/prompts/" and self.command == "POST":
+            record = {"id": next(api.ids)}
+            api.records.append(record)
+            self.send_json(201, record)
+        elif path == "/api/prompts/":
+            self.send_json(200, {"count": len(api.records), "results": api.records[:20]})
+        else:
+            self.send_json(404, {"detail": "Not found."})
+
+
+class SlashApi(Background):
+    def __init__(self) -> None:
+        self.records: list[dict[str, int]] = []
+        self.ids = itertools.count(1)
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        httpd.daemon_threads = True
+        httpd.api = self  # type: ignore[attr-defined]
+        self._serve_in_background(httpd)
+
+
+def test_a_create_without_its_trailing_slash_is_refused_with_the_redirect_as_measured_requests_are(
+        write_scenario: ScenarioFactory) -> None:
+    with SlashApi() as api:
+        seeding = write_scenario({
+            "name": "slash", "target": {"base_url": api.url},
+            "dataset": {"sizes": [3], "create": {"path": "/api/prompts", "json": {"title": "p{{ n }}"}},
+                        "count": {"path": "/api/prompts", "count_path": "count"}},
+            "endpoints": [{"name": "list", "path": "/api/prompts/"}]}, "seeding.yaml")
+        code, output, _ = run_plan(seeding)
+        measured = write_scenario({"name": "slash", "target": {"base_url": api.url}, "load": {"iterations": 2},
+                                   "endpoints": [{"name": "list", "path": "/api/prompts"}]}, "measured.yaml")
+        measured_code, _, run_dir = run_plan(measured)
+        assert api.records == [], "no create was turned into a GET of the list, nor sent twice"
+    assert code == 3, output
+    assert f"first failure: 301 Moved Permanently from POST /api/prompts {NOTE}" in output
+    assert f"counting the records failed (status 301 {NOTE})" in output
+    assert "without an id" not in output
+    assert measured_code == 1
+    (cell,) = json.loads((run_dir / "results.json").read_text())["cells"]
+    assert cell["errors"] == [f"status 301, expected 2xx {NOTE}"]

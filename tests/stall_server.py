@@ -1,0 +1,56 @@
+"""A local HTTP server that answers at once, except for one stall: every request that arrives during
+``[first request + stall_after, + stall_for)`` is held until the stall ends, as a target does during
+a garbage-collection pause, a lock or a failover. Stdlib only, keep-alive, port 0.
+
+    with StallServer(stall_after=1.0, stall_for=1.0) as server:
+        server.url, server.requests
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+from background import Background, JsonHandler
+
+
+class _Handler(JsonHandler):
+    server: _Server
+
+    def dispatch(self) -> None:
+        self.server.app.hold()
+        self.send_json(200, {"ok": True})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512
+    app: StallServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up at the end of a bounded run is expected."""
+
+
+class StallServer(Background):
+    def __init__(self, *, stall_after: float, stall_for: float) -> None:
+        self.stall_after = stall_after
+        self.stall_for = stall_for
+        self.requests = 0
+        self.first: float | None = None
+        self._lock = threading.Lock()
+        httpd = _Server(("127.0.0.1", 0), _Handler)
+        httpd.app = self
+        self._serve_in_background(httpd)
+
+    def hold(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self.requests += 1
+            if self.first is None:
+                self.first = now
+            begin = self.first + self.stall_after
+        end = begin + self.stall_for
+        if begin <= now < end:
+            time.sleep(end - now)

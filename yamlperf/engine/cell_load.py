@@ -1,0 +1,63 @@
+"""A measured cell's workload summary and time series, added to its ``CellStats`` (pure).
+
+Also the judgement the user needs before blaming the target: when the asked rate was not held,
+was it the client (its own CPU busy, requests starting late) or the target (``max_in_flight``
+requests waiting for answers, so arrivals were dropped)?
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from ..results import CellStats
+from ..results_load import CellLoad, IntervalStats
+from .series import Series, fold_overflow, summarize_series
+from .workload import CellWork
+
+HELD = 0.95
+"""An open-model cell held its rate when it started at least this share of the asked requests."""
+CLIENT_BUSY = 0.85
+"""The client is the limit when it used this share of a CPU core or more (Python threads send on
+about one core)."""
+
+
+def with_load(stats: CellStats, work: CellWork, series: Series | None, *, dropped: int, max_lag: float,
+              behind: int = 0, warmup: tuple[IntervalStats, ...] = ()) -> CellStats:
+    """``stats`` with its ``load`` summary and its ``series`` (the warm-up's intervals first)."""
+    series = series if series is not None else Series(width=work.interval)
+    if work.timed and work.length:
+        fold_overflow(series, max(0, math.ceil(work.length / work.interval - 1e-9) - 1))
+    rows = summarize_series(series, work)
+    started = sum(r.started for r in rows)
+    late = sum(r.late for r in rows)
+    length = work.length if work.timed and work.length else stats.wall_time
+    achieved = started / length if length else 0.0
+    cpu = sum(series.cpu.values())
+    client_cpu = cpu / stats.wall_time if stats.wall_time > 0 and series.cpu else None
+    asked = work.planned_requests() if work.open else None
+    load = CellLoad(
+        model=work.model, workers=work.workers, duration=work.length if work.timed else None,
+        rate=(asked / length if asked is not None and length else work.rate) if work.open else None,
+        stages=tuple((s.duration, s.target) for s in work.stages), asked=asked, dropped=dropped, late=late,
+        achieved_rate=achieved, client_cpu=client_cpu, max_start_lag=max_lag,
+        limited_by=limited_by(asked, started, dropped, late, client_cpu=client_cpu, behind=behind),
+        interval=work.interval,
+    )
+    return replace(stats, load=load, series=(*warmup, *rows))
+
+
+def limited_by(asked: int | None, started: int, dropped: int, late: int, *, client_cpu: float | None,
+               behind: int = 0) -> str:
+    """``client``, ``target`` or ``""`` (the rate was held, or the cell is closed). The client is
+    the limit when its CPU was busy, or when requests started late although a worker was free (the
+    scheduler or the workers could not run in time); otherwise arrivals dropped mean
+    ``max_in_flight`` requests were waiting for the target."""
+    if not asked:
+        return ""
+    slack = (1 - HELD) * asked
+    if started >= HELD * asked and late <= slack and dropped <= slack:
+        return ""
+    if (client_cpu is not None and client_cpu >= CLIENT_BUSY) or behind > slack or late > slack:
+        return "client"
+    return "target" if dropped else "client"
