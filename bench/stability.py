@@ -12,6 +12,7 @@ named, the confidence levels, and the failures issue #10 names:
 The issue's failures came from a busy machine: ``--busy N`` keeps N busy-loop processes running
 during the runs (``--busy 1`` takes one of two cores away), stopped at the end. Each run's wall time
 is printed too. Extra arguments after ``--`` go to ``yamlperf run`` (``-- --set load.rounds=5``).
+Each run starts the demo on a free port of its own, so other runs on the machine do not meet it.
 
     python bench/stability.py [--runs 10] [--busy 1] [--scenario scenarios/scale.yaml] [-- --set k=v]
 
@@ -24,6 +25,7 @@ import argparse
 import json
 import multiprocessing
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -87,10 +89,20 @@ def busy_loop() -> None:
         pass
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def run_once(scenario: Path, out: Path, extra: Sequence[str]) -> tuple[RunResult, float]:
-    """One ``yamlperf run``; its results and wall time."""
+    """One ``yamlperf run`` with the demo on a port of its own (8765 may be another run's); its
+    results and wall time."""
+    port = free_port()
     command = [sys.executable, "-m", "yamlperf", "run", str(scenario), "--output-dir", str(out),
-               "--format", "json", *extra]
+               "--format", "json", "--set", f"target.base_url=http://127.0.0.1:{port}",
+               "--set", f"target.server.command={sys.executable} -m yamlperf demo-server --port {port}",
+               *extra]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     wall = time.perf_counter() - started

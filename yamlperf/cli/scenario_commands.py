@@ -12,13 +12,13 @@ from typing import Any
 import click
 
 from ..compose import Override, apply_overrides, compose_document
-from ..engine.matrix import Plan, expand
+from ..engine.matrix import Cell, Plan, expand
 from ..errors import ScenarioError, UsageError
 from ..gitrev import materialize
 from ..loader import build_scenario, load_scenario
 from ..plandiff import diff_plans, format_plan_diff, plan_diff_json
 from ..render.console import drift_note
-from ..scenario import WRITE_METHODS, Scenario
+from ..scenario import WRITE_METHODS, Load, Scenario
 from ..textable import format_table
 from ..units import format_duration
 from ..validation import load_schema
@@ -125,8 +125,10 @@ def plan_json(scenario: Scenario, matrix: Plan) -> dict[str, object]:
         "scenario": scenario.source, "name": scenario.name,
         "cells": [{"size": c.size, "concurrency": c.concurrency, "endpoint": c.endpoint.name,
                    "method": c.endpoint.request.method, "path": c.endpoint.request.path,
-                   "iterations": c.iterations, "warmup": c.warmup} for c in matrix.cells],
+                   "iterations": c.iterations, "warmup": c.warmup, "rounds": list(c.rounds),
+                   "max_iterations": max(c.budget, c.iterations)} for c in matrix.cells],
         "measured_requests": matrix.measured_requests, "warmup_requests": matrix.warmup_requests,
+        "max_measured_requests": matrix.max_measured_requests,
         "records_to_create": matrix.records_to_create, "records_to_delete": matrix.records_to_delete,
         "count_requests": matrix.count_requests, "total_requests": matrix.total_requests,
         "thresholds": [r.text for t in scenario.thresholds for r in t.rules],
@@ -138,10 +140,12 @@ def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None
     lines = [f"{scenario.source}: {scenario.name}", target, *(notes or []), *described, ""]
     header = ("#", "size", "conc", "endpoint", "method", "path", "requests")
     rows = [(str(c.index + 1), "-" if c.size is None else str(c.size), str(c.concurrency), c.endpoint.name,
-             c.endpoint.request.method, c.endpoint.request.path,
-             str(c.iterations) + (f" (+{c.warmup} warm-up)" if c.warmup else "")) for c in matrix.cells]
+             c.endpoint.request.method, c.endpoint.request.path, _cell_requests(c)) for c in matrix.cells]
     lines.append(format_table(header, rows, right={0, 1, 2}))
-    costs = [f"cells: {len(matrix.cells)}", f"measured requests: {matrix.measured_requests}",
+    measured = f"measured requests: {matrix.measured_requests}"
+    if matrix.max_measured_requests > matrix.measured_requests:
+        measured += f" (up to {matrix.max_measured_requests} sampling for precision)"
+    costs = [f"cells: {len(matrix.cells)}", measured,
              f"warm-up requests: {matrix.warmup_requests}", f"records to create: {matrix.records_to_create}"]
     if matrix.records_to_delete:
         costs.append(f"cleanup deletes: {matrix.records_to_delete}")
@@ -164,6 +168,33 @@ def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None
     return "\n".join(lines)
 
 
+def _cell_requests(cell: Cell) -> str:
+    """``30 in 3 rounds (+2 warm-up each)``, ``30-300 ...`` when it may sample on for precision."""
+    text = str(cell.iterations)
+    if cell.budget > cell.iterations:
+        text += f"-{cell.budget}"
+    if len(cell.rounds) > 1:
+        text += f" in {len(cell.rounds)} rounds"
+    if cell.warmup:
+        text += f" (+{cell.warmup} warm-up{' each' if len(cell.rounds) > 1 else ''})"
+    return text
+
+
+def _sampling(load: Load) -> str:
+    """How the cells are sampled: rounds, and the precision target with its budget."""
+    text = f"{_counted(load.rounds, 'round')} per size, cells interleaved in a shuffled order"
+    if load.seed is not None:
+        text += f" (seed {load.seed})"
+    if load.samples_to_precision:
+        targets = [f"{load.precision * 100:g}%" if load.precision is not None else "",
+                   format_duration(load.precision_floor) if load.precision_floor is not None else ""]
+        most = (f"{load.max_iterations} requests" if load.max_iterations is not None
+                else "10x the iterations")
+        text += (f"; sampling on until the median is known within {' or '.join(t for t in targets if t)},"
+                 f" at most {most} or {format_duration(load.max_sampling_time)} a cell")
+    return text
+
+
 def _describe(scenario: Scenario) -> list[str]:
     target = scenario.target
     lines = [f"target: {target.base_url}"
@@ -180,6 +211,7 @@ def _describe(scenario: Scenario) -> list[str]:
     lines.append(f"load: {load.iterations} iterations per cell, concurrency "
                  f"{', '.join(map(str, load.concurrency))}, warm-up {load.warmup}, think time "
                  f"{format_duration(load.think_time)}")
+    lines.append(f"sampling: {_sampling(load)}")
     lines.append(f"output: {scenario.output.directory} ({', '.join(scenario.output.formats)})")
     return lines
 
