@@ -269,7 +269,13 @@ def _thresholds(document: Document, problems: list[Problem]) -> tuple[Threshold,
             sizes=tuple(_as_list(spec.get("sizes"))),
             concurrency=tuple(_as_list(spec.get("concurrency"))),
             location=document.location(("thresholds", index)),
+            abort_on_fail=bool(spec.get("abort_on_fail")),
         ))
+        if spec.get("abort_on_fail") and rules and not any(r.window for r in rules):
+            problems.append(document.problem(
+                ("thresholds", index, "abort_on_fail"), "abort_on_fail watches window rules, and this "
+                "threshold has none", hint="hold a rule over windows, e.g. `p99 < 200ms over 10s`; other "
+                "rules are judged once the run is over"))
     return tuple(built)
 
 

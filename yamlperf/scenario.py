@@ -282,6 +282,8 @@ class Threshold:
     sizes: tuple[int, ...] = ()
     concurrency: tuple[int, ...] = ()
     location: Location = Location("")
+    abort_on_fail: bool = False
+    """Stop the run when one of its window rules breaks while a cell runs."""
 
     def scope(self) -> str:
         """``endpoints search*; sizes 500`` or ``all cells``."""

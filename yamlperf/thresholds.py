@@ -1,4 +1,5 @@
-"""Threshold rules: ``p95 < 300ms``, ``success_rate >= 99%``, ``rps > 200``, ``growth <= linear``.
+"""Threshold rules: ``p95 < 300ms``, ``success_rate >= 99%``, ``rps > 200``, ``growth <= linear``,
+and the same held over every window of a timed cell: ``p99 < 200ms over 10s``.
 
 Parsing is here (a bad rule is a located validation error); evaluating rules against results is
 ``yamlperf.verdicts``.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from .errors import suggest
@@ -38,6 +39,9 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "!=": operator.ne,
 }
 RULE_SHAPE = re.compile(r"^\s*([A-Za-z_0-9.]+)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$")
+_WINDOW = re.compile(r"^(.+?)\s+over\s+(?:every\s+)?(\S+?)(?:\s+windows?)?$", re.IGNORECASE)
+WINDOW_TIME_METRICS = ("median", "p95", "p99", "max")
+"""What one interval of a time series keeps, so what a window can be judged on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,8 @@ class Rule:
     kind: MetricKind
     op: str
     limit: float
+    window: float | None = None
+    """Seconds: the rule must hold over every window this long of a cell's time series."""
 
     def passes(self, value: float) -> bool:
         return OPERATORS[self.op](value, self.limit)
@@ -78,6 +84,10 @@ def parse_rule(text: str) -> Rule:
     if not match:
         raise RuleError(f"cannot read the rule {text!r}", "write `metric op value`, e.g. `p95 < 300ms`")
     name, op, raw = match.group(1).lower(), match.group(2), match.group(3)
+    windowed = _WINDOW.match(raw)
+    if windowed:
+        rule = parse_rule(f"{name} {op} {windowed.group(1)}")
+        return replace(rule, text=text, window=_window(rule, windowed.group(2)))
     if name in TIME_METRICS:
         return Rule(text, TIME_METRICS[name], MetricKind.TIME, op, _time_limit(raw))
     if name in RATE_METRICS:
@@ -92,6 +102,22 @@ def parse_rule(text: str) -> Rule:
         kept = ", ".join(k for k in known if re.fullmatch(r"p[0-9]+", k))
         hint = "; ".join(filter(None, [suggest(name, known), f"a cell keeps {kept}, median, min and max"]))
     raise RuleError(f"unknown metric {name!r} in rule {text!r}", hint)
+
+
+def _window(rule: Rule, raw: str) -> float:
+    try:
+        seconds = parse_duration(raw)
+    except ValueError:
+        raise RuleError(f"{raw!r} is not a window length", "write e.g. `over 10s`") from None
+    if seconds <= 0:
+        raise RuleError("a window needs a length above 0", "write e.g. `over 10s`")
+    if rule.kind is MetricKind.GROWTH:
+        raise RuleError("growth is judged across dataset sizes, not over windows of time",
+                        "drop `over ...` from the growth rule")
+    if rule.kind is MetricKind.TIME and rule.metric not in WINDOW_TIME_METRICS:
+        raise RuleError(f"{rule.metric} is not kept per interval, so no window can be judged on it",
+                        "over windows use p50 (median), p95, p99 or max")
+    return seconds
 
 
 def _time_limit(raw: str) -> float:

@@ -16,6 +16,7 @@ from itertools import groupby
 from .results import CellStats, RunResult, ThresholdOutcome
 from .scenario import Scenario, Threshold
 from .thresholds import MIN_GROWTH_POINTS, MetricKind, Rule, format_metric
+from .windows import judge_windows
 
 
 def cell_label(endpoint: str, size: int | None, concurrency: int | None) -> str:
@@ -35,6 +36,8 @@ def evaluate(scenario: Scenario, result: RunResult) -> tuple[ThresholdOutcome, .
                 outcomes.append(_unmatched(rule, threshold))
             elif rule.kind is MetricKind.GROWTH:
                 outcomes.extend(_growth_outcomes(rule, cells))
+            elif rule.window is not None:
+                outcomes.extend(window_outcome(rule, cell) for cell in cells)
             else:
                 outcomes.extend(_cell_outcome(rule, cell) for cell in cells)
     return tuple(outcomes)
@@ -52,6 +55,30 @@ def _cell_outcome(rule: Rule, cell: CellStats) -> ThresholdOutcome:
                f"measured {format_metric(rule.kind, value)}, limit {rule.format_limit()}")
     return ThresholdOutcome(rule.text, cell.endpoint, cell.size, cell.concurrency, value, rule.limit,
                             passed, message)
+
+
+def window_outcome(rule: Rule, cell: CellStats) -> ThresholdOutcome:
+    """A window rule over one cell: failed when any window broke it; the value is the worst window's."""
+    where = cell_label(cell.endpoint, cell.size, cell.concurrency)
+    interval = cell.load.interval if cell.load is not None else 1.0
+    verdict = judge_windows(rule, cell.series, interval)
+    if verdict.worst is None or verdict.worst_value is None:
+        missing = "no time series (a results file from before time series)" if not cell.series else \
+            "no window had an answer to judge"
+        message = f"{rule.text} failed for {where}: {missing}, limit {rule.format_limit()}"
+        return ThresholdOutcome(rule.text, cell.endpoint, cell.size, cell.concurrency, None, rule.limit,
+                                False, message)
+    worst = verdict.worst
+    span = f"{worst.start:g}-{worst.start + worst.seconds:g} s"
+    passed = not verdict.broken
+    if passed:
+        how = f"every one of {verdict.judged} windows held it; the closest, {span}, measured"
+    else:
+        how = f"{len(verdict.broken)} of {verdict.judged} windows broke it; the worst, {span}, measured"
+    message = (f"{rule.text} {'passed' if passed else 'failed'} for {where}: {how} "
+               f"{format_metric(rule.kind, verdict.worst_value)}, limit {rule.format_limit()}")
+    return ThresholdOutcome(rule.text, cell.endpoint, cell.size, cell.concurrency, verdict.worst_value,
+                            rule.limit, passed, message)
 
 
 def _measure(rule: Rule, cell: CellStats) -> tuple[float | None, str]:

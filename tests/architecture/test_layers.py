@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "yamlperf"
 
 LAYER0 = {"errors", "redact", "units", "textable", "urls"}
 LAYER1 = {"source", "validation", "templating", "thresholds", "compose", "scenario", "loader", "workload_spec"}
-LAYER2 = {"results", "results_load", "results_types", "scaling", "verdicts", "compare", "plandiff"}
+LAYER2 = {"results", "results_load", "results_types", "windows", "scaling", "verdicts", "compare", "plandiff"}
 
 
 def _module_name(path: Path) -> str:

@@ -17,6 +17,7 @@ from yamlperf.engine.stats import (
     merge_all,
     percentile,
     summarize,
+    worker_sample_cap,
 )
 
 INFO = CellInfo("list", "GET", "/records", 10, 2)
@@ -145,3 +146,67 @@ def test_writing_results_never_touches_the_process_umask(tmp_path, monkeypatch) 
     monkeypatch.setattr(os, "umask", no_umask)
     write_atomic(tmp_path / "results.json", "{}\n")
     assert (tmp_path / "results.json").read_text() == "{}\n"
+
+
+def test_a_cell_keeps_its_sample_cap_whatever_its_number_of_workers() -> None:
+    """100 workers share the cell's cap (the issue: 100,000 per worker thread grew RSS without bound)."""
+    cap, workers, per_worker = 1000, 100, 50
+    share = worker_sample_cap(workers * per_worker, workers, cap)
+    assert share == 10
+    rng = random.Random(9)
+    parts = [Recorder(share, seed=k) for k in range(workers)]
+    for part in parts:
+        for _ in range(per_worker):
+            part.record(rng.uniform(0.001, 0.002), "ok", 200)
+    merged = merge_all(parts, cap)
+    assert merged.count == workers * per_worker
+    assert len(merged.samples) == cap
+    assert not merged.exact
+    assert max(len(p.samples) for p in parts) == share
+
+
+def test_a_cell_that_fits_its_cap_stays_exact_however_its_workers_share_it() -> None:
+    assert worker_sample_cap(900, 100, 1000) == 1000
+    assert worker_sample_cap(None, 4, 1000) == 250
+    parts = [Recorder(worker_sample_cap(900, 3, 1000), seed=k) for k in range(3)]
+    for k, count in enumerate((800, 99, 1)):
+        for j in range(count):
+            parts[k].record((j + 1) / 1e4, "ok", 200)
+    merged = merge_all(parts, 1000)
+    assert merged.exact
+    assert len(merged.samples) == 900
+
+
+def test_merged_samples_weigh_each_worker_by_the_requests_it_stands_for() -> None:
+    """A worker that sent 9 times as many requests has 9 times as many of the merged samples."""
+    busy, idle = Recorder(100, seed=1), Recorder(100, seed=2)
+    for _ in range(9000):
+        busy.record(0.002, "ok", 200)
+    for _ in range(1000):
+        idle.record(0.001, "ok", 200)
+    merged = merge_all([busy, idle], 100)
+    assert merged.samples.count(0.002) == 9 * merged.samples.count(0.001)
+    assert merged.count == 10_000
+
+
+def test_the_reservoir_beyond_the_cap_is_uniform_over_the_whole_stream() -> None:
+    """Kept samples beyond the cap (drawn by skips, not a random number per latency) stand for the
+    whole stream: each tenth of it has a tenth of them, within a generous binomial bound."""
+    cap, total = 2000, 200_000
+    recorder = Recorder(cap, seed=4)
+    for k in range(total):
+        recorder.record((k + 1) / 1e6, "ok", 200)
+    assert len(recorder.samples) == cap
+    tenths = [0] * 10
+    for sample in recorder.samples:
+        tenths[min(9, int(sample * 1e6 - 1) * 10 // total)] += 1
+    assert all(130 <= n <= 270 for n in tenths), tenths  # expected 200, sd ~13.4: 5 sd either way
+    assert statistics.fmean(recorder.samples) == pytest.approx(total / 2e6, rel=0.05)
+
+
+def test_a_recorder_without_samples_still_counts_and_histograms() -> None:
+    recorder = Recorder(0)
+    for k in range(100):
+        recorder.record(0.001 * (k + 1), "ok", 200)
+    assert (recorder.count, recorder.samples) == (100, [])
+    assert recorder.histogram.get_total_count() == 100

@@ -106,15 +106,16 @@ def test_results_written_before_the_field_existed_read_as_urllib3() -> None:
     assert (from_json(data).meta.transport, from_json(data).meta.transport_note) == ("urllib3", "")
 
 
-def test_a_plain_run_loads_neither_requests_nor_urllib3(records_server: RecordsServer,
-                                                         write_scenario: ScenarioFactory) -> None:
-    """~100 ms of start-up: only a login, seeding, cleanup, a server to start or urllib3 measuring need them."""
+def test_a_plain_run_loads_neither_requests_nor_urllib3_nor_the_chart_libraries(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    """~100 ms of start-up: only a login, seeding, cleanup, a server to start or urllib3 measuring need
+    them; pygal and CairoSVG (with cffi, ~0.15 CPU-s) only a chart, a PNG or a PDF."""
     path = write_scenario({"name": "plain", "target": {"base_url": records_server.url},
                            "load": {"iterations": 3}, "endpoints": [{"name": "static", "path": "/static"}]})
     code = ("import sys\nfrom yamlperf.cli import main\n"
             f"sys.argv = ['yamlperf', 'run', {str(path)!r}]\n"
             "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
-            "print(sorted(m for m in ('requests', 'urllib3') if m in sys.modules))\n")
+            "print(sorted(m for m in ('requests', 'urllib3', 'pygal', 'cairosvg', 'cairocffi') if m in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -159,7 +159,41 @@ def incomplete_run() -> RunResult:
     return replace(run, cells=kept, complete=False, stop_reason="interrupted by the user (Ctrl-C)")
 
 
+def load_run() -> RunResult:
+    """An open-model ramp (0 -> 40 -> 40 -> 0/s over 12 s) with a 2 s warm-up and a stall at 6-7 s
+    (latency climbs, errors appear), plus a closed duration cell: the time-series charts' run."""
+    from yamlperf.results_load import CellLoad, IntervalLatency, IntervalStats
+
+    rng = random.Random(11)
+    rows = []
+    for t in range(-2, 12):
+        asked = 20.0 if t < 0 else min(40.0, 10.0 * (t + 0.5)) if t < 4 else 40.0 if t < 8 else 40.0 - 10 * (t - 7.5)
+        stall = t == 6
+        started = round(asked)
+        failed = 3 if stall else 0
+        base = 0.004 * (12 if stall else 1) * math.exp(rng.gauss(0, 0.05))
+        latency = IntervalLatency(base, base * 1.8, base * 2.6, base * 3.1)
+        rows.append(IntervalStats(
+            t=float(t), started=started, answered=started - failed, ok=started - failed, in_flight=4 if stall else 0,
+            failures={"timeout": failed} if failed else {}, dropped=2 if stall else 0, late=1 if stall else 0,
+            latency=latency, target=None if t < 0 else asked, client_cpu=0.12, warmup=t < 0,
+            histogram=((round(base * 1e6), started - failed),)))
+    measured = [r for r in rows if not r.warmup]
+    total = sum(r.started for r in measured)
+    ramp = replace(make_cell("search", None, 0.004, concurrency=50, n=total, failures=3, histogram=True),
+                   load=CellLoad("open", 50, 12.0, total / 12, ((4.0, 40.0), (4.0, 40.0), (4.0, 0.0)), total,
+                                 dropped=2, late=1, achieved_rate=total / 12, client_cpu=0.12,
+                                 max_start_lag=0.03, interval=1.0), series=tuple(rows))
+    closed_rows = tuple(replace(r, target=4.0, warmup=False, dropped=0, late=0) for r in measured[:6])
+    steady = replace(make_cell("detail", None, 0.002, concurrency=4, n=sum(r.started for r in closed_rows)),
+                     load=CellLoad("closed", 4, 6.0, achieved_rate=20.0, client_cpu=0.1, interval=1.0),
+                     series=closed_rows)
+    return RunResult(name="prompts-load", meta=META, scenario={"name": "prompts-load", "load": {"rate": "40/s"}},
+                     cells=(ramp, steady))
+
+
 ALL_RUNS: dict[str, Callable[[], RunResult]] = {
     "scale": scale_run, "many": many_endpoints_run, "single_size": single_size_run,
     "no_dataset": no_dataset_run, "one_endpoint": one_endpoint_run, "incomplete": incomplete_run,
+    "load": load_run,
 }

@@ -77,7 +77,7 @@ def check_screenshot(path: Path) -> None:
         assert len(colours) > 200  # text, tables and charts, not a blank or error page
 
 
-@pytest.mark.parametrize("name", ["scale", "many", "no_dataset", "incomplete"])
+@pytest.mark.parametrize("name", ["scale", "many", "no_dataset", "incomplete", "load"])
 def test_report_renders_without_errors_or_network(name: str, written: Callable[[str], Path],
                                                   charts_of: ChartsOf, tmp_path: Path) -> None:
     with browser(tmp_path / "profile") as page:
@@ -123,3 +123,42 @@ def test_report_prints(written: Callable[[str], Path], tmp_path: Path) -> None:
     assert "prompts-scale" in text
     assert "Response time vs dataset size" in text
     (ARTIFACTS / "report-scale-print.pdf").write_bytes(pdf)
+
+
+TIME_SERIES_JS = """
+Array.from(document.querySelectorAll("figure.chart[id*='_over_time_']")).map(function (figure) {
+  var svg = figure.querySelector("svg");
+  var lines = Array.from(svg.querySelectorAll("path.line")).filter(function (p) {
+    return p.getBoundingClientRect().width > 100; });
+  var trigger = svg.querySelector(".tooltip-trigger");
+  var box = trigger.getBoundingClientRect();
+  trigger.dispatchEvent(new MouseEvent("mouseover", {bubbles: true, clientX: box.x + 1, clientY: box.y + 1}));
+  var tip = document.getElementById("chart-tip");
+  return {id: figure.id, lines: lines.length, width: svg.getBoundingClientRect().width,
+          labels: Array.from(svg.querySelectorAll(".axis.x .guides text")).map(function (t) {
+            return t.textContent; }),
+          tip: tip.textContent, hidden: tip.hidden};
+})
+"""
+
+
+def test_time_series_charts_draw_their_lines_stages_and_tooltips(written: Callable[[str], Path],
+                                                                 tmp_path: Path) -> None:
+    with browser(tmp_path / "profile") as page:
+        open_report(page, written("load") / "report.html")
+        found: list[dict[str, Any]] = page.evaluate(TIME_SERIES_JS)
+        workload = page.evaluate("document.getElementById('workload').innerText")
+        page.screenshot(ARTIFACTS / "report-load.png", WIDTH)
+        assert problems(page) == []
+    assert [f["id"] for f in found] == ["chart-latency_over_time_search_x50", "chart-throughput_over_time_search_x50",
+                                        "chart-latency_over_time_detail_x4", "chart-throughput_over_time_detail_x4"]
+    ramp_latency, ramp_throughput = found[0], found[1]
+    assert ramp_latency["lines"] >= 3  # p50, p95, p99 (the warm-up has one point per interval too)
+    assert ramp_throughput["lines"] >= 2  # started and asked, at least
+    for chart in found:
+        assert chart["width"] > 600
+        assert chart["hidden"] is False
+        assert " at " in chart["tip"]
+    assert {"-2", "0", "4", "8", "12"} <= set(ramp_latency["labels"])  # the warm-up and the stage marks
+    assert "open" in workload
+    assert "Kept up?" in workload

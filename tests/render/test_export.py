@@ -19,7 +19,7 @@ MIN_COLOURS = 8
 """Text, grid, axes and series: a real chart has many distinct colours; a blank one has one."""
 
 
-@pytest.mark.parametrize("name", ["scale", "many", "no_dataset", "single_size"])
+@pytest.mark.parametrize("name", ["scale", "many", "no_dataset", "single_size", "load"])
 def test_every_png_has_the_right_size_and_content(name: str, written: Callable[[str], Path],
                                                    charts_of: ChartsOf) -> None:
     folder = written(name) / "charts"
@@ -39,7 +39,7 @@ def test_every_png_has_the_right_size_and_content(name: str, written: Callable[[
             assert ink > 0.01 * rgb.width * rgb.height, chart.name
 
 
-@pytest.mark.parametrize("name", ["scale", "many", "no_dataset"])
+@pytest.mark.parametrize("name", ["scale", "many", "no_dataset", "load"])
 def test_every_pdf_is_one_page_with_the_chart(name: str, written: Callable[[str], Path],
                                                charts_of: ChartsOf) -> None:
     folder = written(name) / "charts"

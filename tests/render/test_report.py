@@ -136,10 +136,10 @@ def test_report_html_builds_its_own_charts(runs: dict[str, RunResult]) -> None:
 
 def test_charts_are_drawn_only_for_formats_that_need_them(runs: dict[str, RunResult], tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from yamlperf.render import outputs
+    from yamlperf.render import charts, outputs
 
     drawn: list[str] = []
-    monkeypatch.setattr(outputs, "build_charts", lambda result, log_scale=None: drawn.append(result.name) or ())
+    monkeypatch.setattr(charts, "build_charts", lambda result, log_scale=None: drawn.append(result.name) or ())
     outputs.write_outputs(runs["one_endpoint"], tmp_path, ["csv"])
     assert drawn == []
     outputs.write_outputs(runs["one_endpoint"], tmp_path, ["svg", "png"])

@@ -33,7 +33,7 @@ from .matrix import Cell
 from .prepare import NO_CONTEXT, RequestTemplate
 from .progress import Observer
 from .series import Interval, Series, summarize_series
-from .stats import CellInfo, Recorder, merge_all, summarize
+from .stats import CellInfo, Recorder, merge_all, summarize, worker_sample_cap
 from .workload import CellWork
 
 if TYPE_CHECKING:
@@ -100,6 +100,9 @@ class CellRun:
         self._workers = (self.work.workers if self._timed or self.work.open
                          else max(1, min(cell.concurrency, total)))
         self._recorders: list[Recorder] = []
+        self._sample_share = worker_sample_cap(None if self._timed or self.work.open else total,
+                                               self._workers)
+        """Each worker's part of the cell's kept samples (the cap is the cell's, not a thread's)."""
         self._deadline: float | None = None
         self._end: float | None = None
         self._origin = 0.0
@@ -112,7 +115,7 @@ class CellRun:
         self.aborted = ""
 
     def _recorder(self, worker: int) -> Recorder:
-        recorder = Recorder(seed=worker)
+        recorder = Recorder(self._sample_share, seed=worker)
         recorder.series = Series(self._origin, self._wall, self.work.interval)
         return recorder
 
@@ -292,14 +295,12 @@ class CellRun:
         latency = exchange.duration + lag
         recorder.record(latency, category, exchange.status, len(exchange.body), error)
         series.end(started + exchange.duration, category, latency)
-        if exchange.status:
-            timing = exchange.headers.get("server-timing")
-            if timing:
-                recorder.server_timing.add(timing)
-            if shared.query_header is not None:
-                queries = exchange.headers.get(shared.query_header)
-                if queries is not None:
-                    recorder.record_queries(queries)
+        if exchange.server_timing:
+            recorder.server_timing.add(exchange.server_timing)
+        if shared.query_header is not None and exchange.status:
+            queries = exchange.headers.get(shared.query_header)
+            if queries is not None:
+                recorder.record_queries(queries)
         if sent:
             log_exchange(sent[-1], exchange, category, shared.secrets)
 

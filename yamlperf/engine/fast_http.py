@@ -108,7 +108,7 @@ class _Answer:
     """The parser's callbacks: the parts of the answer being read on one connection."""
 
     __slots__ = ("body", "complete", "encoding", "head", "headers", "keep_alive", "length", "parser",
-                 "surplus", "transfer")
+                 "surplus", "timing", "transfer")
 
     def __init__(self) -> None:
         self.parser = httptools.HttpResponseParser(self)
@@ -122,6 +122,7 @@ class _Answer:
         self.head = self.complete = self.surplus = self.keep_alive = False
         self.encoding: bytes | None = None
         self.transfer: bytes | None = None
+        self.timing: bytes | None = None
         self.length: int | None = None
 
     def on_message_begin(self) -> None:
@@ -132,9 +133,12 @@ class _Answer:
         if self.head:  # a chunked body's trailer fields: http.client reads and drops them
             return
         self.headers.append((name, value))
-        if len(name) == 16 and name.lower() == b"content-encoding":
+        size = len(name)
+        if size == 13 and name.lower() == b"server-timing":
+            self.timing = value if self.timing is None else self.timing + b", " + value
+        elif size == 16 and name.lower() == b"content-encoding":
             self.encoding = value if self.encoding is None else self.encoding + b", " + value
-        elif len(name) == 17 and name.lower() == b"transfer-encoding":
+        elif size == 17 and name.lower() == b"transfer-encoding":
             self.transfer = value if self.transfer is None else self.transfer + b", " + value
 
     def on_headers_complete(self) -> None:
@@ -357,7 +361,9 @@ class FastTransport:
                 body = _decoded(body, answer.encoding)
             except Exception as exc:  # urllib3's DecodeError: a body that is not what it claims
                 return Exchange(0, {}, b"", end - start, classify_fault(exc), describe_fault(exc))
-        return Exchange(status, ResponseHeaders(answer.headers), body, end - start)
+        timing = answer.timing
+        return Exchange(status, ResponseHeaders(answer.headers), body, end - start,
+                        server_timing=timing.decode("latin-1") if timing is not None else "")
 
     def _read(self, connection: _Connection, head_only: bool, deadline: float) -> None:
         """Feed the parser until the answer is complete (for HEAD: until its head is).

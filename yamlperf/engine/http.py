@@ -57,6 +57,10 @@ class Exchange:
     duration: float
     fault: str = ""
     error: str = ""
+    server_timing: str = ""
+    """The ``Server-Timing`` field(s), read by the transport as the answer arrives: the one header
+    the engine reads from every answer (looking it up in the mapping decoded every field, ~17% of
+    the fast transport's CPU)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +142,8 @@ class Urllib3Transport:
             duration = time.perf_counter() - start
             fault = classify_fault(exc)
             return Exchange(0, {}, b"", duration, fault, describe_fault(exc))
-        return Exchange(response.status, response.headers, body, time.perf_counter() - start)
+        return Exchange(response.status, response.headers, body, time.perf_counter() - start,
+                        server_timing=response.headers.get("server-timing", ""))
 
     def close(self) -> None:
         for pool in self._pools.values():

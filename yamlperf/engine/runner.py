@@ -40,9 +40,12 @@ from .rundir import make_run_dir
 from .seed import Seeder
 from .target import check_reachable, running_target
 from .transport_choice import TransportChoice, choose_transport, given_transport
+from .watch import WindowWatch
 
 logger = logging.getLogger(__name__)
 INTERRUPTED = "interrupted"
+ABORTED = "aborted: "
+"""The stop reason's prefix when a window threshold with ``abort_on_fail`` broke."""
 LEFTOVER_IDS = "leftover_ids.txt"
 """In the run folder: the ids of records the run created and could not delete, one a line."""
 
@@ -98,13 +101,14 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
                       transport=(ready.transport.name, ready.transport.note),
                       order_seed=order_seed(scenario))
     stop = options.stop
+    watch = WindowWatch(scenario.thresholds)
     try:
         with running_target(scenario.target, journal.run_dir / "server.log", stop, options.environ,
                             options.secrets):
             if not stop.is_set():
                 if options.probe_target:
                     check_reachable(scenario.target.base_url, scenario.target.timeout, scenario.target.verify)
-                _measure(scenario, ready, options, journal, observer)
+                _measure(scenario, ready, options, journal, observer, watch=watch)
     except YamlperfError as exc:
         kind = "target error" if isinstance(exc, TargetError) else "error"
         if not journal.discard():
@@ -112,6 +116,8 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
         raise
     except KeyboardInterrupt:
         stop.set()
+    if watch.reason:
+        return RunOutcome(journal.write(complete=False, stop_reason=ABORTED + watch.reason), journal.run_dir)
     if stop.is_set():
         return RunOutcome(journal.write(complete=False, stop_reason=INTERRUPTED), journal.run_dir)
     return RunOutcome(journal.write(complete=True), journal.run_dir)
@@ -147,7 +153,7 @@ def _transport(scenario: Scenario, options: RunOptions) -> TransportChoice:
 
 
 def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal: Journal,
-             observer: Observer) -> None:
+             observer: Observer, *, watch: WindowWatch) -> None:
     target, load = scenario.target, scenario.load
     client = SessionClient(TransportOptions(target.timeout, target.verify))
     transports = TransportSet(ready.transport.factory, TransportOptions(
@@ -160,7 +166,7 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
         auth.start()
         header = scenario.analysis.query_count_header
         shared = RunShared(transports, auth, ready.context, options.stop, options.secrets,
-                           load.think_time, load.max_duration, options.debug,
+                           load.think_time, load.max_duration, options.debug, watch or None,
                            query_header=header.lower() if header else None)
         if scenario.dataset:
             seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,

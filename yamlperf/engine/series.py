@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..results_load import IntervalLatency, IntervalStats
+from ..windows import percentile_of
 from .stats import ANSWERED
 from .workload import CellWork
 
@@ -54,18 +55,8 @@ class Interval:
         return sum(self.categories.values())
 
     def percentiles(self, quantiles: tuple[float, ...]) -> list[float]:
-        """Seconds at each quantile: the bucket where the cumulative count first reaches it."""
-        total = sum(self.latencies.values())
-        ordered = sorted(self.latencies.items())
-        found, seen, index = [], 0, 0
-        for q in quantiles:
-            rank = max(1, round(q * total + 0.4999999))
-            while index < len(ordered) and seen + ordered[index][1] < rank:
-                seen += ordered[index][1]
-                index += 1
-            micros = ordered[min(index, len(ordered) - 1)][0]
-            found.append(min(micros / 1e6, self.max))
-        return found
+        """Seconds at each quantile, from the histogram (as window thresholds read it)."""
+        return [percentile_of(self.latencies, q, self.max) or 0.0 for q in quantiles]
 
 
 class Series:

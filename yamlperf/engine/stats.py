@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,8 @@ HDR_DIGITS = 3
 SAMPLE_CAP = 100_000
 SAMPLES_IN_RESULTS = 1_000
 MAX_ERRORS = 10
-_PENDING_FLUSH = 10_000
+_PENDING_FLUSH = 1_024
+_NEVER = 2**62
 EXACT_METHOD = "exact: linear interpolation between closest ranks"
 HDR_METHOD = "hdr"
 
@@ -42,9 +44,9 @@ class Recorder:
     batches, because a dict increment costs a tenth of ``HdrHistogram.record_value``.
     """
 
-    __slots__ = ("_histogram", "_pending", "_rng", "bytes", "categories", "count", "errors", "max",
-                 "min", "queries", "queries_counted", "requests", "sample_cap", "samples", "series",
-                 "server_timing", "statuses", "sum", "sum_sq")
+    __slots__ = ("_histogram", "_next_kept", "_pending", "_rng", "_skip", "bytes", "categories", "count",
+                 "errors", "max", "min", "queries", "queries_counted", "requests", "sample_cap", "samples",
+                 "series", "server_timing", "statuses", "sum", "sum_sq")
 
     def __init__(self, sample_cap: int = SAMPLE_CAP, seed: int = 0) -> None:
         self.sample_cap = sample_cap
@@ -62,6 +64,10 @@ class Recorder:
         self._pending: dict[int, int] = {}
         self._histogram = new_histogram()
         self._rng = random.Random(seed)
+        self._skip = _Skips(self._rng, sample_cap)
+        self._next_kept = 1 if sample_cap > 0 else _NEVER
+        """The count of the next latency to keep: every one up to the cap, then reservoir sampling
+        (Li's algorithm L), which draws how many to pass over, not a number for each latency."""
         self.server_timing = TimingTotals()
         self.queries = 0.0
         self.queries_counted = 0
@@ -70,16 +76,41 @@ class Recorder:
 
     def record(self, duration: float, category: str, status: int = 0, nbytes: int = 0,
                error: str = "") -> None:
-        """One measured request; the latency counts only when the target answered."""
+        """One measured request; the latency counts only when the target answered.
+
+        On the hot path (once per request): written out inline, a call or a ``min()`` less each."""
         self.requests += 1
-        self.categories[category] += 1
+        categories = self.categories
+        categories[category] = categories.get(category, 0) + 1
         if status:
-            self.statuses[status] += 1
+            statuses = self.statuses
+            statuses[status] = statuses.get(status, 0) + 1
         self.bytes += nbytes
         if error and len(self.errors) < MAX_ERRORS:
             self.errors[error] = None
-        if category in ANSWERED:
-            self._latency(duration)
+        if category not in ANSWERED:
+            return
+        count = self.count = self.count + 1
+        self.sum += duration
+        self.sum_sq += duration * duration
+        if duration < self.min:  # noqa: PLR1730  (a comparison is cheaper than a min() call, once per request)
+            self.min = duration
+        if duration > self.max:  # noqa: PLR1730
+            self.max = duration
+        micros = int(duration * 1e6) or 1
+        pending = self._pending
+        pending[micros] = pending.get(micros, 0) + 1
+        if len(pending) >= _PENDING_FLUSH:
+            self._flush()
+        if count < self._next_kept:
+            return
+        samples = self.samples
+        if len(samples) < self.sample_cap:
+            samples.append(duration)
+            self._next_kept = count + 1 if len(samples) < self.sample_cap else self._skip.first(count)
+        else:
+            samples[int(self._rng.random() * self.sample_cap)] = duration
+            self._next_kept = self._skip.next(count)
 
     def record_queries(self, header: str) -> None:
         """The target's count of database queries for one answer; a value that is not a number is
@@ -95,25 +126,6 @@ class Recorder:
     @property
     def mean_queries(self) -> float | None:
         return self.queries / self.queries_counted if self.queries_counted else None
-
-    def _latency(self, duration: float) -> None:
-        self.count += 1
-        self.sum += duration
-        self.sum_sq += duration * duration
-        self.min = min(self.min, duration)
-        self.max = max(self.max, duration)
-        micros = int(duration * 1e6) or 1
-        pending = self._pending
-        pending[micros] = pending.get(micros, 0) + 1
-        if len(pending) >= _PENDING_FLUSH:
-            self._flush()
-        samples = self.samples
-        if len(samples) < self.sample_cap:
-            samples.append(duration)
-        else:
-            slot = self._rng.randrange(self.count)
-            if slot < self.sample_cap:
-                samples[slot] = duration
 
     def _flush(self) -> None:
         histogram = self._histogram
@@ -133,50 +145,96 @@ class Recorder:
 
     def merge(self, other: Recorder) -> Recorder:
         """Add ``other`` into this recorder and return it (``other`` is left unchanged)."""
-        exact_before = self.exact and other.exact
-        self.requests += other.requests
-        self.categories.update(other.categories)
-        self.statuses.update(other.statuses)
-        self.bytes += other.bytes
-        for error in other.errors:
-            if len(self.errors) < MAX_ERRORS:
-                self.errors[error] = None
-        self.histogram.add(other.histogram)
-        self.samples = _merge_samples(self, other, exact_before)
-        self.count += other.count
-        self.sum += other.sum
-        self.sum_sq += other.sum_sq
-        self.min = min(self.min, other.min)
-        self.max = max(self.max, other.max)
-        self.server_timing.merge(other.server_timing)
-        self.queries += other.queries
-        self.queries_counted += other.queries_counted
-        if other.series is not None:
-            if self.series is None:
-                self.series = other.series.empty_like()
-            self.series.merge(other.series)
+        return self.merge_many([other])
+
+    def merge_many(self, others: Sequence[Recorder]) -> Recorder:
+        """Add every recorder of ``others`` into this one, drawing the kept samples once."""
+        parts = [self, *others]
+        self.samples = _merge_samples(parts, self.sample_cap, self._rng)
+        histogram = self.histogram
+        for other in others:
+            self.requests += other.requests
+            self.categories.update(other.categories)
+            self.statuses.update(other.statuses)
+            self.bytes += other.bytes
+            for error in other.errors:
+                if len(self.errors) < MAX_ERRORS:
+                    self.errors[error] = None
+            histogram.add(other.histogram)
+            self.count += other.count
+            self.sum += other.sum
+            self.sum_sq += other.sum_sq
+            self.min = min(self.min, other.min)
+            self.max = max(self.max, other.max)
+            self.server_timing.merge(other.server_timing)
+            self.queries += other.queries
+            self.queries_counted += other.queries_counted
+            if other.series is not None:
+                if self.series is None:
+                    self.series = other.series.empty_like()
+                self.series.merge(other.series)
+        full = len(self.samples) >= self.sample_cap or not self.exact
+        self._next_kept = (_NEVER if self.sample_cap <= 0 else self._skip.first(self.count) if full
+                           else self.count + 1)
         return self
 
 
-def _merge_samples(mine: Recorder, theirs: Recorder, exact: bool) -> list[float]:
-    """Concatenate while everything fits; otherwise a subset that draws from each side in
-    proportion to the requests it stands for."""
-    cap = mine.sample_cap
-    if exact and len(mine.samples) + len(theirs.samples) <= cap:
-        return mine.samples + theirs.samples
-    total = mine.count + theirs.count
-    take_mine = min(len(mine.samples), round(cap * mine.count / total)) if total else 0
-    take_theirs = min(len(theirs.samples), cap - take_mine)
-    take_mine = min(len(mine.samples), cap - take_theirs)
-    rng = mine._rng
-    return rng.sample(mine.samples, take_mine) + rng.sample(theirs.samples, take_theirs)
+class _Skips:
+    """Li's algorithm L (1994): a uniform reservoir of ``cap`` items that draws random numbers only
+    for the items it keeps, ~cap * ln(n / cap) of them, instead of one per item."""
+
+    __slots__ = ("_inverse", "_random", "_w")
+
+    def __init__(self, rng: random.Random, cap: int) -> None:
+        self._random = rng.random
+        self._inverse = 1.0 / max(1, cap)
+        self._w = 1.0
+
+    def first(self, count: int) -> int:
+        """The next item to keep once the reservoir is full at item ``count``."""
+        self._w = 1.0
+        return self.next(count)
+
+    def next(self, count: int) -> int:
+        """The next item to keep after item ``count`` was kept."""
+        rand = self._random
+        self._w *= (1.0 - rand()) ** self._inverse
+        if self._w >= 1.0:
+            return count + 1
+        return count + int(math.log(1.0 - rand()) / math.log1p(-self._w)) + 1
 
 
-def merge_all(recorders: list[Recorder]) -> Recorder:
-    merged = Recorder(recorders[0].sample_cap if recorders else SAMPLE_CAP)
-    for recorder in recorders:
-        merged.merge(recorder)
+def _merge_samples(parts: Sequence[Recorder], cap: int, rng: random.Random) -> list[float]:
+    """All samples while every part kept all of its own and they fit in ``cap``; otherwise the same
+    fraction of each part's requests from each (so no part weighs more than the requests it
+    stands for), at most ``cap`` in all, each part's kept samples subsampled at most once."""
+    kept = sum(len(p.samples) for p in parts)
+    if kept <= cap and all(p.exact for p in parts):
+        return [sample for p in parts for sample in p.samples]
+    counted = [p for p in parts if p.count]
+    total = sum(p.count for p in counted)
+    if not total:
+        return []
+    fraction = min(cap / total, *(len(p.samples) / p.count for p in counted))
+    merged: list[float] = []
+    for part in counted:
+        take = min(len(part.samples), int(part.count * fraction + 1e-9))
+        merged.extend(part.samples if take == len(part.samples) else rng.sample(part.samples, take))
     return merged
+
+
+def worker_sample_cap(total: int | None, workers: int, cap: int = SAMPLE_CAP) -> int:
+    """Each worker's share of a cell's ``cap`` kept samples: all of them when the cell's requests
+    fit (so its percentiles stay exact), else an equal part, so a cell with 100 workers keeps
+    ``cap`` samples and not 100 times as many."""
+    if total is not None and total <= cap:
+        return cap
+    return max(1, -(-cap // max(1, workers)))
+
+
+def merge_all(recorders: Sequence[Recorder], sample_cap: int = SAMPLE_CAP) -> Recorder:
+    """One recorder of a cell from its workers' (``sample_cap`` is the cell's, not a worker's)."""
+    return Recorder(sample_cap).merge_many(recorders)
 
 
 def percentile(ordered: list[float], q: float) -> float:

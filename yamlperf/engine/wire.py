@@ -136,7 +136,34 @@ class ResponseHeaders(Mapping[str, str]):
         return fields
 
     def __getitem__(self, name: str) -> str:
-        return self._merged()[name.lower()][1]
+        if self._fields is None:
+            value = self._find(name)
+            if value is None:
+                raise KeyError(name)
+            return value
+        return self._fields[name.lower()][1]
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        """One field without decoding the others: the hot path asks every answer for
+        ``Server-Timing``, which most answers do not have (decoding them all cost ~17% of CPU)."""
+        if self._fields is None:
+            value = self._find(name)
+            return default if value is None else value
+        found = self._fields.get(name.lower())
+        return default if found is None else found[1]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def _find(self, name: str) -> str | None:
+        """The value of ``name`` (repeated fields joined by ", "), read from the raw pairs."""
+        wanted = name.lower().encode("latin-1", "replace")
+        size = len(wanted)
+        values = [value for raw_name, value in self._raw
+                  if len(raw_name) == size and raw_name.lower() == wanted]
+        if not values:
+            return None
+        return values[0].decode("latin-1") if len(values) == 1 else b", ".join(values).decode("latin-1")
 
     def __iter__(self) -> Iterator[str]:
         return (name for name, _ in self._merged().values())

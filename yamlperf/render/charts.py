@@ -22,13 +22,16 @@ from .heatmap import response_time_heatmap
 from .load_charts import latency_distribution, seeding_latency, sweep_charts
 from .style import P95_DASH, chart_config, legend_title, ms, percent, records, zero_marks
 from .style import endpoint_colours as colours_of
+from .time_charts import time_series_charts
 
 CHART_NAMES = (
     "response_time_vs_size", "success_rate_by_size", "response_time_heatmap", "response_time_by_endpoint",
     "success_rate_by_endpoint", "latency_distribution", "throughput_vs_concurrency", "p95_vs_concurrency",
     "seeding_latency",
 )
-"""Every chart's stable file stem, in report order."""
+"""Every chart's stable file stem, in report order; before them, each timed cell's
+``latency_over_time_<cell>`` and ``throughput_over_time_<cell>`` (``time_charts.cell_slug``)."""
+TIME_SERIES_PREFIXES = ("latency_over_time_", "throughput_over_time_")
 
 
 def build_charts(result: RunResult, log_scale: bool | None = None) -> tuple[Chart, ...]:
@@ -38,7 +41,7 @@ def build_charts(result: RunResult, log_scale: bool | None = None) -> tuple[Char
     """
     if log_scale is None:
         log_scale = bool(_output_setting(result, "log_scale"))
-    charts: list[Chart | None] = []
+    charts: list[Chart | None] = [*time_series_charts(result)]
     if select.has_sizes(result):
         charts += [response_time_vs_size(result, log_scale), success_rate_by_size(result),
                    response_time_heatmap(result)]
@@ -159,4 +162,4 @@ def success_rate_by_size(result: RunResult) -> Chart | None:
     return from_pygal("success_rate_by_size", chart, caption)
 
 
-__all__ = ["CHART_NAMES", "Chart", "build_charts", "endpoint_colours"]
+__all__ = ["CHART_NAMES", "TIME_SERIES_PREFIXES", "Chart", "build_charts", "endpoint_colours"]

@@ -13,11 +13,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..results import RunResult, write_atomic
-from .charts import build_charts
-from .export import svg_to_pdf, svg_to_png
-from .figure import Chart
+
+if TYPE_CHECKING:
+    from .figure import Chart
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class OutputJob:
 
     @functools.cached_property
     def charts(self) -> tuple[Chart, ...]:
+        from .charts import build_charts  # pygal: loaded when a chart is drawn, not for results.json alone
+
         return build_charts(self.result, self.log_scale)
 
 
@@ -66,6 +69,19 @@ def _chart_writer(extension: str, convert: Callable[[str], str | bytes]) -> Writ
     return write
 
 
+def _png(svg: str) -> bytes:
+    """CairoSVG (and cffi, ~0.1 CPU-s) is loaded only when a PNG or PDF is written."""
+    from .export import svg_to_png
+
+    return svg_to_png(svg)
+
+
+def _pdf(svg: str) -> bytes:
+    from .export import svg_to_pdf
+
+    return svg_to_pdf(svg)
+
+
 def _write_csv(job: OutputJob) -> list[Path]:
     from .csv_export import series_csv, stats_csv
 
@@ -87,8 +103,8 @@ def _write_junit(job: OutputJob) -> list[Path]:
 WRITERS: dict[str, Writer] = {
     "html": _write_report,
     "svg": _chart_writer("svg", lambda svg: svg),
-    "png": _chart_writer("png", svg_to_png),
-    "pdf": _chart_writer("pdf", svg_to_pdf),
+    "png": _chart_writer("png", _png),
+    "pdf": _chart_writer("pdf", _pdf),
     "csv": _write_csv,
     "junit": _write_junit,
 }

@@ -26,7 +26,8 @@ from .sampling import precision_notice
 from .style import INK, MUTED, PALETTE
 
 SECTIONS = (
-    ("analysis", "Analysis"), ("thresholds", "Thresholds"), ("charts", "Charts"), ("results", "Results"),
+    ("analysis", "Analysis"), ("thresholds", "Thresholds"), ("workload", "Workload"), ("charts", "Charts"),
+    ("results", "Results"),
     ("failures", "Failures"), ("seeding", "Seeding"), ("configuration", "Configuration"),
     ("environment", "Environment"),
 )
@@ -37,15 +38,16 @@ def report_html(result: RunResult, charts: Sequence[Chart] | None = None, analys
     """The report page; pass ``charts``/``analysis`` when they are already built for other outputs."""
     charts = build_charts(result, log_scale) if charts is None else charts
     analysis = analyze(result) if analysis is None else analysis
-    threshold_table, failure_table, seeding_table = (
-        tables.thresholds(result), tables.failures(result), tables.seeding(result))
+    threshold_table, failure_table, seeding_table, workload_table = (
+        tables.thresholds(result), tables.failures(result), tables.seeding(result), tables.workload(result))
     present = {"thresholds": threshold_table is not None, "failures": failure_table is not None,
-               "seeding": seeding_table is not None}
+               "seeding": seeding_table is not None, "workload": workload_table is not None}
     return environment().get_template("report.html.j2").render(
         result=result, version=__version__, analysis=analysis, overview=tables.overview(result),
         charts=[(c, Markup(c.svg)) for c in charts],  # built by pygal and our autoescaped template
         endpoint_table=tables.endpoint_summary(result, analysis), size_tables=tables.results_by_size(result),
         threshold_table=threshold_table, failure_table=failure_table, seeding_table=seeding_table,
+        workload_table=workload_table,
         environment_table=tables.environment(result), configuration=configuration_text(result),
         sections=[s for s in SECTIONS if present.get(s[0], True)], sized=select.has_sizes(result),
         status=_status(result), unanswered=unanswered_notice(result), stopped=stop_notice(result),
@@ -68,6 +70,8 @@ def stop_notice(result: RunResult) -> str:
     reason = (result.stop_reason or "").strip().rstrip(".")
     if reason in STOP_REASONS:
         why = STOP_REASONS[reason]
+    elif reason.startswith("aborted: "):
+        why = f"It was stopped early by a threshold with abort_on_fail: {reason.removeprefix('aborted: ')}."
     elif reason.startswith("target error: "):
         why = f"It stopped because of the target: {reason.removeprefix('target error: ')}."
     elif reason.startswith("error: "):

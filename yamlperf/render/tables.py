@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..results import FAILURE_CATEGORIES, CellStats, RunResult, ThresholdOutcome
+from ..results_load import keeping_up_text
 from ..scaling import GrowthFit
 from ..thresholds import MetricKind, RuleError, format_metric, parse_rule
 from . import select
@@ -150,6 +151,32 @@ def overview(result: RunResult) -> list[tuple[str, str]]:
 def _duration(seconds: float) -> str:
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest} s" if minutes else f"{seconds:.1f} s"
+
+
+def workload(result: RunResult) -> Table | None:
+    """Per timed or open cell: how it was driven, the rate asked and achieved, dropped and late
+    requests, the client's CPU, and who was the limit when the rate was not held."""
+    cells = [c for c in result.cells
+             if c.load is not None and (c.load.duration is not None or c.load.model == "open")]
+    if not cells:
+        return None
+    rows = []
+    for cell in cells:
+        load = cell.load
+        assert load is not None
+        asked = "-" if load.rate is None else f"{load.rate:,.1f}"
+        cpu = "-" if load.client_cpu is None else f"{load.client_cpu * 100:.0f}%"
+        verdict = keeping_up_text(load) or ("held" if load.model == "open" else "-")
+        rows.append(Row((cell.endpoint, records(cell.size), load.model, str(load.workers), asked,
+                         f"{load.achieved_rate:,.1f}", f"{load.dropped:,}", f"{load.late:,}", cpu, verdict),
+                        "problem" if load.limited_by == "target" else "warning" if load.limited_by else ""))
+    header = ("Endpoint", "Dataset", "Model", "Workers / max in flight", "Asked (req/s)", "Achieved (req/s)",
+              "Dropped", "Late", "Client CPU", "Kept up?")
+    note = ("Open model: requests start on the schedule, whatever the answers do; a request that could not "
+            "start because max_in_flight were in flight is dropped, one that started over 25 ms after it was "
+            "due is late, and its time counts from when it was due. Client CPU is yamlperf's own share of "
+            "one core.")
+    return Table("", header, tuple(rows), frozenset(range(3, 9)), note, kinds={0: "name", 9: "text"})
 
 
 def failures(result: RunResult) -> Table | None:
