@@ -9,9 +9,9 @@ rounds (interleaved the same way) until it is, or their budget of requests or ti
 round's summary is kept on the cell; the cell's statistics merge all its rounds. Each round opens
 with the cell's ``warmup`` requests, not counted (see ``CellRun``).
 
-Timed and open-model cells are one continuous period: they are visited once, in the first round,
-as ``run_cell`` measures them. The first round keeps the plan's order when an endpoint captures a
-variable, so that an endpoint reading it is not sent before the one that sets it.
+Timed and open-model cells are one continuous period each: they run first, once and in the plan's
+order, as ``run_cell`` measures them. The first round keeps the plan's order when an endpoint
+captures a variable, so that an endpoint reading it is not sent before the one that sets it.
 """
 
 from __future__ import annotations
@@ -73,9 +73,13 @@ class SizeRounds:
         self._cells = [_Progress(c, endpoints[c.endpoint.name]) for c in cells]
 
     def run(self) -> list[CellStats]:
-        planned = max((len(p.planned) for p in self._cells), default=0)
+        whole = [p for p in self._cells if not p.cell.rounds]
+        if whole:
+            self._round(1, {}, whole, shuffle=False)
+        counted = [p for p in self._cells if p.cell.rounds]
+        planned = max((len(p.planned) for p in counted), default=0)
         for number in range(1, planned + 1):
-            due = [p for p in self._cells if number <= len(p.planned)]
+            due = [p for p in counted if number <= len(p.planned)]
             self._round(number, {id(p): p.planned[number - 1] for p in due}, due,
                         shuffle=not (number == 1 and self._keep_first_order))
         number = planned
