@@ -37,8 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
+from .analysis.significance import MIN_SAMPLES, holm, mann_whitney_u, smallest_p, two_proportions
 from .results import CellStats, RunResult
-from .significance import MIN_SAMPLES, holm, mann_whitney_u, smallest_p, two_proportions
 
 CellKey = tuple[str, int | None, int]
 

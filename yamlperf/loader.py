@@ -261,7 +261,7 @@ def _thresholds(document: Document, problems: list[Problem]) -> tuple[Threshold,
                 problems.append(document.problem(where, str(exc), hint=exc.hint))
                 continue
             rules.append(rule)
-            if rule.kind is MetricKind.GROWTH:
+            if rule.kind in (MetricKind.GROWTH, MetricKind.COMPLEXITY, MetricKind.FORECAST):
                 problems.extend(_growth_problems(document, where))
         built.append(Threshold(
             rules=tuple(rules),

@@ -52,6 +52,23 @@ def format_ms(seconds: float | None, digits: int = 2) -> str:
     return f"{seconds * 1e3:.{digits}f}"
 
 
+def ms_figure(seconds: float | None) -> str:
+    """Milliseconds with three significant figures, as the report's tables show them: 0.412, 4.12,
+    41.2, 412, 4,120; ``None`` -> ``-``."""
+    if seconds is None:
+        return "-"
+    value = seconds * 1e3
+    if value >= 1000:
+        return f"{value:,.0f}"
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    if value >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
 def parse_rate(value: str | float) -> float:
     """Requests per second from ``300/s``, ``600/m``, ``10/h`` or a plain number per second."""
     if isinstance(value, bool):

@@ -1,8 +1,9 @@
 """Thresholds checked against a finished run: one outcome per rule and cell (or endpoint, for growth).
 
 Rules are parsed and located by ``thresholds``/``loader``; this module only judges measured values.
-A growth rule fails only on evidence: a class named with low confidence (the plausible powers reach
-into slower classes) or growth too few sizes could tell from noise passes, and the message says why.
+Rules across sizes (``growth <= linear``, ``complexity <= "O(n)"``, ``p95_at(10000) < 500ms``) are
+judged on the analysis (``analysis.gates``), and doubt fails them: an N^2 endpoint measured too
+thinly to tell does not pass a linear gate.
 Every outcome carries a message a pipeline log can show on its own: which rule, which cell, the
 measured value and the limit. A rule that matches nothing fails, because a typo in an endpoint glob
 must not turn a gate into a silent pass.
@@ -15,8 +16,11 @@ from itertools import groupby
 
 from .results import CellStats, RunResult, ThresholdOutcome
 from .scenario import Scenario, Threshold
-from .thresholds import MIN_GROWTH_POINTS, MetricKind, Rule, format_metric
+from .thresholds import MetricKind, Rule, format_metric
 from .windows import judge_windows
+
+ACROSS_SIZES = (MetricKind.GROWTH, MetricKind.COMPLEXITY, MetricKind.FORECAST)
+"""Rules judged per endpoint on the analysis across dataset sizes, not per cell."""
 
 
 def cell_label(endpoint: str, size: int | None, concurrency: int | None) -> str:
@@ -34,8 +38,8 @@ def evaluate(scenario: Scenario, result: RunResult) -> tuple[ThresholdOutcome, .
         for rule in threshold.rules:
             if not cells:
                 outcomes.append(_unmatched(rule, threshold))
-            elif rule.kind is MetricKind.GROWTH:
-                outcomes.extend(_growth_outcomes(rule, cells))
+            elif rule.kind in ACROSS_SIZES:
+                outcomes.extend(_growth_outcomes(rule, cells, result))
             elif rule.window is not None:
                 outcomes.extend(window_outcome(rule, cell) for cell in cells)
             else:
@@ -94,36 +98,22 @@ def _measure(rule: Rule, cell: CellStats) -> tuple[float | None, str]:
     return cell.throughput, ""
 
 
-def _growth_outcomes(rule: Rule, cells: Sequence[CellStats]) -> list[ThresholdOutcome]:
-    """One outcome per endpoint and concurrency level, from (size, median) across sizes."""
-    from .scaling.endpoint import endpoint_growth
+def _growth_outcomes(rule: Rule, cells: Sequence[CellStats], result: RunResult) -> list[ThresholdOutcome]:
+    """One outcome per endpoint and concurrency level, judged on the analysis across sizes."""
+    from .analysis.endpoint import run_round_share
+    from .analysis.gates import judge
 
+    jitter = run_round_share(result.cells)
     ordered = sorted(cells, key=lambda c: (c.endpoint, c.concurrency))
     outcomes = []
     for (endpoint, concurrency), group in groupby(ordered, key=lambda c: (c.endpoint, c.concurrency)):
-        measured = endpoint_growth(sorted(group, key=lambda c: c.size or 0))
+        judged = judge(rule, list(group), jitter)
         where = cell_label(endpoint, None, concurrency)
-        points = measured.points if measured else 0
-        if measured is None or points < MIN_GROWTH_POINTS:
-            message = (f"{rule.text} failed for {where}: needs median times at {MIN_GROWTH_POINTS} or more "
-                       f"dataset sizes, measured at {points}, limit {rule.format_limit()}")
-            outcomes.append(ThresholdOutcome(rule.text, endpoint, None, concurrency, None, rule.limit,
-                                             False, message))
-            continue
-        fit = measured.fit
-        rank = float(fit.rank)
-        passed = rule.passes(rank) or fit.confidence == "low"
-        if fit.undetermined:
-            measured_text = f"growth undetermined, taken as constant ({fit.explanation})"
-        else:
-            measured_text = (f"{fit.growth_class} (exponent {fit.exponent:.2f}, {fit.confidence} confidence: "
-                             f"{fit.explanation})")
-        doubt = ("; passed because a low-confidence class is not evidence: the data could not tell it apart "
-                 "from slower growth" if passed and not rule.passes(rank) else "")
-        message = (f"{rule.text} {'passed' if passed else 'failed'} for {where}: measured "
-                   f"{measured_text}, limit {rule.format_limit()}{doubt}")
-        outcomes.append(ThresholdOutcome(rule.text, endpoint, None, concurrency, rank, rule.limit,
-                                         passed, message))
+        verb = "passed" if judged.passed else "failed"
+        measured = "measured " if rule.kind is not MetricKind.FORECAST else ""
+        message = f"{rule.text} {verb} for {where}: {measured}{judged.text}, limit {rule.format_limit()}"
+        outcomes.append(ThresholdOutcome(rule.text, endpoint, None, concurrency, judged.value, rule.limit,
+                                         judged.passed, message))
     return outcomes
 
 

@@ -7,9 +7,22 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "yamlperf"
 
-LAYER0 = {"errors", "redact", "units", "textable", "urls"}
+LAYER0 = {"errors", "redact", "units", "textable", "urls", "analysis.classes"}
 LAYER1 = {"source", "validation", "templating", "thresholds", "compose", "scenario", "loader", "workload_spec"}
-LAYER2 = {"results", "results_load", "results_types", "windows", "scaling", "verdicts", "compare", "plandiff"}
+LAYER2 = {"results", "results_load", "results_types", "windows", "analysis", "verdicts", "compare", "plandiff"}
+LAYERS = (LAYER0, LAYER1, LAYER2, {"engine", "render"}, {"cli"})
+
+
+def layer_of(module: str) -> int | None:
+    """The layer of a module (``analysis.growth``) by its longest listed prefix: ``analysis.classes``
+    is the growth classes' vocabulary, which the threshold language (layer 1) names."""
+    parts = module.split(".")
+    for length in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:length])
+        for level, names in enumerate(LAYERS):
+            if prefix in names:
+                return level
+    return None
 
 
 def _module_name(path: Path) -> str:
@@ -62,17 +75,18 @@ def test_engine_and_render_do_not_import_each_other() -> None:
 
 
 def test_lower_layers_do_not_import_higher_ones() -> None:
-    higher_than = {
-        **{m: LAYER1 | LAYER2 | {"engine", "render", "cli", "demo"} for m in LAYER0},
-        **{m: LAYER2 | {"engine", "render", "cli", "demo"} for m in LAYER1},
-        **{m: {"engine", "render", "cli", "demo"} for m in LAYER2},
-    }
     for module, imports in _sources().items():
-        short = module.removeprefix("yamlperf.")
-        if short not in higher_than:
+        own = layer_of(module.removeprefix("yamlperf."))
+        if own is None:
             continue
-        bad = {i for i in _internal(imports) if i.split(".")[0] in higher_than[short]}
+        bad = {i for i in _internal(imports) if (layer_of(i) or 0) > own}
         assert not bad, f"{module} imports {bad}"
+
+
+def test_the_vocabulary_below_the_thresholds_is_stdlib_only() -> None:
+    imports = _sources()["yamlperf.analysis.classes"]
+    assert not _internal(imports)
+    assert {i.split(".")[0] for i in imports} <= {"__future__", "re"}
 
 
 def test_the_demo_target_stands_apart_from_the_tool() -> None:

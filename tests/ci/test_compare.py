@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from tests.latency import latency_from
+from yamlperf.analysis.significance import holm, mann_whitney_u, smallest_p, two_proportions
 from yamlperf.cli import main
 from yamlperf.compare import Comparison, Criteria, Noise, Verdict, compare_runs
 from yamlperf.results import RunResult, save_results
-from yamlperf.significance import holm, mann_whitney_u, smallest_p, two_proportions
 
 from .builders import cell, result
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from yamlperf.analysis import classes
 from yamlperf.render.analysis import analyze
 from yamlperf.results import RunResult
 
@@ -16,12 +17,14 @@ NOISE_SEEDS = range(6)
 def test_known_shapes_are_named(runs: dict[str, RunResult]) -> None:
     analysis = analyze(runs["scale"])
     found = {e.endpoint: e for e in analysis.endpoints}
-    assert found["get_prompt"].growth.growth_class == "constant"
-    assert found["health"].growth.growth_class == "constant"
-    assert found["list_prompts"].growth.growth_class == "linear"
-    assert found["search_prompts"].growth.growth_class == "superlinear"
+    assert found["get_prompt"].growth.rank == classes.CONSTANT
+    assert found["health"].growth.rank == classes.CONSTANT
+    listing = found["list_prompts"].growth
+    assert listing.rank == classes.LINEAR or (listing.rank is None and listing.low <= classes.LINEAR <= listing.high)
+    assert found["search_prompts"].growth.rank == classes.QUADRATIC
     assert found["search_prompts"].level == "problem"
-    assert "grows faster than the data" in found["search_prompts"].finding
+    assert "quadratic (O(n^2))" in found["search_prompts"].finding
+    assert "% of resamples" in found["search_prompts"].finding
     assert found["get_prompt"].level == "ok"
 
 
@@ -30,7 +33,7 @@ def test_the_injected_cliff_is_found_and_the_trend_around_it_named(runs: dict[st
     assert export.cliff is not None
     assert (export.cliff.size_before, export.cliff.size_after) == (100, 200)
     assert export.cliff.jump == pytest.approx(4.0, rel=0.3)
-    assert export.growth.growth_class in {"linear", "sublinear"}  # the trend with the cliff taken out
+    assert export.growth.top <= classes.N_LOG_N  # the trend beside the cliff
     assert "Performance cliff between 100 and 200 records" in export.finding
 
 
@@ -58,24 +61,28 @@ def test_noise_is_not_flagged(seed: int) -> None:
     analysis = analyze(make_run(quiet, seed=seed, noise=0.05))
     assert [e.endpoint for e in analysis.endpoints if e.level != "ok"] == []
     assert analysis.headline.startswith("All 4 endpoints scale well")
-    assert {e.endpoint: e.growth.growth_class for e in analysis.endpoints} == {
-        "a": "constant", "b": "constant", "c": "linear", "d": "linear"}
+    named = {e.endpoint: e.growth.rank for e in analysis.endpoints}
+    assert named["a"] in (classes.CONSTANT, None)
+    assert named["b"] in (classes.CONSTANT, None)
+    assert {named["c"], named["d"]} <= {classes.LINEAR, classes.N_LOG_N, None}
 
 
 def test_without_a_dataset_only_outliers_and_failures_are_read(runs: dict[str, RunResult]) -> None:
     analysis = analyze(runs["no_dataset"])
     assert all(e.growth is None for e in analysis.endpoints)
-    assert analysis.findings == ("No endpoint is an outlier.",)
+    assert analysis.findings[0] == "No endpoint is an outlier."
+    assert all("throughput still rises at the highest level measured, 16 in flight" in f
+               for f in analysis.findings[1:])  # the synthetic sweep's throughput grows with the level
     transform = next(e for e in analysis.endpoints if e.endpoint == "/api/dataset/transform")
     assert "3 of 40 requests failed" in transform.finding
     assert transform.level == "warning"
     assert "/api/dataset/transform 3 of 40 requests failed" in analysis.headline
 
 
-def test_a_single_size_says_growth_needs_two(runs: dict[str, RunResult]) -> None:
+def test_a_single_size_says_growth_needs_three(runs: dict[str, RunResult]) -> None:
     analysis = analyze(runs["single_size"])
     assert all(not e.growth.measurable for e in analysis.endpoints)
-    assert "at least two" in analysis.endpoints[0].finding
+    assert "growth needs at least three" in analysis.endpoints[0].finding
 
 
 def test_a_failed_cell_without_latency_is_a_decline_not_a_crash(runs: dict[str, RunResult]) -> None:

@@ -1,32 +1,27 @@
 """RunResult -> what the seed asks a reader to look for, in words (pure).
 
-Per endpoint: how its response time grows with the data (``scaling.fit_growth`` on the medians at
-the base concurrency), whether it falls off a cliff between two sizes, whether its success rate
-declines with size (at any concurrency level: failures under load come first), and whether it is
-an outlier among the endpoints at the largest size. The report prints the headline, the findings
-and a row per endpoint.
+Per endpoint (``analysis.reading``): how its response time grows with the data, at what cost
+per record, when the plan's latency limits would be crossed, why it grows (queries, Server-Timing,
+payload), whether it falls off a cliff; whether its success rate declines with size (at any
+concurrency level: failures under load come first), and whether it is an outlier among the
+endpoints at the largest size. For a sweep, where each endpoint saturates. The report prints the
+headline, the findings, a scorecard and a row per endpoint.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..analysis import classes, sentences
+from ..analysis.growth import Cliff, Growth
+from ..analysis.reading import Reading, RunReading, read_run
+from ..analysis.series import Outlier, SuccessDecline, find_outliers, success_decline
+from ..analysis.usl import Saturation
 from ..results import CellStats, RunResult
-from ..scaling import (
-    Cliff,
-    GrowthFit,
-    Outlier,
-    SuccessDecline,
-    find_outliers,
-    success_decline,
-)
-from ..scaling.endpoint import endpoint_growth
 from . import select
 from .style import ms, percent, records
 
 ADVICE = {
-    "superlinear": "look for a query without an index, an N+1 pattern or work repeated per record",
-    "cliff": "typical of memory running out, a cache no longer fitting or a query plan changing",
     "decline": "check timeouts, connection pools and resource limits at the larger sizes",
     "outlier": "the first candidate for optimisation",
 }
@@ -40,7 +35,7 @@ class EndpointFinding:
     """One endpoint's reading; ``growth`` is None when the plan seeds no data."""
 
     endpoint: str
-    growth: GrowthFit | None
+    growth: Growth | None
     cliff: Cliff | None
     decline: SuccessDecline | None
     outlier: Outlier | None
@@ -52,15 +47,18 @@ class EndpointFinding:
     failed_cell: CellStats | None = None
     """The cell at the largest size that lost the largest share of its requests, at any level."""
     swept: bool = False
+    reading: Reading | None = None
 
     @property
     def level(self) -> str:
-        """"problem": grows faster than the data (high confidence), cliff, declining success;
-        "warning": an outlier, failing requests, or growth that may be faster than the data; else "ok"."""
-        superlinear = self.growth is not None and self.growth.growth_class == "superlinear"
-        if (superlinear and self.growth.confidence == "high") or self.cliff or self.decline:  # type: ignore[union-attr]
+        """"problem": grows faster than n log n (high confidence), a cliff, declining success;
+        "warning": an outlier, failing requests, or growth that is or may be faster than n log n."""
+        growth = self.growth
+        steep = growth is not None and sentences.steep(growth)
+        if (steep and growth.confidence == "high") or self.cliff or self.decline:  # type: ignore[union-attr]
             return "problem"
-        return "warning" if self.outlier or superlinear or self.failing else "ok"
+        maybe = growth is not None and (steep or sentences.may_be_steep(growth))
+        return "warning" if self.outlier or maybe or self.failing else "ok"
 
     @property
     def failing(self) -> bool:
@@ -85,30 +83,54 @@ class Analysis:
     endpoints: tuple[EndpointFinding, ...]
     headline: str
     findings: tuple[str, ...]
+    reading: RunReading | None = None
 
     def by_level(self, level: str) -> tuple[EndpointFinding, ...]:
         return tuple(e for e in self.endpoints if e.level == level)
 
+    @property
+    def saturations(self) -> tuple[Saturation, ...]:
+        return self.reading.saturations if self.reading is not None else ()
+
+    def scorecard(self) -> tuple[EndpointFinding, ...]:
+        """Endpoints with a growth verdict from the worst growth to the best: by the class (the
+        steepest plausible one when undetermined), then by how much slower the largest size is."""
+        graded = [e for e in self.endpoints if e.growth is not None and not e.growth.note]
+        return tuple(sorted(graded, key=lambda e: (-_worst_rank(e.growth), -_rise(e.growth))))  # type: ignore[arg-type]
+
+
+def _worst_rank(growth: Growth) -> int:
+    return growth.rank if growth.rank is not None else growth.high
+
+
+def _rise(growth: Growth) -> float:
+    values = growth.values
+    return values[-1] / values[0] if len(values) >= 2 and values[0] > 0 else 1.0
+
 
 def analyze(result: RunResult) -> Analysis:
     level = select.base_concurrency(result)
+    reading = read_run(result)
     timings = {c.endpoint: select.timing(c) for c in select.reference_cells(result)}
     outliers = {o.name: o for o in find_outliers({e: t.median for e, t in timings.items() if t is not None})}
-    endpoints = tuple(_endpoint(result, e, outliers.get(e)) for e in result.endpoints)
-    return Analysis(level, select.sizes(result), endpoints, _headline(endpoints, select.has_sizes(result)),
-                    _findings(endpoints))
+    endpoints = tuple(_endpoint(result, r, outliers.get(r.endpoint)) for r in reading.endpoints)
+    sized = select.has_sizes(result)
+    return Analysis(level, select.sizes(result), endpoints, _headline(endpoints, sized, reading.saturations),
+                    _findings(endpoints, reading), reading)
 
 
-def _endpoint(result: RunResult, endpoint: str, outlier: Outlier | None) -> EndpointFinding:
+def _endpoint(result: RunResult, reading: Reading, outlier: Outlier | None) -> EndpointFinding:
+    endpoint = reading.endpoint
     cells = [c for c in select.series(result, endpoint) if c.size is not None]
-    growth = cliff = decline = level = None
-    measured = endpoint_growth(cells)
-    if measured is not None:
-        growth, cliff = measured.fit, measured.cliff
+    growth = reading.growth
+    decline = level = None
+    if growth is not None:
         decline, level = _steepest_decline(result, endpoint)
     first, last = (cells[0], cells[-1]) if cells else (None, select.reference_cell(result, endpoint))
+    cliff = growth.cliff if growth else None
+    swept = len(result.concurrency_levels) > 1
     finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, (), level,
-                              _worst_at_largest(result, endpoint, last), len(result.concurrency_levels) > 1)
+                              _worst_at_largest(result, endpoint, last), swept, reading)
     return replace(finding, sentences=_sentences(finding))
 
 
@@ -140,17 +162,7 @@ def _steepest_decline(result: RunResult, endpoint: str) -> tuple[SuccessDecline 
 
 
 def _sentences(f: EndpointFinding) -> tuple[str, ...]:
-    said: list[str] = []
-    if f.growth is not None:
-        text = f.growth.explanation
-        text = "Apart from the cliff, " + text if f.cliff else text[0].upper() + text[1:]
-        advice = f"; {ADVICE['superlinear']}" if f.growth.growth_class == "superlinear" else ""
-        said.append(f"{text}{advice}.")
-    if f.cliff:
-        c = f.cliff
-        said.append(f"Performance cliff between {c.size_before:,} and {c.size_after:,} records: "
-                    f"{ms(c.value_before)} ms to {ms(c.value_after)} ms, {c.jump:.1f}x beyond the trend; "
-                    f"{ADVICE['cliff']}.")
+    said: list[str] = sentences.endpoint_sentences(f.reading) if f.reading is not None else []
     if f.decline:
         d = f.decline
         said.append(f"Success rate declines with size{_at_level(f.decline_concurrency)}, from "
@@ -177,29 +189,37 @@ def _where(cell: CellStats | None) -> str:
     return f" at {records(cell.size)}" if cell is not None and cell.size is not None else ""
 
 
-def _superlinear(e: EndpointFinding) -> bool:
-    return e.growth is not None and e.growth.growth_class == "superlinear"
-
-
-def _headline(endpoints: tuple[EndpointFinding, ...], sized: bool) -> str:
+def _headline(endpoints: tuple[EndpointFinding, ...], sized: bool,
+              saturations: tuple[Saturation, ...]) -> str:
     flagged = [e for e in endpoints if e.level == "problem"] + [e for e in endpoints if e.level == "warning"]
     total = len(endpoints)
     plural = "s" if total != 1 else ""
+    saturated = [s for s in saturations if s.saturates]
+    tail = "".join(f" {s.endpoint} saturates at about {s.saturated_at} requests in flight."
+                   for s in saturated)
+    growth_read = any(e.growth is not None and len(e.growth.data) >= 3 for e in endpoints)
     if not flagged:
-        if not sized:
-            return f"No outlier and no failing endpoint among the {total} endpoint{plural}."
-        return (f"All {total} endpoint{plural} scale well: none grows faster than the data, no cliff, "
-                "no declining success rate.")
+        if not sized or not growth_read:
+            head = f"No outlier and no failing endpoint among the {total} endpoint{plural}."
+            return f"{tail.strip()} {head}" if tail else head
+        return (f"All {total} endpoint{plural} scale well with the data: none grows faster than n log n, "
+                f"no cliff, no declining success rate.{tail}")
     verb = "needs" if len(flagged) == 1 else "need"
     reasons = "; ".join(_reasons(e) for e in flagged)
-    return f"{len(flagged)} of {total} endpoint{plural} {verb} attention: {reasons}."
+    return f"{len(flagged)} of {total} endpoint{plural} {verb} attention: {reasons}.{tail}"
 
 
 def _reasons(e: EndpointFinding) -> str:
     reasons = []
-    if _superlinear(e) and e.growth is not None:
-        may = "grows" if e.growth.confidence == "high" else "may grow"
-        reasons.append(f"{may} faster than the data (N^{e.growth.exponent:.1f})")
+    growth = e.growth
+    if growth is not None and sentences.steep(growth):
+        may = "grows" if growth.confidence == "high" else "likely grows"
+        reasons.append(f"{may} {classes.describe(growth.top, growth.exponent)}")
+    elif growth is not None and sentences.may_be_steep(growth):
+        reasons.append(f"may grow as fast as {growth.label(growth.high)} ({growth.verdict})")
+    if e.reading is not None and e.reading.causes is not None and e.reading.causes.n_plus_one \
+            and growth is not None and sentences.grows(growth):
+        reasons.append("an N+1 query")
     if e.cliff:
         reasons.append(f"cliff between {e.cliff.size_before:,} and {e.cliff.size_after:,} records")
     if e.decline:
@@ -212,24 +232,32 @@ def _reasons(e: EndpointFinding) -> str:
     return f"{e.endpoint} {', '.join(reasons)}"
 
 
-def _findings(endpoints: tuple[EndpointFinding, ...]) -> tuple[str, ...]:
-    """The seed's four questions, answered in its order, one sentence each."""
+def _findings(endpoints: tuple[EndpointFinding, ...], reading: RunReading) -> tuple[str, ...]:
+    """The seed's four questions, answered in its order, one sentence each; then saturation and
+    the write path."""
     sized = any(e.growth is not None for e in endpoints)
-    faster = [e.endpoint + _hedge(e) for e in endpoints if _superlinear(e)]
+    faster = [e.endpoint + _hedge(e) for e in endpoints if e.growth is not None and sentences.steep(e.growth)]
+    maybe = [e.endpoint for e in endpoints if e.growth is not None and sentences.may_be_steep(e.growth)]
     declines = [e.endpoint + _at_level(e.decline_concurrency) for e in endpoints if e.decline]
     outliers = [e.endpoint for e in endpoints if e.outlier]
     cliffs = [f"{e.endpoint} between {e.cliff.size_before:,} and {e.cliff.size_after:,} records "
-              f"({e.cliff.jump:.1f}x)" for e in endpoints if e.cliff]
+              f"({e.cliff.jump:.1f}x beyond the trend)" for e in endpoints if e.cliff]
     said = []
     if sized:
-        said.append(f"Response time grows faster than the data for {_names(faster)}." if faster
-                    else "No endpoint's response time grows faster than the data.")
+        grows = (f"Response time grows super-linearly (faster than n log n) for {_names(faster)}." if faster
+                 else "No endpoint's response time is shown to grow super-linearly (faster than n log n).")
+        if maybe:
+            grows += f" The data cannot rule it out for {_names(maybe)}."
+        said.append(grows)
         said.append(f"Success rates decline with size for {_names(declines)}." if declines
                     else "No success rate declines as the data grows.")
     said.append(f"Outliers: {_names(outliers)}." if outliers else "No endpoint is an outlier.")
     if sized:
         said.append(f"Performance cliffs: {'; '.join(cliffs)}." if cliffs
                     else "No performance cliff between neighbouring sizes.")
+    said += [sentences.saturation_sentence(s) for s in reading.saturations]
+    if reading.writes is not None:
+        said.append(sentences.writes_sentence(reading.writes))
     return tuple(said)
 
 

@@ -13,6 +13,7 @@ import yaml
 from markupsafe import Markup
 
 from .. import __version__, verdicts
+from ..analysis.points import REPLICATES
 from ..redact import redact
 from ..results import RunResult
 from ..textable import join_words
@@ -46,6 +47,7 @@ def report_html(result: RunResult, charts: Sequence[Chart] | None = None, analys
         result=result, version=__version__, analysis=analysis, overview=tables.overview(result),
         charts=[(c, Markup(c.svg)) for c in charts],  # built by pygal and our autoescaped template
         endpoint_table=tables.endpoint_summary(result, analysis), size_tables=tables.results_by_size(result),
+        scorecard=tables.scorecard(analysis) if select.has_sizes(result) else None, replicates=REPLICATES,
         threshold_table=threshold_table, failure_table=failure_table, seeding_table=seeding_table,
         workload_table=workload_table,
         environment_table=tables.environment(result), configuration=configuration_text(result),

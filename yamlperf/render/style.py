@@ -16,6 +16,8 @@ from typing import Any
 import pygal
 from pygal.style import Style
 
+from ..units import ms_figure
+
 FONT_FAMILY = "'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, sans-serif"
 """DejaVu first: it is what CairoSVG finds on a CI machine, so PNG and browser agree on widths."""
 INK = "#1f2933"
@@ -179,19 +181,9 @@ def legend_title(name: str) -> str | dict[str, str]:
 
 
 def ms(seconds: float | None) -> str:
-    """Milliseconds with three significant figures: 0.412, 4.12, 41.2, 412, 4,120."""
-    if seconds is None:
-        return "-"
-    value = seconds * 1e3
-    if value >= 1000:
-        return f"{value:,.0f}"
-    if value >= 100:
-        return f"{value:.0f}"
-    if value >= 10:
-        return f"{value:.1f}"
-    if value >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
+    """Milliseconds with three significant figures (``units.ms_figure``): the analysis's words
+    quote the tables' figures with the same function."""
+    return ms_figure(seconds)
 
 
 def percent(rate: float | None) -> str:

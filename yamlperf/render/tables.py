@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..analysis.growth import Growth
+from ..analysis.sentences import cost_text
+from ..analysis.words import class_words, ratio_text
 from ..results import FAILURE_CATEGORIES, CellStats, RunResult, ThresholdOutcome
 from ..results_load import keeping_up_text
-from ..scaling import GrowthFit
 from ..thresholds import MetricKind, RuleError, format_metric, parse_rule
 from . import select
 from .analysis import Analysis
@@ -36,8 +38,6 @@ class Table:
     """Column index -> css class for text columns: "name" (an endpoint), "text" (a sentence), "nowrap"."""
 
 
-GROWTH_WORDS = {"constant": "constant", "sublinear": "sub-linear", "linear": "linear",
-                "superlinear": "super-linear"}
 CELL_HEADER = ("Endpoint", "Requests", "Success", "Avg (ms)", "Median (ms)", "p95 (ms)", "p99 (ms)",
                "Min (ms)", "Max (ms)", "Req/s")
 
@@ -108,21 +108,46 @@ def endpoint_summary(result: RunResult, analysis: Analysis) -> Table:
         head = (finding.endpoint, f"{requests:,}", rate, _span(medians))
         growth = _growth_cells(finding.growth) if sized else ()
         rows.append(Row((*head, *growth, finding.finding or "No issue found."), finding.level))
-    growth_columns = ("Growth", "Power k", "Confidence") if sized else ()
+    growth_columns = ("Growth", "Resamples") if sized else ()
     header = ("Endpoint", "Requests", "Success", "Median (ms)", *growth_columns, "Finding")
-    note = "median from the smallest to the largest size" if sized else ""
+    note = ("median from the smallest to the largest size; growth: the class the fits chose, and the share "
+            "of bootstrap resamples that chose it (undetermined below 80%)" if sized else "")
     kinds = {0: "name", len(header) - 1: "text", **({4: "nowrap"} if sized else {})}
     numeric = frozenset({1, 2, 3, 5} if sized else {1, 2, 3})
     return Table("Per endpoint", header, tuple(rows), numeric, note, kinds)
 
 
-def _growth_cells(growth: GrowthFit | None) -> tuple[str, str, str]:
-    if growth is None or not growth.measurable:
-        return ("-", "-", "-")
-    if growth.undetermined:
-        return ("undetermined", "-", growth.confidence)
-    power = f"{growth.exponent:.2f}" if growth.exponent else "-"
-    return (GROWTH_WORDS[growth.growth_class], power, growth.confidence)
+def _growth_cells(growth: Growth | None) -> tuple[str, str]:
+    if growth is None or not growth.measurable or growth.note:
+        return ("-", "-")
+    if growth.rank is None:
+        return (f"{growth.label(growth.low)} … {growth.label(growth.high)}", f"{growth.support:.0%} top")
+    return (class_words(growth), f"{growth.support:.0%}")
+
+
+def scorecard(analysis: Analysis) -> Table | None:
+    """Endpoints from the worst growth to the best (the steepest plausible class when undetermined)."""
+    ranked = analysis.scorecard()
+    if not ranked:
+        return None
+    rows = []
+    for place, finding in enumerate(ranked, start=1):
+        growth: Growth = finding.growth  # type: ignore[assignment]
+        values = growth.values
+        rise = ratio_text(values[-1] / values[0]) if len(values) >= 2 and values[0] > 0 else "-"
+        reading = finding.reading
+        cost = cost_text(reading.cost).split(" (")[0] if reading and reading.cost and growth.rank not in (
+            None, 0) else "-"
+        verdict = (class_words(growth) if growth.rank is not None
+                   else f"{growth.label(growth.low)} … {growth.label(growth.high)}")
+        rows.append(Row((str(place), finding.endpoint, verdict,
+                         f"{growth.support:.0%}" + ("" if growth.rank is not None else " top"),
+                         _span(list(values)), rise, cost), finding.level))
+    header = ("#", "Endpoint", "Growth", "Resamples", "Median (ms)", "Slower", "Cost per record")
+    note = ("worst growth first: by the class (undetermined: the steepest plausible class), then by how much "
+            "slower the largest size is; cost per record is the fit's slope at the largest size")
+    return Table("Scorecard", header, tuple(rows), frozenset({0, 3, 4, 5}), note,
+                 {1: "name", 2: "nowrap", 6: "nowrap"})
 
 
 def _span(medians: Sequence[float]) -> str:

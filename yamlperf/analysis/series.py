@@ -6,8 +6,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .fit import Points
-
 DECLINE_MIN_DROP = 0.02
 """Success rate must fall at least two percentage points to count as declining."""
 DECLINE_MAX_TAU = -0.3
@@ -46,24 +44,8 @@ class Outlier:
     ratio: float
 
 
-def median_noise(samples: Sequence[float]) -> float | None:
-    """Relative standard error of the median of ``samples``, from their interquartile range.
-
-    ``1.2533 * sigma / sqrt(n)`` with sigma = IQR / 1.349: robust to the long tail latencies have.
-    None with fewer than four samples.
-    """
-    ordered = sorted(samples)
-    count = len(ordered)
-    if count < 4:
-        return None
-    middle = median(ordered)
-    if middle <= 0:
-        return None
-    spread = (ordered[(3 * count) // 4] - ordered[count // 4]) / 1.349
-    return 1.2533 * spread / middle / math.sqrt(count)
-
-
-def success_decline(points: Points, min_drop: float = DECLINE_MIN_DROP) -> SuccessDecline | None:
+def success_decline(points: Sequence[tuple[int, float]],
+                    min_drop: float = DECLINE_MIN_DROP) -> SuccessDecline | None:
     """Success rates (size, 0..1) that fall with size, or None.
 
     Declining when the rate at the largest size is ``min_drop`` below the best rate before it and
