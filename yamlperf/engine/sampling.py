@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .stats import percentile
+
 CONFIDENCE = 0.95
 EXACT_UP_TO = 1000
 MILD_FENCE = 1.5
@@ -38,14 +40,6 @@ class MedianInterval:
     def relative(self) -> float:
         """The half-width as a share of the median (``inf`` for a zero median)."""
         return self.half_width / self.median if self.median > 0 else math.inf
-
-
-def quantile(ordered: Sequence[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default, as ``stats.percentile``)."""
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 @lru_cache(maxsize=4096)
@@ -87,14 +81,14 @@ def median_interval(ordered: Sequence[float], confidence: float = CONFIDENCE) ->
     ranks = median_ranks(len(ordered), confidence)
     if ranks is None:
         return None
-    return MedianInterval(quantile(ordered, 0.5), ordered[ranks[0]], ordered[ranks[1]])
+    return MedianInterval(percentile(ordered, 0.5), ordered[ranks[0]], ordered[ranks[1]])
 
 
 def classify_outliers(ordered: Sequence[float]) -> Mapping[str, int]:
     """Counts of Tukey's low/high mild/severe outliers of a sorted sample; empty when it is empty."""
     if not ordered:
         return {}
-    q1, q3 = quantile(ordered, 0.25), quantile(ordered, 0.75)
+    q1, q3 = percentile(ordered, 0.25), percentile(ordered, 0.75)
     spread = q3 - q1
     low_severe, low_mild = q1 - SEVERE_FENCE * spread, q1 - MILD_FENCE * spread
     high_mild, high_severe = q3 + MILD_FENCE * spread, q3 + SEVERE_FENCE * spread

@@ -237,7 +237,7 @@ def merge_all(recorders: Sequence[Recorder], sample_cap: int = SAMPLE_CAP) -> Re
     return Recorder(sample_cap).merge_many(recorders)
 
 
-def percentile(ordered: list[float], q: float) -> float:
+def percentile(ordered: Sequence[float], q: float) -> float:
     """Linear interpolation between closest ranks (numpy's default): position ``(n - 1) * q``."""
     position = (len(ordered) - 1) * q
     low = math.floor(position)
