@@ -16,6 +16,7 @@ from .compose import Override, apply_overrides, compose_document
 from .errors import Location, Problem, ScenarioError
 from .scenario import (
     DEFAULT_FORMATS,
+    DEFAULT_MAX_BODY,
     DEFAULT_MAX_SAMPLING_TIME,
     DEFAULT_OUTPUT_DIR,
     DEFAULT_ROUNDS,
@@ -45,7 +46,7 @@ from .scenario import (
 from .source import Document, KeyPath, format_path
 from .templating import RUN_NAMES, Environ, TemplateError, check_template, compile_text, is_template
 from .thresholds import MIN_GROWTH_POINTS, RULE_SHAPE, MetricKind, RuleError, parse_rule
-from .units import parse_duration, parse_percent
+from .units import parse_duration, parse_percent, parse_size
 from .urls import canonical_url, is_http_url
 from .validation import schema_problems
 from .workload_spec import build_workload, endpoint_workload, workload_problems
@@ -187,6 +188,7 @@ def _load(data: Mapping[str, Any]) -> Load:
         max_duration=optional_duration(data.get("max_duration")),
         workload=workload,
         warmup_time=0.0 if isinstance(warmup, int) else parse_duration(warmup),
+        max_body=parse_size(data.get("max_body", DEFAULT_MAX_BODY)),
         rounds=int(data.get("rounds", DEFAULT_ROUNDS)),
         precision=parse_percent(data["precision"]) if data.get("precision") is not None else None,
         precision_floor=optional_duration(data.get("precision_floor")),

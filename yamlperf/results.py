@@ -37,10 +37,12 @@ from .results_types import ResultsTypeError, check_model, unreadable_json
 FORMAT_VERSION = 1
 LATENCY_FIELDS = ("min", "mean", "median", "p90", "p95", "p99", "max", "stdev")
 FAILURE_CATEGORIES = (
-    "http_4xx", "http_5xx", "timeout", "refused", "reset", "bad_body", "expectation_failed", "other",
+    "http_4xx", "http_5xx", "timeout", "refused", "reset", "bad_body", "body_too_large", "expectation_failed",
+    "other",
 )
 """Why a request failed. A status outside the expectation is ``http_4xx``/``http_5xx`` (or
-``expectation_failed`` for a 1xx-3xx); the exact codes are in ``status_codes``."""
+``expectation_failed`` for a 1xx-3xx); the exact codes are in ``status_codes``. ``body_too_large``:
+a check reads the body and it is longer than ``load.max_body`` (reading stopped there)."""
 ANSWERED = frozenset({"ok", "http_4xx", "http_5xx", "bad_body", "expectation_failed"})
 """Categories with an answer from the target: only these have a response time worth reporting."""
 

@@ -21,6 +21,7 @@ from .urls import canonical_url
 DEFAULT_SIZES = (10, 50, 100, 200, 500)
 DEFAULT_FORMATS = ("json", "html", "png")
 DEFAULT_OUTPUT_DIR = "performance_results/scale_tests"
+DEFAULT_MAX_BODY = 10_000_000
 
 Pairs = tuple[tuple[str, str], ...]
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -208,6 +209,9 @@ class Load:
     """The plan's workload model; ``iterations`` is its count when it is count-based."""
     warmup_time: float = 0.0
     """``warmup: 10s``: the cell's workload runs this long first, not counted (``warmup`` is 0)."""
+    max_body: int = DEFAULT_MAX_BODY
+    """The longest answer body read whole, in bytes, when a check reads it (``body_too_large``
+    beyond); bodies no check reads are counted as they arrive and not kept, whatever their length."""
     rounds: int = DEFAULT_ROUNDS
     precision: float | None = None
     """Target relative half-width of the 95% confidence interval of a cell's median (0.05 for 5%)."""

@@ -20,6 +20,25 @@ def parse_percent(value: str) -> float:
     return float(match.group(1)) / 100
 
 
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*$", re.IGNORECASE)
+_BYTES_PER_UNIT = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def parse_size(value: str | int) -> int:
+    """Bytes from ``10MB``, ``512KiB``, ``2GB`` (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024) or a
+    plain number of bytes."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a size: {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"a size cannot be negative: {value!r}")
+        return int(value)
+    match = _SIZE.match(value)
+    if not match:
+        raise ValueError(f"not a size: {value!r}; write e.g. 10MB, 512KiB or a number of bytes")
+    return int(float(match.group(1)) * _BYTES_PER_UNIT[(match.group(2) or "b").lower()])
+
+
 def parse_duration(value: str | float) -> float:
     """Seconds from ``250ms``, ``2s``, ``1.5m``, ``1h``, ``500us`` or a plain number of seconds."""
     if isinstance(value, bool):

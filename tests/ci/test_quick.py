@@ -210,4 +210,4 @@ def test_no_answer_is_every_transport_fault_but_a_bad_body() -> None:
     from yamlperf.cli.quick import NO_ANSWER
     from yamlperf.engine.http import FAULTS
 
-    assert frozenset(FAULTS) - {"bad_body"} == NO_ANSWER
+    assert frozenset(FAULTS) - {"bad_body", "body_too_large"} == NO_ANSWER

@@ -37,7 +37,8 @@ the success rate per endpoint, one under the other in one image."""
 IMAGE_FORMATS = ("png", "pdf", "svg")
 NO_ANSWER = frozenset({"refused", "timeout", "reset", "other"})
 """Failure categories of a request that got no HTTP answer at all: ``engine.http.FAULTS`` but
-``bad_body``, written out so that every command does not import the engine (~30 ms; a test ties them)."""
+``bad_body`` and ``body_too_large`` (an answer came, its body was not usable), written out so that
+every command does not import the engine (~30 ms; a test ties them)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,10 +48,12 @@ RAMP_POLL_S = 0.02
 class CompiledEndpoint:
     """An endpoint's request, expectations and captures, compiled once per run."""
 
-    def __init__(self, endpoint: Endpoint, target: Target, secrets: SecretRegistry | None = None) -> None:
+    def __init__(self, endpoint: Endpoint, target: Target, secrets: SecretRegistry | None = None,
+                 max_body: int = 0) -> None:
         self.endpoint = endpoint
-        self.template = RequestTemplate(endpoint.request, target.base_url, target.headers, secrets)
         self.checker = Checker(endpoint.expect, endpoint.captures)
+        self.template = RequestTemplate(endpoint.request, target.base_url, target.headers, secrets,
+                                        keep_body=self.checker.reads_body, max_body=max_body)
         self.needs_context = not self.template.static or self.checker.needs_context
 
 
@@ -293,7 +295,7 @@ class CellRun:
                 shared.secrets.add(value)
             shared.context.capture(captured)
         latency = exchange.duration + lag
-        recorder.record(latency, category, exchange.status, len(exchange.body), error)
+        recorder.record(latency, category, exchange.status, exchange.size, error)
         series.end(started + exchange.duration, category, latency)
         if exchange.server_timing:
             recorder.server_timing.add(exchange.server_timing)

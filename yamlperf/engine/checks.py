@@ -90,6 +90,8 @@ class Checker:
         compiled = [v for _, v in self._json] + [c for c in (self._contains, self._not_contains) if c]
         self.needs_context = any(not c.static for c in compiled)
         self.captures = bool(captures)
+        self.reads_body = self._reads_json or self._contains is not None or self._not_contains is not None
+        """Whether anything here reads the answer's body: if not, it is streamed and dropped."""
 
     def judge(self, exchange: Exchange, context: Mapping[str, Any]) -> tuple[str, str]:
         """``("ok", "")`` or the failure category and a short reason."""

@@ -13,12 +13,13 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .http import Exchange, Prepared, TransportOptions, classify_fault, describe_fault
+from .http import BodyTooLarge, Exchange, Prepared, TransportOptions, classify_fault, describe_fault
 
 if TYPE_CHECKING:
     import requests
 
 logger = logging.getLogger(__name__)
+READ_BYTES = 256 * 1024
 # requests is imported by the first session: ~100 ms of start-up (with urllib3) that a run without
 # a login, seeding or cleanup never needs.
 
@@ -61,14 +62,32 @@ class SessionClient:
         try:
             response = self._session().request(
                 request.method, request.url, headers=dict(request.headers), data=request.body,
-                timeout=self._options.timeout, verify=self._options.verify, allow_redirects=follow)
-            body = response.content
+                timeout=self._options.timeout, verify=self._options.verify, allow_redirects=follow,
+                stream=True)
+            body = self._read(response)
+        except BodyTooLarge as exc:
+            return Exchange(0, {}, b"", time.perf_counter() - start, classify_fault(exc), describe_fault(exc))
         except requests.RequestException as exc:
             return Exchange(0, {}, b"", time.perf_counter() - start, classify_fault(exc), describe_fault(exc))
         headers = response.headers
         if response.history:
             headers = _with_redirect_cookies(response)
         return Exchange(response.status_code, headers, body, time.perf_counter() - start)
+
+    def _read(self, response: requests.Response) -> bytes:
+        """The whole body, up to ``max_body`` (``BodyTooLarge`` beyond, the connection dropped)."""
+        limit = self._options.max_body
+        parts: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(READ_BYTES):
+                size += len(chunk)
+                if limit and size > limit:
+                    raise BodyTooLarge(response.status_code, limit)
+                parts.append(chunk)
+        finally:
+            response.close()
+        return b"".join(parts)
 
     def send_direct(self, request: Prepared) -> Exchange:
         """Without following a redirect, as measured requests are sent: seeding, counting and

@@ -36,7 +36,6 @@ met during a run (an absolute URL in a path) is sent through a urllib3 transport
 
 from __future__ import annotations
 
-import io
 import logging
 import select
 import socket
@@ -44,7 +43,17 @@ import time
 from http.client import IncompleteRead, RemoteDisconnected
 from urllib.parse import urlsplit
 
-from .http import Exchange, Prepared, TransportOptions, Urllib3Transport, classify_fault, describe_fault
+from .http import (
+    EXCERPT_BYTES,
+    BodyTooLarge,
+    Exchange,
+    Prepared,
+    TransportOptions,
+    Urllib3Transport,
+    classify_fault,
+    describe_fault,
+    raw_excerpt,
+)
 from .wire import (
     IDEMPOTENT,
     ResponseHeaders,
@@ -107,19 +116,22 @@ _DROPPED = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 class _Answer:
     """The parser's callbacks: the parts of the answer being read on one connection."""
 
-    __slots__ = ("body", "complete", "encoding", "head", "headers", "keep_alive", "length", "parser",
-                 "surplus", "timing", "transfer")
+    __slots__ = ("body", "complete", "encoding", "head", "headers", "keep", "keep_alive", "length", "limit",
+                 "over", "parser", "size", "surplus", "timing", "transfer")
 
     def __init__(self) -> None:
         self.parser = httptools.HttpResponseParser(self)
         if LENIENCIES:
             self.parser.set_dangerous_leniencies(**LENIENCIES)
+        self.keep = True
+        self.limit = 0
         self.start()
 
     def start(self) -> None:
         self.headers: list[tuple[bytes, bytes]] = []
         self.body: list[bytes] = []
-        self.head = self.complete = self.surplus = self.keep_alive = False
+        self.head = self.complete = self.surplus = self.keep_alive = self.over = False
+        self.size = 0
         self.encoding: bytes | None = None
         self.transfer: bytes | None = None
         self.timing: bytes | None = None
@@ -154,16 +166,24 @@ class _Answer:
         body with a Transfer-Encoding other than chunked until the connection closes (RFC 9112 6.3),
         urllib3 reads its Content-Length, and on a keep-alive connection that wait is a timeout."""
         length, body = self.length, self.body
-        received = sum(map(len, body))
-        if length is None or received < length:
+        if length is None or self.size < length:
             return
-        if received > length:
+        if self.size > length:
             self.body = [b"".join(body)[:length]]
+            self.size = length
             self.surplus = True
         self.complete = True
 
     def on_body(self, body: bytes) -> None:
-        self.body.append(body)
+        """Kept whole when a check reads it (up to ``limit``), else counted past its excerpt."""
+        before = self.size
+        self.size = before + len(body)
+        if self.keep:
+            self.body.append(body)
+            if self.limit and self.size > self.limit:
+                self.over = True
+        elif before < EXCERPT_BYTES:
+            self.body.append(body)
 
     def on_message_complete(self) -> None:
         status = self.parser.get_status_code()
@@ -256,6 +276,22 @@ def _ended(connection: _Connection, answer: _Answer, received: int) -> None:
     raise closed
 
 
+def _body_of(answer: _Answer, parts: list[bytes]) -> tuple[bytes, int]:
+    """The body as the checks read it and the bytes received but not kept: whole (decoded) when a
+    check reads it, else its excerpt (see ``raw_excerpt``)."""
+    body = parts[0] if len(parts) == 1 else b"".join(parts)
+    dropped = 0
+    if not answer.keep:
+        if len(body) > EXCERPT_BYTES:
+            body = body[:EXCERPT_BYTES]
+        dropped = answer.size - len(body) if parts else 0
+    if answer.encoding is not None and body:
+        body, dropped = raw_excerpt(body, dropped, answer.encoding.decode("latin-1"))
+        if answer.keep and answer.limit and len(body) > answer.limit:
+            raise BodyTooLarge(answer.parser.get_status_code(), answer.limit)
+    return body, dropped
+
+
 class FastTransport:
     """Plain sockets and llhttp for ``http://`` origins, one keep-alive connection per origin."""
 
@@ -290,7 +326,6 @@ class FastTransport:
         except (ValueError, UnicodeError) as exc:  # a header or path http.client would refuse too
             return Exchange(0, {}, b"", 0.0, "other", describe_fault(exc))
         start = time.perf_counter()
-        head_only = request.method == "HEAD"
         connection = self._connections.get(origin)
         try:
             if connection is not None and (connection.dropped() or (
@@ -302,7 +337,7 @@ class FastTransport:
             if connection is not None:
                 idle = start - connection.idle_since
                 try:
-                    return self._exchange(origin, connection, payload, head_only, start)
+                    return self._exchange(request, connection, payload, start)
                 except _Stale as stale:
                     if connection.after_head and isinstance(stale.cause, _HEAD_BODY):
                         self._head_bodies.add(origin)
@@ -311,7 +346,7 @@ class FastTransport:
                     self.retries += 1
                     logger.debug("%s: reused connection closed before the answer (%s); sending again",
                                  origin, describe_fault(stale.cause))
-            return self._exchange(origin, self._connect(origin), payload, head_only, start)
+            return self._exchange(request, self._connect(origin), payload, start)
         except Exception as exc:  # a target fault is a measurement, never an error
             return self._failed(origin, exc, start)
 
@@ -320,10 +355,11 @@ class FastTransport:
         self._discard(origin)
         return Exchange(0, {}, b"", duration, classify_fault(exc), describe_fault(exc))
 
-    def _exchange(self, origin: str, connection: _Connection, payload: bytes, head_only: bool,
-                  start: float) -> Exchange:
+    def _exchange(self, request: Prepared, connection: _Connection, payload: bytes, start: float) -> Exchange:
+        origin, head_only = request.origin, request.method == "HEAD"
         answer = connection.answer
         answer.start()
+        answer.keep, answer.limit = request.keep_body, request.max_body
         if connection.shortened:
             connection.sock.settimeout(self._timeout)
             connection.shortened = False
@@ -355,14 +391,12 @@ class FastTransport:
             connection.reused = connection.after_head = True
         else:
             self._discard(origin)
-        body = parts[0] if len(parts) == 1 else b"".join(parts)
-        if answer.encoding is not None and body:
-            try:
-                body = _decoded(body, answer.encoding)
-            except Exception as exc:  # urllib3's DecodeError: a body that is not what it claims
-                return Exchange(0, {}, b"", end - start, classify_fault(exc), describe_fault(exc))
+        try:
+            body, dropped = _body_of(answer, parts)
+        except Exception as exc:  # urllib3's DecodeError (a body that is not what it claims), max_body
+            return Exchange(0, {}, b"", end - start, classify_fault(exc), describe_fault(exc))
         timing = answer.timing
-        return Exchange(status, ResponseHeaders(answer.headers), body, end - start,
+        return Exchange(status, ResponseHeaders(answer.headers), body, end - start, discarded=dropped,
                         server_timing=timing.decode("latin-1") if timing is not None else "")
 
     def _read(self, connection: _Connection, head_only: bool, deadline: float) -> None:
@@ -394,6 +428,8 @@ class FastTransport:
                 if answer.surplus:
                     return
                 feed = answer.parser.feed_data
+            if answer.over:
+                raise BodyTooLarge(answer.parser.get_status_code(), answer.limit)
             if head_only and answer.head:
                 return
             if not answer.complete:
@@ -440,7 +476,9 @@ class FastTransport:
         if mended is None:
             return None
         head, values = mended
+        old = connection.answer
         answer = connection.answer = _Answer()
+        answer.keep, answer.limit = old.keep, old.limit
         try:
             answer.parser.feed_data(head + raw[end:])
         except httptools.HttpParserError:
@@ -498,13 +536,3 @@ class FastTransport:
             self._discard(origin)
         if self._fallback is not None:
             self._fallback.close()
-
-
-def _decoded(body: bytes, encoding: bytes) -> bytes:
-    """The body as urllib3 decodes it (gzip, deflate, and br/zstd when their packages are there):
-    urllib3's own decoder on the bytes read, so both transports agree, errors included."""
-    from urllib3.response import HTTPResponse
-
-    response = HTTPResponse(body=io.BytesIO(body), headers={"Content-Encoding": encoding.decode("latin-1")},
-                            preload_content=True, decode_content=True)
-    return response.data

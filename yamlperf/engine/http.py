@@ -25,7 +25,19 @@ if TYPE_CHECKING:
 # urllib3 is imported where it is used, not here: ~60 ms of start-up that a run measured by the
 # fast transport, without a login or a dataset, never needs.
 logger = logging.getLogger(__name__)
-FAULTS = ("timeout", "refused", "reset", "bad_body", "other")
+FAULTS = ("timeout", "refused", "reset", "bad_body", "body_too_large", "other")
+EXCERPT_BYTES = 64 * 1024
+"""Of an answer no check reads, what is kept (the rest is counted, not kept): all of a typical
+API answer, so small answers are handled exactly as before, and the start of an error page for
+the messages; a 1 GB download costs a worker 64 KiB of memory, not 1 GB."""
+
+
+class BodyTooLarge(Exception):
+    """An answer a check reads is longer than ``max_body``: reading stopped there."""
+
+    def __init__(self, status: int, limit: int) -> None:
+        super().__init__(f"the body of a {status} answer is longer than max_body ({limit:,} bytes); "
+                         "raise load.max_body, or drop the check that reads it")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +49,12 @@ class Prepared:
     target: str
     headers: Mapping[str, str]
     body: bytes | None = None
+    keep_body: bool = True
+    """Whether a check reads the answer's body: if not, it is counted and dropped as it arrives
+    (only its first ``EXCERPT_BYTES`` kept)."""
+    max_body: int = 0
+    """Of an answer kept whole, the most bytes read (``load.max_body``); more is ``body_too_large``.
+    0: no limit."""
 
     @property
     def url(self) -> str:
@@ -61,6 +79,13 @@ class Exchange:
     """The ``Server-Timing`` field(s), read by the transport as the answer arrives: the one header
     the engine reads from every answer (looking it up in the mapping decoded every field, ~17% of
     the fast transport's CPU)."""
+    discarded: int = 0
+    """Body bytes received and not kept (an answer no check reads, beyond its excerpt)."""
+
+    @property
+    def size(self) -> int:
+        """The body's length: kept, plus received and dropped."""
+        return len(self.body) + self.discarded
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +97,8 @@ class TransportOptions:
     """Whether to verify https certificates, or the CA bundle (PEM) to verify them against:
     ``Target.verify``, as requests takes it."""
     proxy: str = ""
+    max_body: int = 0
+    """The longest body the client for logins, seeding, counting and cleanup reads (0: no limit)."""
 
 
 class Transport(Protocol):
@@ -137,13 +164,14 @@ class Urllib3Transport:
                 response = proxy.urlopen(request.method, request.url, body=request.body,  # type: ignore[union-attr]
                                          headers=request.headers, retries=False, redirect=False,
                                          preload_content=False)
-            body = self._read_within(response, start + self._options.timeout, self._options.timeout)
+            body, dropped = self._read_within(response, start + self._options.timeout, self._options.timeout,
+                                              request.keep_body, request.max_body)
         except Exception as exc:  # a target fault is a measurement, never an error
             duration = time.perf_counter() - start
             fault = classify_fault(exc)
             return Exchange(0, {}, b"", duration, fault, describe_fault(exc))
         return Exchange(response.status, response.headers, body, time.perf_counter() - start,
-                        server_timing=response.headers.get("server-timing", ""))
+                        server_timing=response.headers.get("server-timing", ""), discarded=dropped)
 
     def close(self) -> None:
         for pool in self._pools.values():
@@ -151,6 +179,30 @@ class Urllib3Transport:
         self._pools.clear()
         if self._proxy is not None:
             self._proxy.clear()
+
+
+def decode_body(body: bytes, encoding: str) -> bytes:
+    """The body as urllib3 decodes it (gzip, deflate, and br/zstd when their packages are there):
+    urllib3's own decoder on the bytes read, so both transports agree, errors included."""
+    import io
+
+    from urllib3.response import HTTPResponse
+
+    response = HTTPResponse(body=io.BytesIO(body), headers={"Content-Encoding": encoding},
+                            preload_content=True, decode_content=True)
+    return response.data
+
+
+def raw_excerpt(body: bytes, dropped: int, encoding: str) -> tuple[bytes, int]:
+    """An answer read raw for want of a check that reads it: when it was read whole, decoded as a
+    kept one would be (small answers count and show the same either way); when its end was
+    dropped, what was kept if it is plain, nothing if it is compressed (half a gzip stream reads as
+    nothing), the bytes counted as they arrived."""
+    if not encoding or not body:
+        return body, dropped
+    if dropped:
+        return b"", len(body) + dropped
+    return decode_body(body, encoding), 0
 
 
 def tls_arguments(verify: bool | str) -> dict[str, Any]:
@@ -166,6 +218,8 @@ def classify_fault(exc: BaseException) -> str:
     u3 = _urllib3_exceptions()
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return "refused"
+    if any(isinstance(e, BodyTooLarge) for e in chain):
+        return "body_too_large"
     if any(isinstance(e, u3.DecodeError) for e in chain):
         return "bad_body"
     if any(isinstance(e, TimeoutError | socket.timeout | u3.TimeoutError)

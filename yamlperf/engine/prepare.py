@@ -40,8 +40,10 @@ class RequestTemplate:
     """Renders one ``RequestSpec`` against ``target.base_url`` and ``target.headers``."""
 
     def __init__(self, spec: RequestSpec, base_url: str, base_headers: Pairs = (),
-                 secrets: SecretRegistry | None = None) -> None:
+                 secrets: SecretRegistry | None = None, *, keep_body: bool = True, max_body: int = 0) -> None:
         self.method = spec.method
+        self._keep_body = keep_body
+        self._max_body = max_body
         self.spec_path = spec.path
         self._base = urlsplit(base_url)
         self._path = compile_text(spec.path)
@@ -92,7 +94,7 @@ class RequestTemplate:
             headers["Content-Type"] = self._content_type
         if self._secrets is not None:
             self._register(query, pairs, value)
-        return Prepared(self.method, origin, target, headers, body)
+        return Prepared(self.method, origin, target, headers, body, self._keep_body, self._max_body)
 
     def _register(self, query: list[tuple[str, str]], headers: list[tuple[str, str]], body: Any) -> None:
         """Add the rendered values of secret-named query parameters, headers and body keys to the

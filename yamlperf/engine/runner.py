@@ -137,7 +137,8 @@ def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
                                       options.secrets)
     context = RunContext(scenario.variables, credential_context(credentials), options.run_id, feed,
                          options.environ)
-    endpoints = {e.name: CompiledEndpoint(e, scenario.target, options.secrets) for e in scenario.endpoints}
+    endpoints = {e.name: CompiledEndpoint(e, scenario.target, options.secrets, scenario.load.max_body)
+                 for e in scenario.endpoints}
     return _Prepared(expand(scenario), endpoints, context, credentials, _transport(scenario, options))
 
 
@@ -155,7 +156,7 @@ def _transport(scenario: Scenario, options: RunOptions) -> TransportChoice:
 def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal: Journal,
              observer: Observer, *, watch: WindowWatch) -> None:
     target, load = scenario.target, scenario.load
-    client = SessionClient(TransportOptions(target.timeout, target.verify))
+    client = SessionClient(TransportOptions(target.timeout, target.verify, max_body=load.max_body))
     transports = TransportSet(ready.transport.factory, TransportOptions(
         load.timeout or target.timeout, target.verify, ready.transport.proxy))
     auth = Authenticator(scenario.auth, target, credentials=ready.credentials, context=ready.context.base,

@@ -133,7 +133,7 @@ class Seeder:
                     listing.append(self._leftovers.open("a", encoding="utf-8"))
                 listing[0].write(id_line(created.record_id))
                 listing[0].flush()
-            recorder.record(exchange.duration, _category(exchange, ok), exchange.status, len(exchange.body),
+            recorder.record(exchange.duration, _category(exchange, ok), exchange.status, exchange.size,
                             exchange.error)
             if ok:
                 made.append((created.n, created.record_id))

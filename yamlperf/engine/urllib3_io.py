@@ -16,6 +16,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.response import BaseHTTPResponse
 
+from .http import EXCERPT_BYTES, BodyTooLarge, raw_excerpt
+
 MAX_LINE = 65536
 MAX_INTERIM_LINES = 100
 READ_BYTES = 256 * 1024
@@ -57,26 +59,29 @@ POOLS: dict[str, type[HTTPConnectionPool]] = {"http": HttpPool, "https": HttpsPo
 """For ``PoolManager.pool_classes_by_scheme`` and for picking a pool by a URL's scheme."""
 
 
-def read_within(response: BaseHTTPResponse, deadline: float, timeout: float) -> bytes:
-    """The whole body (decoded), or ``TimeoutError`` at ``deadline``.
+def read_within(response: BaseHTTPResponse, deadline: float, timeout: float, keep_body: bool = True,
+                max_body: int = 0) -> tuple[bytes, int]:
+    """The body (decoded) and the bytes received but not kept, or ``TimeoutError`` at ``deadline``.
 
     urllib3's read timeout bounds each wait for bytes: a body trickling in, or an endless stream
     (server-sent events), kept the request, and with it the run, going for as long as it lasted.
-    Each ``read1`` waits once, for no longer than what is left. The connection is closed on any
-    failure and after a ``101 Switching Protocols`` (the pool opens another), and given back whole
-    otherwise.
+    Each ``read1`` waits once, for no longer than what is left. A body no check reads
+    (``keep_body`` false) is read as it comes, raw, its first ``EXCERPT_BYTES`` kept (and decoded
+    when that is all of it, as the fast transport does) and the rest counted; one that is kept may
+    be ``max_body`` long (``BodyTooLarge`` beyond). The connection is closed on any failure and
+    after a ``101 Switching Protocols`` (the pool opens another), and given back whole otherwise.
     """
     connection = getattr(response, "connection", None)
     sock = getattr(connection, "sock", None)
-    parts = []
+    body = _Body(keep_body, max_body, response.status)
     try:
         if not hasattr(response, "read1"):  # urllib3 before 2.3: each wait bounded, the whole after
-            parts.append(response.read())
+            body.take(response.read(decode_content=keep_body))
             if time.perf_counter() > deadline:
                 raise TimeoutError("timed out")
         else:
-            while chunk := response.read1(READ_BYTES):
-                parts.append(chunk)
+            while chunk := response.read1(READ_BYTES, decode_content=keep_body):
+                body.take(chunk)
                 left = deadline - time.perf_counter()
                 if left <= 0:
                     raise TimeoutError("timed out")
@@ -90,4 +95,31 @@ def read_within(response: BaseHTTPResponse, deadline: float, timeout: float) -> 
     if sock is not None and sock.fileno() >= 0:
         sock.settimeout(timeout)
     response.release_conn()
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    whole = body.parts[0] if len(body.parts) == 1 else b"".join(body.parts)
+    if not keep_body:
+        return raw_excerpt(whole, body.dropped, str(response.headers.get("Content-Encoding") or ""))
+    return whole, 0
+
+
+class _Body:
+    """The parts of a body being read: all of it (up to ``max_body``) or its excerpt and a count."""
+
+    __slots__ = ("dropped", "keep", "kept", "limit", "parts", "status")
+
+    def __init__(self, keep: bool, limit: int, status: int) -> None:
+        self.keep, self.limit, self.status = keep, limit, status
+        self.parts: list[bytes] = []
+        self.kept = self.dropped = 0
+
+    def take(self, chunk: bytes) -> None:
+        if self.keep:
+            self.kept += len(chunk)
+            if self.limit and self.kept > self.limit:
+                raise BodyTooLarge(self.status, self.limit)
+            self.parts.append(chunk)
+            return
+        room = max(0, EXCERPT_BYTES - self.kept)
+        if room:
+            self.parts.append(chunk[:room])
+            self.kept += min(room, len(chunk))
+        self.dropped += max(0, len(chunk) - room)
