@@ -37,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from yamlperf.analysis.classes import CONSTANT, LEGACY, NAMES
 from yamlperf.results import RunResult, load_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,44 +45,43 @@ ROOT = Path(__file__).resolve().parents[1]
 FLAT = ("list", "filter", "detail")
 """The demo's paginated or single-record endpoints: their cost does not depend on the dataset."""
 N_PLUS_ONE = "related"
-NOT_GROWING = ("constant", "O(1)", "undetermined")
-LINEAR_OR_BETTER = ("constant", "sublinear", "linear", "O(1)", "O(log n)", "O(n)", "undetermined")
+UNDETERMINED = "undetermined"
 CONFIDENT = ("medium", "high")
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """What one run named for one endpoint."""
+    """What one run named for one endpoint: its class (``O(n)``, or ``undetermined``) and rank."""
 
     growth: str
     confidence: str
     detail: str = ""
+    rank: int | None = None
 
 
 def name_growth(result: RunResult) -> dict[str, Verdict]:
     """Every endpoint's growth class and confidence, as the report names it (base concurrency)."""
-    try:
-        from yamlperf.analysis import endpoint_verdicts  # type: ignore[attr-defined]
-    except ImportError:
-        return _scaling_verdicts(result)
-    return {name: Verdict(*verdict) for name, verdict in endpoint_verdicts(result).items()}
+    from yamlperf.analysis.reading import read_run
 
-
-def _scaling_verdicts(result: RunResult) -> dict[str, Verdict]:
-    from yamlperf.scaling.endpoint import endpoint_growth
-
-    level = min(result.concurrency_levels) if result.concurrency_levels else 1
     verdicts = {}
-    for endpoint in result.endpoints:
-        cells = sorted((c for c in result.cells if c.endpoint == endpoint and c.concurrency == level
-                        and c.size is not None), key=lambda c: c.size or 0)
-        measured = endpoint_growth(cells)
-        if measured is None:
+    for reading in read_run(result).endpoints:
+        growth = reading.growth
+        if growth is None:
             continue
-        fit = measured.fit
-        growth = "undetermined" if fit.undetermined else fit.growth_class
-        verdicts[endpoint] = Verdict(growth, fit.confidence, f"k={fit.exponent:.2f}")
+        rank = growth.rank
+        name = UNDETERMINED if rank is None else NAMES[rank]
+        detail = f"{growth.verdict}"
+        verdicts[reading.endpoint] = Verdict(name, growth.confidence, detail, rank)
     return verdicts
+
+
+def growing(verdict: Verdict) -> bool:
+    return verdict.rank is not None and verdict.rank > CONSTANT
+
+
+def linear_or_better(verdict: Verdict) -> bool:
+    """Named linear or slower-growing (``growth <= linear`` would pass it)."""
+    return verdict.rank is not None and verdict.rank <= LEGACY["linear"]
 
 
 def busy_loop() -> None:
@@ -119,11 +119,11 @@ def failures(endpoint: str, verdicts: Sequence[Verdict], min_agree: int) -> list
     if agree < min_agree:
         found.append(f"named '{modal}' in only {agree} of {len(verdicts)} runs")
     if endpoint in FLAT:
-        wrong = sum(v.growth not in NOT_GROWING and v.confidence in CONFIDENT for v in verdicts)
+        wrong = sum(growing(v) and v.confidence in CONFIDENT for v in verdicts)
         if wrong:
             found.append(f"flat endpoint called growing with medium/high confidence {wrong}x")
     if endpoint == N_PLUS_ONE:
-        wrong = sum(v.growth in LINEAR_OR_BETTER for v in verdicts)
+        wrong = sum(linear_or_better(v) for v in verdicts)
         if wrong:
             found.append(f"N+1 endpoint called linear or better {wrong}x")
     return found
@@ -140,7 +140,7 @@ def table(runs: Sequence[dict[str, Verdict]], min_agree: int) -> tuple[str, int]
         classes = Counter(v.growth for v in verdicts)
         modal, agree = classes.most_common(1)[0]
         confidence = Counter(v.confidence for v in verdicts)
-        shown = ", ".join(f"{v.growth[:5]}/{v.confidence[:1]}" for v in verdicts)
+        shown = ", ".join(f"{v.growth.replace(UNDETERMINED, 'undet.')}/{v.confidence[:1]}" for v in verdicts)
         found = failures(endpoint, verdicts, min_agree)
         flagged += len(found)
         lines.append(f"| {endpoint} | {shown} | {modal} | {agree}/{len(verdicts)} | "
@@ -176,8 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 name: {"growth": v.growth, "confidence": v.confidence, "detail": v.detail,
                        "cells": cells_of(result, name)} for name, v in verdicts.items()}})
             walls.append(wall)
-            line = ", ".join(f"{k}={v.growth}/{v.confidence} {v.detail}".rstrip()
-                             for k, v in verdicts.items())
+            line = "; ".join(f"{k}: {v.detail}" for k, v in verdicts.items())
             print(f"run {number}/{args.runs}: {wall:.1f} s" + (f": {line}" if args.details else ""),
                   flush=True)
     finally:
