@@ -70,7 +70,9 @@ class BigBodyServer(Background):
 
 def run_bounded(plan: Path, transport: str, timeout: float = 120.0) -> tuple[int, str, int]:
     """Run ``plan`` in a child process (killed after ``timeout``): its exit code, its output and its
-    peak resident memory in bytes, as the kernel accounted it."""
+    peak resident memory in bytes: the child's own high-water mark (``VmHWM``), since Linux starts a
+    child's ``ru_maxrss`` at its parent's resident size when it forks (a test process that grew
+    would count against the run)."""
     child = subprocess.Popen([sys.executable, __file__, str(plan), transport], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, cwd=ROOT,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -80,11 +82,24 @@ def run_bounded(plan: Path, transport: str, timeout: float = 120.0) -> tuple[int
         if pid:
             output = child.stdout.read() if child.stdout else ""
             child.returncode = os.waitstatus_to_exitcode(status)
-            return child.returncode, output, usage.ru_maxrss * 1024
+            own = [line for line in output.splitlines() if line.startswith(PEAK_PREFIX)]
+            peak = int(own[-1].removeprefix(PEAK_PREFIX)) * 1024 if own else usage.ru_maxrss * 1024
+            return child.returncode, output, peak
         time.sleep(0.05)
     child.kill()
     child.wait()
     raise TimeoutError(f"the run of {plan} took more than {timeout}s")
+
+
+PEAK_PREFIX = "peak-rss-kb: "
+
+
+def _own_peak_kb() -> int | None:
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
 
 
 def _main(plan: str, transport: str) -> None:
@@ -96,6 +111,9 @@ def _main(plan: str, transport: str) -> None:
 
     factory = FastTransport if transport == "fast" else Urllib3Transport
     outcome = run_scenario(load_scenario(plan), RunOptions(transport=factory))
+    peak = _own_peak_kb()
+    if peak is not None:
+        print(f"{PEAK_PREFIX}{peak}")
     print(json.dumps([{k: v for k, v in cell_to_json(c).items() if k in ("endpoint", "requests", "successes",
                        "failures", "errors", "bytes_received")} for c in outcome.result.cells]))
 

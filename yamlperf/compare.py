@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
+from .analysis.changes import class_changes
 from .analysis.significance import MIN_SAMPLES, holm, mann_whitney_u, smallest_p, two_proportions
 from .results import CellStats, RunResult
 
@@ -231,6 +232,8 @@ class Comparison:
     only_in_base: tuple[CellKey, ...] = ()
     only_in_new: tuple[CellKey, ...] = ()
     noise: Noise | None = field(default=None)
+    class_changes: tuple[str, ...] = ()
+    """Endpoints whose growth class changed (``analysis.changes``): ``search: O(log n) -> O(n) ...``."""
 
     def count(self, verdict: Verdict) -> int:
         return sum(c.verdict is verdict for c in self.cells)
@@ -253,7 +256,7 @@ def compare_runs(base: RunResult, new: RunResult, criteria: Criteria = Criteria(
         base_label=base_label, new_label=new_label, criteria=criteria, cells=cells,
         only_in_base=tuple(c.key for c in base.cells if c.key not in new_keys),
         only_in_new=tuple(c.key for c in new.cells if c.key not in base_keys),
-        noise=noise,
+        noise=noise, class_changes=tuple(c.text for c in class_changes(base, new)),
     )
 
 
@@ -478,6 +481,7 @@ def _comparison_json(comparison: Comparison) -> dict[str, object]:
                    "min_rate_points": criteria.min_rate_points, "noise": _noise_json(noise),
                    "description": comparison.describe()},
         "summary": {v.value: comparison.count(v) for v in Verdict},
+        "class_changes": list(comparison.class_changes),
         "cells": [_cell_json(c) for c in comparison.cells],
         "only_in_base": [_key_json(k) for k in comparison.only_in_base],
         "only_in_new": [_key_json(k) for k in comparison.only_in_new],

@@ -107,3 +107,14 @@ def format_rate(per_second: float) -> str:
     if 0 < per_second < 1:
         return f"{per_second * 60:g}/m"
     return f"{per_second:g}/s"
+
+
+def format_span(seconds: float) -> str:
+    """A length of time people read at a glance: ``45s``, ``2m``, ``2m 30s``, ``1h 5m``, ``250ms``."""
+    if seconds < 60:
+        return format_duration(seconds)
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h" + (f" {minutes}m" if minutes else "")
+    return f"{minutes}m" + (f" {rest}s" if rest else "")

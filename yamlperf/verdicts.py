@@ -100,14 +100,14 @@ def _measure(rule: Rule, cell: CellStats) -> tuple[float | None, str]:
 
 def _growth_outcomes(rule: Rule, cells: Sequence[CellStats], result: RunResult) -> list[ThresholdOutcome]:
     """One outcome per endpoint and concurrency level, judged on the analysis across sizes."""
-    from .analysis.endpoint import run_round_share
+    from .analysis.endpoint import run_noise
     from .analysis.gates import judge
 
-    jitter = run_round_share(result.cells)
+    noise = run_noise(result.cells)
     ordered = sorted(cells, key=lambda c: (c.endpoint, c.concurrency))
     outcomes = []
     for (endpoint, concurrency), group in groupby(ordered, key=lambda c: (c.endpoint, c.concurrency)):
-        judged = judge(rule, list(group), jitter)
+        judged = judge(rule, list(group), noise)
         where = cell_label(endpoint, None, concurrency)
         verb = "passed" if judged.passed else "failed"
         measured = "measured " if rule.kind is not MetricKind.FORECAST else ""

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from tests.latency import latency_from
 from yamlperf.analysis.significance import holm, mann_whitney_u, smallest_p, two_proportions
 from yamlperf.cli import main
+from yamlperf.cli.compare import format_comparison
 from yamlperf.compare import Comparison, Criteria, Noise, Verdict, compare_runs
 from yamlperf.results import RunResult, save_results
 
@@ -373,3 +374,22 @@ def test_runs_too_short_to_test_say_why_and_how_many_iterations_are_needed(tmp_p
     (comparison,) = json.loads((tmp_path / "c.json").read_text())["comparisons"]
     assert comparison["method"]["noise"]["most_samples"] == 3
     assert "latency not tested" in comparison["method"]["description"]
+
+
+def test_a_changed_growth_class_is_named() -> None:
+    """``search: O(log n) -> O(n)``: the class each run's analysis names, when they cannot agree."""
+    sizes = (100, 300, 1000, 3000, 10000)
+
+    def run(shape) -> RunResult:
+        return result(*(cell("search", s, median=shape(s), spread=shape(s) * 0.02, n=60, seed=s) for s in sizes),
+                      *(cell("list", s, median=0.002, spread=0.00004, n=60, seed=s + 1) for s in sizes))
+
+    logarithmic = run(lambda n: 0.001 * (1 + math.log(n) / math.log(10000)))
+    linear = run(lambda n: 0.001 + 2e-6 * n)
+    comparison = compare_runs(logarithmic, linear)
+    assert len(comparison.class_changes) == 1, comparison.class_changes
+    assert comparison.class_changes[0].startswith("search: O(log n) (")
+    assert " -> O(n) (" in comparison.class_changes[0]
+    assert compare_runs(linear, linear).class_changes == ()
+    output = format_comparison(comparison)
+    assert "growth class changed:\n  search: O(log n)" in output

@@ -152,3 +152,44 @@ def test_doubt_fails_a_growth_rule_and_says_what_to_measure(tmp_path: Path) -> N
     assert not sublinear.passed, sublinear.message
     assert "in doubt" not in sublinear.message  # every resample is steeper than sub-linear
     assert quadratic.passed, quadratic.message
+
+
+def test_complexity_and_forecast_rules_are_judged_per_endpoint(tmp_path: Path) -> None:
+    """`complexity <= "O(n)"` on a linear and a quadratic endpoint; `p95_at(10000) < 500ms` forecasts
+    beyond the measured sizes and passes only when the upper end of its interval is under the limit."""
+    plan = scenario(tmp_path, "dataset: {sizes: [100, 300, 1000, 3000], create: {path: /x}}\n"
+                              "thresholds: ['complexity <= \"O(n)\"', 'p95_at(10000) < 500ms']\n")
+    sizes = (100, 300, 1000, 3000)
+    run = result(*(cell("search", s, median=0.001 + 1e-5 * s, spread=(0.001 + 1e-5 * s) * 0.03, seed=s)
+                   for s in sizes),
+                 *(cell("list", s, median=0.001 + 1e-8 * s * s, spread=(0.001 + 1e-8 * s * s) * 0.03, seed=s)
+                   for s in sizes))
+    outcomes = {(o.rule, o.endpoint): o for o in evaluate(plan, run)}
+    linear = outcomes[('complexity <= "O(n)"', "search")]
+    assert linear.passed, linear.message
+    assert "measured linear (O(n))" in linear.message
+    assert linear.message.endswith("limit O(n)")
+    quadratic = outcomes[('complexity <= "O(n)"', "list")]
+    assert not quadratic.passed, quadratic.message
+    assert "quadratic (O(n^2))" in quadratic.message
+    near = outcomes[("p95_at(10000) < 500ms", "search")]
+    assert near.passed, near.message
+    assert "at 10,000 records (90% interval" in near.message
+    assert "extrapolated beyond the measured 100-3,000 records" in near.message
+    far = outcomes[("p95_at(10000) < 500ms", "list")]
+    assert not far.passed, far.message
+    assert far.value is not None
+    assert far.value > 0.5
+
+
+def test_the_new_rule_forms_are_located_errors_when_wrong(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("target: {base_url: 'http://127.0.0.1:1'}\ndataset: {sizes: [10, 50, 100], create: {path: /x}}\n"
+                    "endpoints:\n  - {name: a, path: /a}\nthresholds:\n"
+                    "  - 'complexity <= O(n^3)'\n  - 'p97_at(100) < 1s'\n")
+    outcome = CliRunner().invoke(main, ["validate", str(path)])
+    assert outcome.exit_code == 2
+    assert f"{path}:6:5:" in outcome.output
+    assert "unknown complexity class 'O(n^3)'" in outcome.output
+    assert f"{path}:7:5:" in outcome.output
+    assert "cannot read the forecast 'p97_at(100)'" in outcome.output

@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from jsonschema import Draft202012Validator
 from servers import RecordsServer, ScenarioFactory, records_scenario, run_plan
 
@@ -70,3 +71,66 @@ def test_an_endpoint_rate_runs_for_the_plans_duration(records_server: RecordsSer
     assert paced.load.model == "open"
     assert paced.load.asked == 20
     assert paced.requests == 20
+
+
+def test_plan_shows_the_schedule_and_its_cost(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from yamlperf.cli import main
+
+    data = {"name": "ramp", "target": {"base_url": "http://127.0.0.1:9"},
+            "load": {"warmup": "2s", "max_in_flight": 40,
+                     "stages": [{"duration": "30s", "rate": "50/s"}, {"duration": "2m", "rate": "300/s"},
+                                {"duration": "30s", "rate": "0/s"}]},
+            "endpoints": [{"name": "search", "path": "/search"},
+                          {"name": "steady", "path": "/steady", "rate": "10/s", "duration": "1m"}],
+            "thresholds": [{"rules": ["p99 < 200ms over 10s"], "abort_on_fail": True}]}
+    import yaml
+
+    path = tmp_path / "ramp.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = CliRunner().invoke(main, ["plan", str(path)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "load: open model, a ramp of 3 stages over 3m, at most 40 in flight, warm-up 2s" in out
+    # 0->50 over 30 s (750), 50->300 over 2 m (21,000), 300->0 over 30 s (4,500)
+    assert "26,250 ramp 0->50->300->0/s over 3m (+2s warm-up)" in out
+    assert "search: 0->50/s for 30s, 50->300/s for 2m, 300->0/s for 30s" in out
+    assert "p99 < 200ms over 10s" in out
+    planned = json.loads(CliRunner().invoke(main, ["plan", str(path), "--json"]).output)
+    search, steady = planned["cells"]
+    assert search["model"] == "open"
+    assert search["iterations"] == 26250
+    assert search["duration_s"] == 180.0
+    assert [s["target"] for s in search["stages"]] == [50.0, 300.0, 0.0]
+    assert steady["model"] == "open"
+    assert steady["iterations"] == 600
+    assert planned["planned_seconds"] == pytest.approx(search["duration_s"] + 2 + steady["duration_s"] + 2)
+
+
+def test_quick_takes_a_rate_and_a_duration(records_server: RecordsServer, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from yamlperf.cli import main
+
+    emitted = CliRunner().invoke(main, ["quick", records_server.url, "--endpoint", "/health", "--rate", "30/s",
+                                        "--duration", "2s", "--concurrency", "5", "--emit-yaml"])
+    assert emitted.exit_code == 0, emitted.output
+    assert "rate: 30/s" in emitted.output
+    assert "duration: 2s" in emitted.output
+    assert "max_in_flight: 5" in emitted.output
+    result = CliRunner().invoke(main, ["quick", records_server.url, "--endpoint", "/health", "--rate", "30/s",
+                                       "--duration", "2s", "--output-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = tmp_path.iterdir()
+    (cell,) = json.loads((run_dir / "results.json").read_text())["cells"]
+    assert cell["load"]["model"] == "open"
+    assert cell["requests"] == 60
+    timed = CliRunner().invoke(main, ["quick", records_server.url, "--endpoint", "/health", "--duration", "1s",
+                                      "--concurrency", "2", "--output-dir", str(tmp_path / "closed")])
+    assert timed.exit_code == 0, timed.output
+    (closed_dir,) = (tmp_path / "closed").iterdir()
+    (closed,) = json.loads((closed_dir / "results.json").read_text())["cells"]
+    assert closed["load"]["model"] == "closed"
+    assert closed["load"]["duration_s"] == 1.0
+    assert closed["requests"] > 2

@@ -57,3 +57,4 @@ def test_abort_on_fail_stops_the_run_at_the_broken_window(tmp_path: Path) -> Non
     (cell,) = results["cells"]
     assert cell["truncated"] is True
     assert cell["wall_time_s"] < 6
+    assert cell["load"]["limited_by"] == ""  # judged on the time it ran, not on the 20 s it was cut from

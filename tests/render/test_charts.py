@@ -244,3 +244,16 @@ def test_the_per_size_views_of_a_sweep_name_the_level_they_draw() -> None:
                                                        sizes=(10, 50, 100)))}
     for name in ("response_time_vs_size", "success_rate_by_size", "response_time_heatmap"):
         assert "concurrency" not in single[name].title, name
+
+
+def test_the_distribution_draws_only_supported_percentiles_and_the_tables_figures() -> None:
+    """Ten requests support p90 at most; the curve's p50/p95 are the table's (one percentile method)."""
+    ten = make_cell("a", 10, 0.002, n=10, histogram=True)
+    curve = dict(percentile_curve(ten))
+    assert max(curve) == 90
+    assert curve[50] == ten.latency.median
+    many = make_cell("a", 10, 0.002, n=200, histogram=True)
+    curve = dict(percentile_curve(many))
+    assert max(curve) == 99.5
+    assert curve[95] == many.latency.p95
+    assert curve[99] == many.latency.p99

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..results import CellStats, SeedStep
+from ..units import ms_figure
 from . import classes
 from .growth import Growth, name_growth
 from .points import JITTER_S, plain_series
@@ -39,6 +40,8 @@ class Trend:
     name: str
     unit: str
     growth: Growth
+    span: tuple[int, int] | None = None
+    """For the write path: the records before the first seeding step and after the last."""
 
     @property
     def first(self) -> float:
@@ -66,7 +69,7 @@ class Trend:
         if self.unit == "bytes":
             return _bytes(value)
         if self.unit == "s":
-            return f"{value * 1e3:.3g} ms"
+            return f"{ms_figure(value)} ms"
         return f"{value:,.3g}"
 
 
@@ -97,7 +100,8 @@ def query_trend(cells: Sequence[CellStats]) -> Trend | None:
 
 def payload_trend(cells: Sequence[CellStats]) -> Trend | None:
     """Response body bytes per answered request across sizes."""
-    values = [c.bytes_received / c.requests if c.requests and c.bytes_received else None for c in cells]
+    values = [getattr(c, "bytes_per_answer", None) or (c.bytes_received / c.requests if c.requests and
+              c.bytes_received else None) for c in cells]
     return _trend("response size", "bytes", "bytes", cells, values)
 
 
@@ -123,7 +127,7 @@ def write_trend(seeding: Sequence[SeedStep]) -> Trend | None:
     share, floor = NOISE["writes"]
     data = plain_series(sizes, [s.latency.median for s in steps if s.latency], share, floor,  # type: ignore[misc]
                         [s.created for s in steps])
-    return Trend("write latency", "s", name_growth(data, key="seeding"))
+    return Trend("write latency", "s", name_growth(data, key="seeding"), (steps[0].existing, steps[-1].size))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -133,6 +137,9 @@ class Causes:
     queries: Trend | None
     payload: Trend | None
     timings: tuple[Trend, ...]
+    mean_added: float = 0.0
+    """Seconds the cells' mean response time added from the smallest size to the largest: what a
+    Server-Timing mean is compared with (a mean beside a median would not add up)."""
 
     @property
     def n_plus_one(self) -> bool:
@@ -140,9 +147,9 @@ class Causes:
         return (self.queries is not None and self.queries.grows
                 and (self.payload is None or self.payload.flat))
 
-    def where(self, latency: Growth) -> Trend | None:
-        """The smallest Server-Timing metric that grew by ``EXPLAINS`` of the latency's growth."""
-        added = latency.values[-1] - latency.values[0] if len(latency.values) >= 2 else 0.0
+    def where(self) -> Trend | None:
+        """The smallest Server-Timing metric that grew by ``EXPLAINS`` of the mean's growth."""
+        added = self.mean_added
         if added <= 0:
             return None
         explaining = [t for t in self.timings if (t.last - t.first) >= EXPLAINS * added]
@@ -152,4 +159,6 @@ class Causes:
 def causes(cells: Sequence[CellStats]) -> Causes:
     """The figures of one endpoint's cells (one concurrency level, any order)."""
     ordered = sorted((c for c in cells if c.size is not None), key=lambda c: c.size or 0)
-    return Causes(query_trend(ordered), payload_trend(ordered), tuple(timing_trends(ordered)))
+    means = [c.latency.mean for c in ordered if c.latency is not None and c.successes]
+    added = means[-1] - means[0] if len(means) >= 2 else 0.0
+    return Causes(query_trend(ordered), payload_trend(ordered), tuple(timing_trends(ordered)), added)

@@ -11,11 +11,12 @@ results); older results have none.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..results import CellStats
-from .growth import Growth, name_growth
+from .growth import Growth, name_growth, run_overdispersion
 from .points import Point, Series, round_share, series
 
 STATISTICS = {50.0: "median", 90.0: "p90", 95.0: "p95", 99.0: "p99"}
@@ -36,9 +37,32 @@ def points_of(cells: Iterable[CellStats], percentile: float = 50.0) -> list[Poin
     return [p for c in cells if (p := cell_point(c, percentile)) is not None]
 
 
-def run_round_share(cells: Iterable[CellStats]) -> float | None:
-    """The run's jitter between rounds (``points.round_share``) over all its sized cells."""
-    return round_share([points_of(cells)])
+@dataclass(frozen=True, slots=True)
+class RunNoise:
+    """What the whole run says about noise, for every endpoint's fit: the jitter between rounds
+    (``points.round_share``) and the overdispersion its endpoints share (``run_overdispersion``)."""
+
+    jitter: float | None = None
+    floor: float | None = None
+
+
+QUIET = RunNoise()
+"""No run-level noise known: each endpoint's own."""
+
+
+def run_noise(cells: Iterable[CellStats]) -> RunNoise:
+    """The run's noise from its sized cells at the lowest concurrency level (where growth is read)."""
+    sized = [c for c in cells if c.size is not None]
+    if not sized:
+        return RunNoise()
+    level = min(c.concurrency for c in sized)
+    jitter = round_share([points_of(sized)])
+    by_endpoint: dict[str, list[CellStats]] = {}
+    for cell in sized:
+        if cell.concurrency == level:
+            by_endpoint.setdefault(cell.endpoint, []).append(cell)
+    floor = run_overdispersion([latency_series(group, 50.0, jitter) for group in by_endpoint.values()])
+    return RunNoise(jitter, floor)
 
 
 def latency_series(cells: Sequence[CellStats], percentile: float = 50.0,
@@ -46,7 +70,7 @@ def latency_series(cells: Sequence[CellStats], percentile: float = 50.0,
     return series(points_of(cells, percentile), percentile, jitter)
 
 
-def endpoint_growth(cells: Sequence[CellStats], jitter: float | None = None) -> Growth:
+def endpoint_growth(cells: Sequence[CellStats], noise: RunNoise = QUIET) -> Growth:
     """How one endpoint's median grows (its cells at one concurrency level, any order)."""
     key = cells[0].endpoint if cells else ""
-    return name_growth(latency_series(cells, 50.0, jitter), key=key)
+    return name_growth(latency_series(cells, 50.0, noise.jitter), key=key, floor=noise.floor)

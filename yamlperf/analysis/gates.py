@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from ..results import CellStats
 from ..thresholds import GROWTH_CLASSES, MIN_GROWTH_POINTS, MetricKind, Rule, format_metric
 from . import classes
-from .endpoint import endpoint_growth, latency_series
+from .endpoint import QUIET, RunNoise, endpoint_growth, latency_series
 from .forecast import at_size, fit_like
 from .growth import Growth
 from .words import growth_evidence, ms_text, shares_text, span_text
@@ -43,15 +43,15 @@ class Judgement:
     text: str
 
 
-def judge(rule: Rule, cells: Sequence[CellStats], jitter: float | None = None) -> Judgement:
+def judge(rule: Rule, cells: Sequence[CellStats], noise: RunNoise = QUIET) -> Judgement:
     """``rule`` (growth, complexity or forecast) on one endpoint's cells at one concurrency."""
-    growth = endpoint_growth(cells, jitter)
+    growth = endpoint_growth(cells, noise)
     points = len(growth.data)
     if points < MIN_GROWTH_POINTS:
         return Judgement(False, None, f"needs median times at {MIN_GROWTH_POINTS} or more dataset sizes, "
                                       f"measured at {points}")
     if rule.kind is MetricKind.FORECAST:
-        return _forecast(rule, cells, growth, jitter)
+        return _forecast(rule, cells, growth, noise)
     limit = _highest_allowed(rule)
     limit_text = _limit_text(rule)
     high = growth.rank if growth.rank is not None else growth.high
@@ -90,9 +90,9 @@ def _limit_text(rule: Rule) -> str:
     return format_metric(rule.kind, rule.limit)
 
 
-def _forecast(rule: Rule, cells: Sequence[CellStats], growth: Growth, jitter: float | None) -> Judgement:
+def _forecast(rule: Rule, cells: Sequence[CellStats], growth: Growth, noise: RunNoise) -> Judgement:
     percentile = {"median": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}[rule.metric]
-    data = latency_series(cells, percentile, jitter)
+    data = latency_series(cells, percentile, noise.jitter)
     fitted = fit_like(growth, data, key=f"{cells[0].endpoint}/{rule.metric}")
     if fitted is None or rule.at_size is None:
         return Judgement(False, None, "no fit of the figures to forecast from")

@@ -37,6 +37,7 @@ HIGH_SUPPORT = 0.95
 RANGE_SUPPORT = 0.90
 NEGLIGIBLE_SHARE = 0.10
 CLIFF_MIN_JUMP = 2.0
+POSSIBLE_CLIFF = 0.2
 PRIOR_DOF = 1.0
 """Degrees of freedom the assumed noise counts for next to the residuals when ``phi`` is estimated."""
 
@@ -95,6 +96,9 @@ class Growth:
     replicate_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     replicate_coefficients: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     phi: float = 1.0
+    possible_cliff: Cliff | None = None
+    """A step that ``POSSIBLE_CLIFF`` to ``NAME_SUPPORT`` of the replicates chose: not named a
+    cliff, but said, since those replicates' class is their trend's beside the step."""
     note: str = ""
     """Why no class could be chosen (fewer than three sizes), or ""."""
 
@@ -174,8 +178,35 @@ class _Vote:
     ranks: np.ndarray
 
 
-def name_growth(data: Series, key: str = "", count: int = REPLICATES) -> Growth:
-    """Choose the class of ``data`` and bootstrap it; ``key`` seeds the replicates."""
+def overdispersion(data: Series) -> tuple[float, int]:
+    """How much more the figures scatter around their best model than their stated noise says
+    (chi-square per degree of freedom, pooled with ``PRIOR_DOF`` of the assumed noise; at least
+    1), and the degrees of freedom behind it."""
+    if len(data) < 3:
+        return 1.0, 0
+    plan = models.design(data.sizes, steps=len(data) >= 4)
+    first = models.fit_all(plan, data.values[None, :], data.sigma)
+    return _overdispersion(data, plan, first)
+
+
+def _overdispersion(data: Series, plan: models.Design, first: models.Fits) -> tuple[float, int]:
+    chosen = int(np.argmin(first.chi2[0] + plan.parameters * penalty(data)))
+    dof = max(len(data) - plan.candidates[chosen].parameters, 0)
+    return max(1.0, (PRIOR_DOF + float(first.chi2[0, chosen])) / (PRIOR_DOF + dof)), dof
+
+
+def run_overdispersion(series: list[Series]) -> float | None:
+    """The run's own scatter beyond the stated noise, from its endpoints: the median of their
+    overdispersions (those with residual degrees of freedom), from three endpoints on. Jitter
+    between cells is the machine's, so what four endpoints show applies to a fifth whose
+    residuals are too few to show it; the median keeps one endpoint's real misfit out of it."""
+    found = [phi for phi, dof in (overdispersion(s) for s in series) if dof > 0]
+    return float(np.median(found)) if len(found) >= 3 else None
+
+
+def name_growth(data: Series, key: str = "", count: int = REPLICATES, floor: float | None = None) -> Growth:
+    """Choose the class of ``data`` and bootstrap it; ``key`` seeds the replicates; ``floor`` is
+    the run's overdispersion (``run_overdispersion``), the least this series is taken to have."""
     m = len(data)
     if m < 2:
         return Growth(data, classes.CONSTANT, 0.0, classes.CONSTANT, classes.STEEP_POWER, {}, {}, None,
@@ -184,9 +215,7 @@ def name_growth(data: Series, key: str = "", count: int = REPLICATES) -> Growth:
     plan = models.design(data.sizes, steps=m >= 4)
     weights = plan.parameters * penalty(data)
     first = models.fit_all(plan, data.values[None, :], data.sigma)
-    chosen = int(np.argmin(first.chi2[0] + weights))
-    dof = m - plan.candidates[chosen].parameters
-    phi = max(1.0, (PRIOR_DOF + float(first.chi2[0, chosen])) / (PRIOR_DOF + max(dof, 0)))
+    phi = max(_overdispersion(data, plan, first)[0], floor or 1.0)
     draws = replicates(data, count, generator(key, *data.sizes), inflate=phi)
     fits = models.fit_all(plan, draws, data.sigma, first.robust)
     index = np.argmin(fits.chi2 / phi + weights[None, :], axis=1)
@@ -219,13 +248,16 @@ def _verdict(data: Series, vote: _Vote, phi: float, two: bool) -> Growth:
         ks = [k for k in ks if k is not None]
         if rank in powers and ks:
             exponents[rank] = float(np.median(ks))
-    cliff, step_after = _cliff(data, vote.plan, vote.index, vote.coefficients)
+    step, step_after = _cliff(data, vote.plan, vote.index, vote.coefficients)
+    cliff = step if step is not None and step.support >= NAME_SUPPORT else None
+    possible = step if step is not None and POSSIBLE_CLIFF <= step.support < NAME_SUPPORT else None
+    step_after = step_after if cliff is not None else None
     curve = _representative(vote, top, step_after, exponents.get(top))
     note = "two sizes cannot tell how it grows: measure at three or more" if two else ""
     if two:
         low, high = (classes.CONSTANT if low == classes.CONSTANT else classes.LOG), classes.STEEP_POWER
     return Growth(data, top, top_votes / count, low, high, shares, exponents, curve, cliff, vote.index,
-                  vote.coefficients, phi, note)
+                  vote.coefficients, phi, possible, note)
 
 
 def _range(shares: Mapping[int, float]) -> tuple[int, int]:
@@ -252,7 +284,7 @@ def _jumps(plan: models.Design, index: np.ndarray, coefficients: np.ndarray) -> 
 
 def _cliff(data: Series, plan: models.Design, index: np.ndarray,
            coefficients: np.ndarray) -> tuple[Cliff | None, int | None]:
-    """The step most replicates agree on, when it is large and agreed on by ``NAME_SUPPORT``."""
+    """The large step most replicates agree on, with its support (any), and where it is."""
     after, jump = _jumps(plan, index, coefficients)
     large = (after >= 0) & (jump >= CLIFF_MIN_JUMP)
     if not large.any():
@@ -260,8 +292,6 @@ def _cliff(data: Series, plan: models.Design, index: np.ndarray,
     place = int(np.bincount(after[large]).argmax())
     chosen = large & (after == place)
     support = float(np.mean(chosen))
-    if support < NAME_SUPPORT:
-        return None, None
     before, beyond = data.points[place], data.points[place + 1]
     jump_there = float(np.median(jump[chosen]))
     return Cliff(before.size, beyond.size, before.value, beyond.value, jump_there, support), place

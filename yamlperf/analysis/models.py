@@ -124,8 +124,11 @@ class Fits:
 
 
 HUBER = 2.0
-"""Standardised residuals beyond 2 count linearly, not squared (Huber's loss): one disturbed cell
-10x off the trend would otherwise decide which curve is chosen, and how noisy the rest looks."""
+"""A residual beyond 2 standard deviations at the figure furthest off a curve counts linearly, not
+squared (Huber's loss): one disturbed cell 10x off the trend would otherwise decide which curve is
+chosen, and how noisy the rest looks. Only that one figure, and only from four sizes on: a curve
+that misses several figures is wrong, not disturbed, and of three figures one is a third of the
+evidence."""
 REWEIGHT = 3
 """Iteratively reweighted least squares passes on the figures themselves."""
 
@@ -139,17 +142,28 @@ def fit_all(plan: Design, values: np.ndarray, sigma: np.ndarray, robust: np.ndar
     root_w = 1.0 / np.asarray(sigma, dtype=float)
     replicates, count = values.shape[0], len(plan.candidates)
     weights = np.ones((count, len(root_w))) if robust is None else robust
+    passes = (REWEIGHT + 1 if len(root_w) >= 4 else 1) if robust is None else 1
     coefficients = np.zeros((replicates, count, 3))
-    for _ in range(REWEIGHT + 1 if robust is None else 1):
+    for step in range(passes):
         for index, matrices in plan.groups:
             rw = root_w[None, :] * np.sqrt(weights[index])  # (K, m)
             coefficients[:, index, : matrices.shape[2]] = _nonnegative(matrices * rw[:, :, None], values, rw)
         z = _standardised(plan, coefficients, values, root_w)
-        if robust is None:
-            weights = np.minimum(1.0, HUBER / np.maximum(np.abs(z[0]), 1e-300))
+        if step < passes - 1:
+            weights = _furthest_down(np.abs(z[0]))
     z = np.abs(z)
-    loss = np.where(z <= HUBER, z**2, 2 * HUBER * z - HUBER**2)
+    huber = np.where(z <= HUBER, z**2, 2 * HUBER * z - HUBER**2)
+    loss = np.where(weights[None, :, :] < 1.0, huber, z**2)
     return Fits(coefficients, loss.sum(axis=2), weights)
+
+
+def _furthest_down(z: np.ndarray) -> np.ndarray:
+    """``(K, m)`` weights: Huber's for each candidate's furthest figure when beyond ``HUBER``, else 1."""
+    weights = np.ones_like(z)
+    furthest = np.argmax(z, axis=1)
+    rows = np.arange(len(z))
+    weights[rows, furthest] = np.minimum(1.0, HUBER / np.maximum(z[rows, furthest], 1e-300))
+    return weights
 
 
 def _standardised(plan: Design, coefficients: np.ndarray, values: np.ndarray,

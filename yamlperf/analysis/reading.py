@@ -16,7 +16,7 @@ from typing import Any
 from ..results import CellStats, RunResult
 from ..thresholds import MetricKind, Rule, RuleError, parse_rule
 from .causes import Causes, Trend, causes, write_trend
-from .endpoint import endpoint_growth, latency_series, run_round_share
+from .endpoint import QUIET, RunNoise, endpoint_growth, latency_series, run_noise
 from .forecast import CostPerRecord, Crossing, cost_per_record, crossing, fit_like, fitted_median
 from .growth import Growth
 from .usl import Saturation, saturation
@@ -84,13 +84,13 @@ def base_level(result: RunResult) -> int:
 
 
 def read_endpoint(result: RunResult, endpoint: str, limits: Sequence[Limit] = (),
-                  jitter: float | None = None) -> Reading:
+                  noise: RunNoise = QUIET) -> Reading:
     level = base_level(result)
     cells = tuple(sorted((c for c in result.cells if c.endpoint == endpoint and c.concurrency == level
                           and c.size is not None), key=lambda c: c.size or 0))
     if not cells:
         return Reading(endpoint, cells, None, None, (), None)
-    growth = endpoint_growth(cells, jitter)
+    growth = endpoint_growth(cells, noise)
     median = fitted_median(growth)
     cost = cost_per_record(median) if median is not None and len(growth.data) >= 3 else None
     found = []
@@ -99,16 +99,31 @@ def read_endpoint(result: RunResult, endpoint: str, limits: Sequence[Limit] = ()
             continue
         percentile = PERCENTILES[limit.rule.metric]
         fitted = median if percentile == 50.0 else fit_like(
-            growth, latency_series(cells, percentile, jitter), key=f"{endpoint}/{limit.rule.metric}")
+            growth, latency_series(cells, percentile, noise.jitter), key=f"{endpoint}/{limit.rule.metric}")
         if fitted is not None:
             found.append(crossing(fitted, limit.rule.limit, limit.rule.metric))
     return Reading(endpoint, cells, growth, cost, tuple(found), causes(cells))
 
 
+_READ: list[tuple[RunResult, RunReading]] = []
+"""The last runs read: the report, its charts and the console read one run several times."""
+
+
 def read_run(result: RunResult) -> RunReading:
+    """The run read once: the same object for the same (immutable) result."""
+    for known, reading in _READ:
+        if known is result:
+            return reading
+    reading = _read(result)
+    _READ.insert(0, (result, reading))
+    del _READ[4:]
+    return reading
+
+
+def _read(result: RunResult) -> RunReading:
     limits = latency_limits(result.scenario)
-    jitter = run_round_share(result.cells)
-    endpoints = tuple(read_endpoint(result, e, limits, jitter) for e in result.endpoints)
+    noise = run_noise(result.cells)
+    endpoints = tuple(read_endpoint(result, e, limits, noise) for e in result.endpoints)
     saturations = []
     if len(result.concurrency_levels) > 1:
         for endpoint in result.endpoints:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 
+from ..results import RunResult
 from ..units import ms_figure
 from . import classes
-from .causes import Causes, Trend
+from .causes import DATABASE_NAMES, Causes, Trend
 from .forecast import CostPerRecord, Crossing, describe_size
 from .growth import Cliff, Growth
-from .reading import Reading
+from .reading import Reading, read_run
 from .usl import Saturation
 from .words import ms_text, ratio_text, shares_text, span_text
 
@@ -115,12 +116,12 @@ def cause_sentences(found: Causes, latency: Growth) -> list[str]:
     elif queries is not None and queries.flat:
         said.append(f"Queries per request stay at {queries.figure(queries.last)}: the growth is inside "
                     "the queries or outside the database.")
-    where = found.where(latency)
+    where = found.where()
     if where is not None:
-        added = latency.values[-1] - latency.values[0]
-        place = "the database" if where.name.lower() in {"db", "database", "sql"} else f"{where.name}"
+        place = "the database" if where.name.lower() in DATABASE_NAMES else where.name
         said.append(f"Server-Timing: {where.name} grew by {ms_text(where.last - where.first)} of the "
-                    f"{ms_text(added)} the median added ({_trend_span(where)}): the growth is in {place}.")
+                    f"{ms_text(found.mean_added)} the mean response time added ({_trend_span(where)}): the "
+                    f"growth is in {place}.")
     if payload is not None and payload.grows:
         said.append(f"The response grows with the data ({_trend_span(payload)}): latency follows the "
                     "payload, an unpaginated response; paginate it.")
@@ -137,6 +138,12 @@ def endpoint_sentences(reading: Reading) -> list[str]:
     said = [growth_sentence(growth, reading.cost)]
     if growth.cliff is not None:
         said.append(cliff_sentence(growth.cliff))
+    elif growth.possible_cliff is not None:
+        step = growth.possible_cliff
+        said.append(f"A step between {step.size_before:,} and {step.size_after:,} records (median "
+                    f"{ms_figure(step.value_before)} \u2192 {ms_text(step.value_after)}) is what "
+                    f"{step.support:.0%} of the resamples chose: a cliff, or cells disturbed by other load; "
+                    "more rounds would tell.")
     if grows(growth) or may_be_steep(growth):
         said += [crossing_sentence(c) for c in reading.crossings]
     if reading.causes is not None:
@@ -193,8 +200,9 @@ def saturation_sentence(found: Saturation) -> str:
 
 def writes_sentence(trend: Trend) -> str:
     growth = trend.growth
+    low, high = trend.span or (growth.sizes[0], growth.sizes[-1])
     head = (f"Writes while seeding: median {trend.figure(trend.first)} \u2192 {trend.figure(trend.last)} "
-            f"as the table grew to {growth.sizes[-1]:,} records, {growth.verdict}")
+            f"from the first seeding step to the last ({low:,} to {high:,} records), {growth.verdict}")
     if grows(growth):
         return head + "; writes that slow down as the table grows point at indexes or constraints to check."
     return head + "."
@@ -202,3 +210,13 @@ def writes_sentence(trend: Trend) -> str:
 
 def _small(value: float) -> str:
     return "0" if value < 1e-6 else f"{value:.2g}"
+
+
+def verdict_lines(result: RunResult) -> tuple[str, ...]:
+    """The console's growth verdicts: one line per endpoint measured at three or more sizes
+    (``verdict_line``), then one per swept endpoint's saturation point. Empty for a run without
+    sizes or sweep. The report reads the same analysis (``reading.read_run``)."""
+    reading = read_run(result)
+    lines = [verdict_line(r) for r in reading.endpoints if r.growth is not None and len(r.growth.data) >= 3]
+    lines += [saturation_sentence(s) for s in reading.saturations]
+    return tuple(lines)

@@ -36,8 +36,8 @@ def span_text(data: Series, what: str | None = None) -> str:
         return f"{name} {ms_text(first.value)} at {first.size:,} records"
     values = [p.value for p in data.points]
     if max(values) < 1.2 * min(values):
-        return (f"{name} {ms_figure(min(values))}-{ms_text(max(values))} from {first.size:,} to "
-                f"{last.size:,} records")
+        return (f"{name} {ms_figure(min(values))}-{ms_text(max(values))} across the {len(values)} sizes "
+                f"from {first.size:,} to {last.size:,} records")
     return (f"{name} {ms_figure(first.value)} \u2192 {ms_text(last.value)} from {first.size:,} to "
             f"{last.size:,} records ({ratio_text(last.value / first.value)} for "
             f"{_times(last.size / first.size)} the data)")

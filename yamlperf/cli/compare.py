@@ -105,6 +105,8 @@ def format_comparison(comparison: Comparison) -> str:
                         ("only in " + comparison.new_label, comparison.only_in_new)):
         if keys:
             lines.append(f"{label}: " + ", ".join(key_label(k) for k in keys))
+    if comparison.class_changes:
+        lines += ["", "growth class changed:", *(f"  {text}" for text in comparison.class_changes)]
     counts = ", ".join(f"{comparison.count(v)} {v.value}" for v in Verdict)
     lines += ["", counts if comparison.cells else "nothing compared"]
     alone = [c for c in comparison.cells if c.moved_alone]

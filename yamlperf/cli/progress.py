@@ -14,6 +14,7 @@ import click
 from ..engine.progress import LiveView
 from ..redact import SecretRegistry
 from ..results import CellStats
+from ..results_load import keeping_up_text
 from ..units import format_ms
 
 BAR_WIDTH = 24
@@ -59,6 +60,30 @@ def run_logging(debug: bool, secrets: SecretRegistry) -> Iterator[None]:
         root.setLevel(level)
 
 
+def cell_line(stats: CellStats, done: int, cells: int) -> tuple[str, str]:
+    """A finished cell in words and its style: green when every request succeeded and the rate (if
+    asked) was held, yellow when some failed or the client could not keep up, red when none
+    succeeded or the target could not keep up."""
+    median = format_ms(stats.latency.median) if stats.latency else "-"
+    p95 = format_ms(stats.latency.p95) if stats.latency else "-"
+    where = "" if stats.size is None else f" @ {stats.size}"
+    text = (f"[{done}/{cells}] {stats.endpoint}{where} x{stats.concurrency}: {stats.requests} requests, "
+            f"{stats.success_rate * 100:.1f}% ok, median {median} ms, p95 {p95} ms")
+    load = stats.load
+    if load is not None and load.model == "open":
+        text += f", {load.achieved_rate:,.1f}/s of {load.rate or 0:,.1f}/s asked"
+        if load.dropped or load.late:
+            text += f" ({load.dropped:,} dropped, {load.late:,} late)"
+    warning = keeping_up_text(load) if load is not None else ""
+    if warning:
+        text += f"\n    {warning}"
+    if not stats.successes or (load is not None and load.limited_by == "target"):
+        return text, "red"
+    if stats.failed or warning:
+        return text, "yellow"
+    return text, "green"
+
+
 class ProgressLine:
     """An ``Observer``: one redrawn line on a terminal; one line per finished cell otherwise."""
 
@@ -90,10 +115,7 @@ class ProgressLine:
 
     def cell_done(self, stats: CellStats) -> None:
         self._done_cells += 1
-        median = format_ms(stats.latency.median) if stats.latency else "-"
-        line = (f"[{self._done_cells}/{self._cells}] {stats.endpoint}"
-                f"{'' if stats.size is None else f' @ {stats.size}'} x{stats.concurrency}: "
-                f"{stats.requests} requests, {stats.success_rate * 100:.1f}% ok, median {median} ms")
+        line, _style = cell_line(stats, self._done_cells, self._cells)
         self._write(("\r\x1b[2K" if self._tty else "") + line + "\n")
 
     def live(self, view: LiveView) -> None:

@@ -57,6 +57,10 @@ class QuickOptions:
     data: str | None = None
     formats: tuple[str, ...] = ("json",)
     output_dir: str = QUICK_OUTPUT_DIR
+    rate: str | None = None
+    """Arrivals per second (an open model), as vegeta's ``-rate`` (hey's ``-q``, for all workers)."""
+    duration: str | None = None
+    """Run this long instead of ``requests`` times, as hey's ``-z`` and vegeta's ``-duration``."""
 
 
 def scenario_data(options: QuickOptions) -> dict[str, Any]:
@@ -72,18 +76,38 @@ def scenario_data(options: QuickOptions) -> dict[str, Any]:
         endpoint.update(_body(options.data))
     data: dict[str, Any] = {
         "name": f"quick {method} {options.endpoint}",
-        "description": (f"{options.requests} {method} requests to {options.endpoint} at concurrency "
-                        f"{options.concurrency}, from `yamlperf quick`"
+        "description": (f"{_workload_words(options, method)}, from `yamlperf quick`"
                         + ("; log in with --username/--password" if options.auth else "")),
         "target": {"base_url": options.url.rstrip("/")},
     }
     if options.auth:
         login = {"path": options.login_path, "token_path": options.token_path}
         data["auth"] = {"type": "login", "login": login}
-    data["load"] = {"iterations": options.requests, "concurrency": options.concurrency}
+    data["load"] = quick_load(options)
     data["endpoints"] = [endpoint]
     data["output"] = {"directory": options.output_dir, "formats": list(options.formats)}
     return data
+
+
+def quick_load(options: QuickOptions) -> dict[str, Any]:
+    """``--requests`` at ``--concurrency`` (closed); ``--duration`` instead of a count; ``--rate``
+    makes it open, with ``--concurrency`` as the cap on requests in flight."""
+    load: dict[str, Any] = ({"duration": options.duration} if options.duration
+                            else {"iterations": options.requests})
+    if options.rate is None:
+        return {**load, "concurrency": options.concurrency}
+    return {**load, "rate": options.rate, "max_in_flight": options.concurrency}
+
+
+def _workload_words(options: QuickOptions, method: str) -> str:
+    """``100 GET requests to /api/health at concurrency 10``, or with a rate or a duration."""
+    what = f"{method} requests to {options.endpoint}"
+    if options.rate:
+        length = f"for {options.duration}" if options.duration else f"{options.requests} times"
+        return f"{what} at {options.rate} {length} (at most {options.concurrency} in flight)"
+    if options.duration:
+        return f"{what} for {options.duration} at concurrency {options.concurrency}"
+    return f"{options.requests} {what} at concurrency {options.concurrency}"
 
 
 def without_secret_values(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -179,7 +203,12 @@ def base_url(argument: str | None, option: str | None) -> str:
 @click.option("--requests", "requests_", default=100, show_default=True, type=click.IntRange(1),
               help="Number of requests to send.")
 @click.option("--concurrency", default=10, show_default=True, type=click.IntRange(1),
-              help="Requests in flight at once.")
+              help="Requests in flight at once (with --rate: at most this many).")
+@click.option("--rate", metavar="R",
+              help="Start requests at this rate whatever the answers do, e.g. 200/s (an open model, as "
+                   "vegeta's -rate); latency counts from when each was due.")
+@click.option("--duration", metavar="TIME",
+              help="Run this long instead of --requests times, e.g. 30s (hey's -z, vegeta's -duration).")
 @click.option("--method", help="HTTP method (default GET, or POST with --data).")
 @click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'",
               help="A request header (repeatable).")
@@ -201,7 +230,8 @@ def base_url(argument: str | None, option: str | None) -> str:
 @click.option("--debug", is_flag=True, help="Log every request and answer (secrets masked); tracebacks.")
 @handle_errors
 def quick(*, url: str | None, url_option: str | None, endpoint: str, requests_: int, concurrency: int,
-          method: str | None, headers: tuple[str, ...], data: str | None, auth: bool, username: str,
+          rate: str | None, duration: str | None, method: str | None,
+          headers: tuple[str, ...], data: str | None, auth: bool, username: str,
           password: str, login_path: str, token_path: str, save: Path | None, visualize: bool,
           output_image: Path | None, output_dir: str, emit_yaml: bool, debug: bool) -> None:
     """Load-test one endpoint: N requests at concurrency C, then the statistics table.
@@ -211,12 +241,13 @@ def quick(*, url: str | None, url_option: str | None, endpoint: str, requests_: 
     yamlperf quick --url http://localhost:5000 --endpoint /api/summary --requests 1000 --concurrency 50
     yamlperf quick http://localhost:5000 --endpoint /api/analysis --auth --username admin --password admin123
     yamlperf quick http://localhost:5000 --endpoint /api/items --data '{"name": "x"}' --emit-yaml > items.yaml
+    yamlperf quick http://localhost:5000 --endpoint /api/search --rate 200/s --duration 30s
     """
     if output_image is not None:
         image_format(output_image)  # a wrong extension is a usage error before any request
     formats = ("json", "png") if visualize or output_image else ("json",)
     options = QuickOptions(base_url(url, url_option), endpoint, requests_, concurrency, auth, login_path,
-                           token_path, method, headers, data, formats, output_dir)
+                           token_path, method, headers, data, formats, output_dir, rate, duration)
     text = scenario_yaml(scenario_data(options))
     scenario = load_quick(text)
     if emit_yaml:

@@ -36,7 +36,8 @@ def parse_formats(given: tuple[str, ...]) -> list[str]:
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where to write report.html and charts/ [default: the run folder].")
 @click.option("--log-scale/--linear-scale", default=None,
-              help="Response time vs dataset size on log-log axes [default: output.log_scale].")
+              help="Response time vs dataset size on log-log axes, or linear ones "
+                   "[default: output.log_scale, else log-log when the times span more than 10x].")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 @handle_errors
 def report(results: Path, formats: tuple[str, ...], output_dir: Path | None, log_scale: bool | None,

@@ -121,7 +121,8 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
     from ..engine.rundir import command_line, secret_arguments
     from ..engine.runner import RunOptions, run_scenario
     from ..render.console import format_summary, leftover_notice
-    from .progress import ProgressLine, run_logging
+    from .live import make_progress
+    from .progress import run_logging
 
     options = RunOptions(scenario_file=file, credentials=Credentials(username, password),
                          keep_data=keep_data, debug=debug, command=command_line(),
@@ -129,7 +130,7 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
     options.secrets.add(password)
     for value in secret_arguments():
         options.secrets.add(value)
-    progress = ProgressLine(len(expand(scenario).cells))
+    progress = make_progress(len(expand(scenario).cells))
     with run_logging(debug, options.secrets), stop_on_ctrl_c(options.stop):
         try:
             outcome = run_scenario(scenario, options, progress)

@@ -12,18 +12,18 @@ from typing import Any
 import click
 
 from ..compose import Override, apply_overrides, compose_document
-from ..engine.matrix import Cell, Plan, expand
+from ..engine.matrix import Plan, expand
 from ..errors import ScenarioError, UsageError
 from ..gitrev import materialize
 from ..loader import build_scenario, load_scenario
 from ..plandiff import diff_plans, format_plan_diff, plan_diff_json
 from ..render.console import drift_note
-from ..scenario import WRITE_METHODS, Load, Scenario
+from ..scenario import WRITE_METHODS, Scenario
 from ..textable import format_table
-from ..units import format_duration
 from ..validation import load_schema
 from .app import echo_error, handle_errors, main
 from .flags import flag_overrides, host_note, load_for_run, run_flag_options, run_flags, set_option
+from .schedule import cell_requests, cell_workload_json, cost_lines, load_line, sampling_line, schedule_lines
 
 
 @main.command()
@@ -126,7 +126,9 @@ def plan_json(scenario: Scenario, matrix: Plan) -> dict[str, object]:
         "cells": [{"size": c.size, "concurrency": c.concurrency, "endpoint": c.endpoint.name,
                    "method": c.endpoint.request.method, "path": c.endpoint.request.path,
                    "iterations": c.iterations, "warmup": c.warmup, "rounds": list(c.rounds),
-                   "max_iterations": max(c.budget, c.iterations)} for c in matrix.cells],
+                   "max_iterations": max(c.budget, c.iterations), **cell_workload_json(c)}
+                  for c in matrix.cells],
+        "planned_seconds": matrix.planned_seconds,
         "measured_requests": matrix.measured_requests, "warmup_requests": matrix.warmup_requests,
         "max_measured_requests": matrix.max_measured_requests,
         "records_to_create": matrix.records_to_create, "records_to_delete": matrix.records_to_delete,
@@ -140,7 +142,7 @@ def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None
     lines = [f"{scenario.source}: {scenario.name}", target, *(notes or []), *described, ""]
     header = ("#", "size", "conc", "endpoint", "method", "path", "requests")
     rows = [(str(c.index + 1), "-" if c.size is None else str(c.size), str(c.concurrency), c.endpoint.name,
-             c.endpoint.request.method, c.endpoint.request.path, _cell_requests(c)) for c in matrix.cells]
+             c.endpoint.request.method, c.endpoint.request.path, cell_requests(c)) for c in matrix.cells]
     lines.append(format_table(header, rows, right={0, 1, 2}))
     measured = f"measured requests: {matrix.measured_requests}"
     if matrix.max_measured_requests > matrix.measured_requests:
@@ -154,7 +156,8 @@ def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None
     costs.append(f"total requests: {matrix.total_requests}")
     lines += ["", "   ".join(costs),
               "  (the total counts every request above, logins not"
-              + ("; --keep-data skips the deletes)" if matrix.records_to_delete else ")")]
+              + ("; --keep-data skips the deletes)" if matrix.records_to_delete else ")"),
+              *cost_lines(matrix), *schedule_lines(matrix)]
     writers = sorted({(c.endpoint.name, c.endpoint.request.method) for c in matrix.cells
                       if c.size is not None and c.endpoint.request.method in WRITE_METHODS})
     if writers:
@@ -166,33 +169,6 @@ def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None
             scoped = threshold.endpoints or threshold.sizes or threshold.concurrency
             lines.append(f"  {text}" + (f"   ({threshold.scope()})" if scoped else ""))
     return "\n".join(lines)
-
-
-def _cell_requests(cell: Cell) -> str:
-    """``30 in 3 rounds (+2 warm-up each)``, ``30-300 ...`` when it may sample on for precision."""
-    text = str(cell.iterations)
-    if cell.budget > cell.iterations:
-        text += f"-{cell.budget}"
-    if len(cell.rounds) > 1:
-        text += f" in {len(cell.rounds)} rounds"
-    if cell.warmup:
-        text += f" (+{cell.warmup} warm-up{' each' if len(cell.rounds) > 1 else ''})"
-    return text
-
-
-def _sampling(load: Load) -> str:
-    """How the cells are sampled: rounds, and the precision target with its budget."""
-    text = f"{_counted(load.rounds, 'round')} per size, cells interleaved in a shuffled order"
-    if load.seed is not None:
-        text += f" (seed {load.seed})"
-    if load.samples_to_precision:
-        targets = [f"{load.precision * 100:g}%" if load.precision is not None else "",
-                   format_duration(load.precision_floor) if load.precision_floor is not None else ""]
-        most = (f"{load.max_iterations} requests" if load.max_iterations is not None
-                else "10x the iterations")
-        text += (f"; sampling on until the median is known within {' or '.join(t for t in targets if t)},"
-                 f" at most {most} or {format_duration(load.max_sampling_time)} a cell")
-    return text
 
 
 def _describe(scenario: Scenario) -> list[str]:
@@ -207,11 +183,8 @@ def _describe(scenario: Scenario) -> list[str]:
         cleanup = "deleted after the run" if dataset.cleanup and dataset.delete else "kept"
         lines.append(f"dataset: sizes {', '.join(map(str, dataset.sizes))}; created with "
                      f"{dataset.create.method} {dataset.create.path}; {cleanup}")
-    load = scenario.load
-    lines.append(f"load: {load.iterations} iterations per cell, concurrency "
-                 f"{', '.join(map(str, load.concurrency))}, warm-up {load.warmup}, think time "
-                 f"{format_duration(load.think_time)}")
-    lines.append(f"sampling: {_sampling(load)}")
+    lines.append(load_line(scenario))
+    lines.append(f"sampling: {sampling_line(scenario.load)}")
     lines.append(f"output: {scenario.output.directory} ({', '.join(scenario.output.formats)})")
     return lines
 

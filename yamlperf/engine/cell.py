@@ -315,7 +315,7 @@ class CellRun:
 def run_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
              observer: Observer) -> CellStats:
     """Warm-up (not counted, but kept in the time series), then the measured requests, summarised."""
-    warm = warmup_work(cell)
+    warm = cell.warmup_spec
     warm_rows: tuple[IntervalStats, ...] = ()
     if warm is not None:
         observer.phase(f"warming up {cell.label()}", cell.warmup)
@@ -336,23 +336,6 @@ def run_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Seq
                       behind=measured.behind, max_lag=measured.max_lag, warmup=warm_rows)
     logger.debug("cell %s: %d requests in %.3fs", cell.label(), stats.requests, wall)
     return stats
-
-
-def warmup_work(cell: Cell) -> CellWork | None:
-    """The warm-up's workload: ``warmup`` requests (arrivals, in an open model) or ``warmup_time``
-    seconds, at the cell's starting rate or workers; None without a warm-up."""
-    work = cell.spec
-    if not cell.warmup and not cell.warmup_time:
-        return None
-    first = work.stages[0].target if work.stages else None
-    if work.open:
-        rate = first if first is not None else work.rate
-        return CellWork(True, work.workers, cell.warmup or None, cell.warmup_time or None, rate or 1.0,
-                        interval=work.interval)
-    workers = max(1, int(first + 0.5)) if first is not None else work.workers
-    if cell.warmup_time:
-        return CellWork(False, workers, None, cell.warmup_time, interval=work.interval)
-    return CellWork(False, min(workers, cell.warmup), cell.warmup, interval=work.interval)
 
 
 def _keeping(send: Callable[[Prepared], Exchange], sent: list[Prepared]) -> Callable[[Prepared], Exchange]:

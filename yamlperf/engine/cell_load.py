@@ -24,7 +24,9 @@ about one core)."""
 
 def with_load(stats: CellStats, work: CellWork, series: Series | None, *, dropped: int, max_lag: float,
               behind: int = 0, warmup: tuple[IntervalStats, ...] = ()) -> CellStats:
-    """``stats`` with its ``load`` summary and its ``series`` (the warm-up's intervals first)."""
+    """``stats`` with its ``load`` summary and its ``series`` (the warm-up's intervals first). A cell
+    cut short (Ctrl-C, ``abort_on_fail``) is judged on the time it ran: the rate it achieved then,
+    against the arrivals due by then."""
     series = series if series is not None else Series(width=work.interval)
     if work.timed and work.length:
         fold_overflow(series, max(0, math.ceil(work.length / work.interval - 1e-9) - 1))
@@ -32,10 +34,14 @@ def with_load(stats: CellStats, work: CellWork, series: Series | None, *, droppe
     started = sum(r.started for r in rows)
     late = sum(r.late for r in rows)
     length = work.length if work.timed and work.length else stats.wall_time
+    if stats.truncated and work.timed:
+        length = min(length, stats.wall_time)
     achieved = started / length if length else 0.0
     cpu = sum(series.cpu.values())
     client_cpu = cpu / stats.wall_time if stats.wall_time > 0 and series.cpu else None
     asked = work.planned_requests() if work.open else None
+    if asked is not None and stats.truncated and work.timed:
+        asked = sum(1 for due in work.arrivals() if due < length)
     load = CellLoad(
         model=work.model, workers=work.workers, duration=work.length if work.timed else None,
         rate=(asked / length if asked is not None and length else work.rate) if work.open else None,
@@ -49,14 +55,15 @@ def with_load(stats: CellStats, work: CellWork, series: Series | None, *, droppe
 
 def limited_by(asked: int | None, started: int, dropped: int, late: int, *, client_cpu: float | None,
                behind: int = 0) -> str:
-    """``client``, ``target`` or ``""`` (the rate was held, or the cell is closed). The client is
-    the limit when its CPU was busy, or when requests started late although a worker was free (the
-    scheduler or the workers could not run in time); otherwise arrivals dropped mean
-    ``max_in_flight`` requests were waiting for the target."""
+    """``client``, ``target`` or ``""`` (the rate was held, or the cell is closed). Requests that
+    started late but started count as held (their latency counts from when they were due). When
+    the rate was not held, the client is the limit when its CPU was busy or requests started late
+    although a worker was free (the scheduler or the workers could not run in time); otherwise
+    arrivals dropped mean ``max_in_flight`` requests were waiting for the target."""
     if not asked:
         return ""
     slack = (1 - HELD) * asked
-    if started >= HELD * asked and late <= slack and dropped <= slack:
+    if started >= HELD * asked and dropped <= slack:
         return ""
     if (client_cpu is not None and client_cpu >= CLIENT_BUSY) or behind > slack or late > slack:
         return "client"

@@ -42,6 +42,23 @@ class Cell:
     def spec(self) -> CellWork:
         return self.work if self.work is not None else CellWork(False, self.concurrency, self.iterations)
 
+    @property
+    def warmup_spec(self) -> CellWork | None:
+        """The warm-up's work: ``warmup`` requests (arrivals, in an open model) or ``warmup_time``
+        seconds, at the cell's first rate or workers (a ramp's first target); None without one."""
+        work = self.spec
+        if not self.warmup and not self.warmup_time:
+            return None
+        first = work.stages[0].target if work.stages else None
+        if work.open:
+            rate = first if first is not None else work.rate
+            return CellWork(True, work.workers, self.warmup or None, self.warmup_time or None, rate or 1.0,
+                            interval=work.interval)
+        workers = max(1, int(first + 0.5)) if first is not None else work.workers
+        if self.warmup_time:
+            return CellWork(False, workers, None, self.warmup_time, interval=work.interval)
+        return CellWork(False, min(workers, self.warmup), self.warmup, interval=work.interval)
+
     def label(self) -> str:
         size = "" if self.size is None else f" @ {self.size} records"
         spec = self.spec
@@ -66,8 +83,10 @@ class Plan:
 
     @property
     def warmup_requests(self) -> int:
-        """Warm-up requests of the planned rounds (each round opens with the cell's ``warmup``)."""
-        return sum(c.warmup * c.passes for c in self.cells)
+        """Warm-up requests: those opening each planned round (the cell's ``warmup``), and the
+        arrivals of an open model's timed warm-up."""
+        return sum(c.warmup * c.passes if c.warmup else
+                   ((c.warmup_spec.planned_requests() or 0) if c.warmup_spec else 0) for c in self.cells)
 
     @property
     def max_measured_requests(self) -> int:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..results import CellStats, RoundStats
 from ..scenario import Load
-from .cell import CellRun, CompiledEndpoint, RunShared, run_cell, warmup_work
+from .cell import CellRun, CompiledEndpoint, RunShared, run_cell
 from .cell_load import with_load
 from .matrix import Cell
 from .precision import Spent, next_batch, precision_of
@@ -108,7 +108,7 @@ class SizeRounds:
 
     def _visit(self, progress: _Progress, number: int, position: int, requests: int) -> None:
         cell, shared = progress.cell, self._shared
-        if number == 1 and cell.warmup_time and (warm := warmup_work(cell)) is not None:
+        if number == 1 and cell.warmup_time and (warm := cell.warmup_spec) is not None:
             self._observer.phase(f"warming up {cell.label()}", 0)
             CellRun(cell, progress.compiled, shared, self._ids, 0, work=warm).run(self._observer)
         if shared.max_duration is not None:

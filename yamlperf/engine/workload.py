@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from ..scenario import Stage, Workload
-from ..units import format_duration, format_rate
+from ..units import format_rate, format_span
 
 SERIES_INTERVAL_S = 1.0
 
@@ -124,13 +124,13 @@ class CellWork:
         if self.stages:
             unit = "/s" if self.open else " workers"
             targets = "->".join(f"{s.target:g}" for s in self.stages)
-            return f"ramp 0->{targets}{unit} over {format_duration(self.length or 0)}"
+            return f"ramp 0->{targets}{unit} over {format_span(self.length or 0)}"
         if self.open:
-            length = (f"for {format_duration(self.duration)}" if self.duration is not None
+            length = (f"for {format_span(self.duration)}" if self.duration is not None
                       else f"{self.iterations} arrivals")
             return f"at {format_rate(self.rate or 0)} {length}"
         if self.duration is not None:
-            return f"x{self.workers} for {format_duration(self.duration)}"
+            return f"x{self.workers} for {format_span(self.duration)}"
         return f"x{self.workers}"
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pygal
 
+from ..analysis.reading import RunReading
 from ..results import CellStats, RunResult
 from . import axes, select
 from .endpoint_charts import latency_by_endpoint, success_by_endpoint
@@ -34,13 +36,22 @@ CHART_NAMES = (
 TIME_SERIES_PREFIXES = ("latency_over_time_", "throughput_over_time_")
 
 
+AUTO_LOG_SPAN = 10.0
+"""Response times further apart than this (slowest over fastest) are drawn on log-log axes, or one
+slow endpoint flattens the others onto the axis."""
+FIT_POINTS = 40
+FIT_DASH = "2, 4"
+
+
 def build_charts(result: RunResult, log_scale: bool | None = None) -> tuple[Chart, ...]:
     """All the charts this run supports, in report order.
 
-    ``log_scale`` None follows the scenario's ``output.log_scale``.
+    ``log_scale`` None follows the scenario's ``output.log_scale`` when it sets one, else the axes
+    of the size chart are logarithmic when its times span more than ``AUTO_LOG_SPAN``.
     """
     if log_scale is None:
-        log_scale = bool(_output_setting(result, "log_scale"))
+        setting = _output_setting(result, "log_scale")
+        log_scale = None if setting is None else bool(setting)
     charts: list[Chart | None] = [*time_series_charts(result)]
     if select.has_sizes(result):
         charts += [response_time_vs_size(result, log_scale), success_rate_by_size(result),
@@ -60,21 +71,29 @@ def endpoint_colours(result: RunResult) -> dict[str, str]:
     return colours_of(result.endpoints)
 
 
-def response_time_vs_size(result: RunResult, log_scale: bool = False) -> Chart | None:
-    """Median (solid) and p95 (dashed) per endpoint against the dataset size on a numeric axis."""
+def response_time_vs_size(result: RunResult, log_scale: bool | None = None) -> Chart | None:
+    """Median (solid), p95 (dashed) and the model the analysis chose (dotted) per endpoint against
+    the dataset size; log-log axes when asked, or (``log_scale`` None) when the times span more than
+    ``AUTO_LOG_SPAN``."""
+    from ..analysis.reading import read_run
+
     sizes = select.sizes(result)
     if len(sizes) < 2:
         return None
     endpoints = result.endpoints
-    colours = [c for e in endpoints for c in (endpoint_colours(result)[e],) * 2]
     times = [v for c in result.cells if (t := select.timing(c)) for v in (t.median, t.p95) if v > 0]
+    if log_scale is None:
+        log_scale = bool(times) and max(times) / min(times) > AUTO_LOG_SPAN
     log_scale = log_scale and bool(times)
+    curves = _fitted_curves(read_run(result), log_scale)
+    colours = [c for e in endpoints for c in (endpoint_colours(result)[e],) * (3 if e in curves else 2)]
     scaled = {**axes.log_x(_spaced(sizes, True)), **axes.log_y(min(times) * 1e3, max(times) * 1e3)} \
         if log_scale else {"x_labels": _spaced(sizes, False)}
     chart = pygal.XY(**chart_config(
-        colours, legend_entries=len(endpoints), series=2 * len(endpoints),
+        colours, legend_entries=len(endpoints), series=len(colours),
         title=f"Response time vs dataset size{select.level_note(result)} "
-              f"(median solid, p95 dashed{', log-log' if log_scale else ''})",
+              f"(median solid, p95 dashed{', fit dotted' if curves else ''}"
+              f"{', log-log' if log_scale else ''})",
         x_title="Dataset size (records" + (", log scale)" if log_scale else ")"),
         y_title="Response time (ms" + (", log scale)" if log_scale else ")"),
         show_x_guides=True, allow_interruptions=True, **scaled,
@@ -84,10 +103,14 @@ def response_time_vs_size(result: RunResult, log_scale: bool = False) -> Chart |
         chart.add(legend_title(endpoint), _points(cells, "median", endpoint, log_scale))
         chart.add(None, _points(cells, "p95", endpoint, log_scale),
                   stroke_style={"width": 1.6, "dasharray": P95_DASH}, dots_size=2.2)
+        if endpoint in curves:
+            chart.add(None, curves[endpoint], stroke_style={"width": 1.4, "dasharray": FIT_DASH},
+                      show_dots=False)
     never = [e for e in endpoints if not any(select.timing(c) for c in select.series(result, e))]
     caption = ("Lines that bend upwards grow faster than the data; a sudden step between two sizes is a "
                "performance cliff. Gaps are sizes where no request succeeded"
                + (f"; no request to {_names(never)} succeeded at any size: no line." if never else ".")
+               + (" Dotted: the model the analysis chose, fitted on the medians." if curves else "")
                + (" On log-log axes a straight line's slope is the growth power." if log_scale else ""))
     return from_pygal("response_time_vs_size", chart, caption)
 
@@ -109,6 +132,24 @@ def _points(cells: Sequence[CellStats], stat: str, endpoint: str, log_scale: boo
         x = axes.to_log(cell.records) if log_scale else cell.records
         points.append({"value": (x, value), "label": label})
     return points
+
+
+def _fitted_curves(reading: RunReading, log_scale: bool) -> dict[str, list[dict[str, object]]]:
+    """Each endpoint's chosen model drawn between its smallest and largest measured size."""
+    curves = {}
+    for endpoint in reading.endpoints:
+        growth = endpoint.growth
+        if growth is None or growth.curve is None or len(growth.data) < 3:
+            continue
+        low, high = min(growth.sizes), max(growth.sizes)
+        at = np.geomspace(max(low, 1), high, FIT_POINTS) if log_scale else np.linspace(low, high, FIT_POINTS)
+        values = growth.curve.predict(at)
+        label = f"{endpoint.endpoint} \u00b7 fit: {growth.verdict}"
+        curves[endpoint.endpoint] = [
+            {"value": (axes.to_log(n) if log_scale else float(n),
+                       axes.to_log(t * 1e3) if log_scale else t * 1e3), "label": label}
+            for n, t in zip(at, values, strict=True) if t > 0]
+    return curves
 
 
 def _names(names: Sequence[str]) -> str:

@@ -1,8 +1,11 @@
-"""A cell's latency percentile curve, p0 to p99.9, from its histogram, samples or summary (pure).
+"""A cell's latency percentile curve, p0 up to the highest percentile its requests support (pure).
 
-The HDR histogram holds every latency the engine recorded (whole microseconds, the engine's
-encoding); the bounded sample holds up to a thousand; the summary only a few percentiles. The
-curve uses the best of the three that the results file carries.
+One percentile method in the whole report: the table's own figures (median, p90, p95, p99:
+linear interpolation between closest ranks over every latency the engine kept) are the curve's
+points at those percentiles, and the others are read the same way from the cell's samples when
+the results keep all of them (from the HDR histogram, which holds every latency, when they keep a
+subset). A percentile is drawn only when the requests support it: p99 needs 100 requests (one
+above it), p99.9 a thousand, so ten requests end the curve at p90.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..results import CellStats
 
 PERCENTILES = (0, 10, 25, 50, 75, 90, 95, 97, 98, 99, 99.5, 99.7, 99.9)
+TABLE_FIGURES = {50: "median", 90: "p90", 95: "p95", 99: "p99"}
 HISTOGRAM_UNIT_S = 1e-6
 """The engine records histogram values in whole microseconds."""
 MAX_POSITION = 3.0
@@ -33,42 +39,53 @@ def label(position_value: float) -> str:
     return f"p{percentile_at(position_value):.4g}"
 
 
+def supported(percentile: float, count: int) -> bool:
+    """At least one of ``count`` latencies lies above the percentile (p0 always)."""
+    return percentile == 0 or count * (1 - percentile / 100) >= 1 - 1e-9
+
+
 def percentile_curve(cell: CellStats) -> list[tuple[float, float]]:
     """(percentile, seconds) points, ascending; empty when the cell has no response time."""
-    if cell.histogram:
-        curve = _from_histogram(cell.histogram)
-        if curve:
-            return curve
-    if cell.samples:
-        return _from_samples(cell.samples)
     if cell.latency is None:
         return []
-    lat = cell.latency
-    return [(0, lat.min), (50, lat.median), (90, lat.p90), (95, lat.p95), (99, lat.p99)]
+    histogram = _histogram(cell.histogram) if cell.histogram else None
+    count = max(len(cell.samples), histogram.get_total_count() if histogram is not None else 0,
+                cell.successes)
+    exact = bool(cell.samples) and len(cell.samples) >= count
+    ordered = np.sort(np.asarray(cell.samples, dtype=float)) if exact else None
+    curve = []
+    for p in PERCENTILES:
+        if not supported(p, count):
+            break
+        if p in TABLE_FIGURES:
+            value = cell.latency.get(TABLE_FIGURES[p])
+        elif p == 0:
+            value = cell.latency.min
+        elif ordered is not None:
+            value = float(np.percentile(ordered, p))
+        elif histogram is not None:
+            value = histogram.get_value_at_percentile(p) * HISTOGRAM_UNIT_S
+        else:
+            continue
+        curve.append((float(p), value))
+    return _monotonic(curve)
 
 
-def _from_histogram(text: str) -> list[tuple[float, float]]:
+def _monotonic(curve: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A histogram point (3 significant digits) can sit a hair below an exact one before it."""
+    out: list[tuple[float, float]] = []
+    for p, value in curve:
+        out.append((p, max(value, out[-1][1]) if out else value))
+    return out
+
+
+def _histogram(text: str):  # type: ignore[no-untyped-def]  # noqa: ANN202  (hdrh has no types)
     from hdrh.histogram import HdrHistogram
 
     try:
         histogram = HdrHistogram.decode(text.encode("ascii"))
     except Exception:  # a damaged histogram falls back to the samples: it never fails the report
-        return []
+        return None
     if histogram is None or not histogram.get_total_count():
-        return []
-    curve = [(0.0, histogram.get_min_value() * HISTOGRAM_UNIT_S)]
-    curve += [(p, histogram.get_value_at_percentile(p) * HISTOGRAM_UNIT_S) for p in PERCENTILES[1:]]
-    return curve
-
-
-def _from_samples(samples: Sequence[float]) -> list[tuple[float, float]]:
-    """Linear interpolation between closest ranks, as the engine computes exact percentiles."""
-    ordered = sorted(samples)
-    last = len(ordered) - 1
-    curve = []
-    for p in PERCENTILES:
-        rank = p / 100 * last
-        low = math.floor(rank)
-        high = min(low + 1, last)
-        curve.append((float(p), ordered[low] + (ordered[high] - ordered[low]) * (rank - low)))
-    return curve
+        return None
+    return histogram

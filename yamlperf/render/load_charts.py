@@ -49,7 +49,8 @@ def latency_distribution(result: RunResult) -> Chart | None:
             for p, seconds in curves[cell.endpoint] if seconds > 0
         ])
     caption = ("The flat left part is the typical request; where a curve turns up is where its tail "
-               "starts. Curves from a few requests end early: p99.9 needs a thousand.")
+               "starts. A curve ends at the highest percentile its requests support (p99 needs a hundred, "
+               "p99.9 a thousand); its median, p90, p95 and p99 are the tables' figures.")
     return from_pygal("latency_distribution", chart, caption)
 
 

@@ -13,7 +13,7 @@ import pygal
 
 from ..results import CellStats, RunResult
 from ..results_load import IntervalStats
-from ..units import format_duration, format_rate
+from ..units import format_rate, format_span
 from .figure import Chart, from_pygal
 from .style import FAILED, P95_DASH, SUCCESS_COLOURS, chart_config, ms, number
 
@@ -43,7 +43,7 @@ def cell_title(cell: CellStats) -> str:
     where = "" if cell.size is None else f" @ {cell.size:,} records"
     if load is None:
         return f"{cell.endpoint}{where}"
-    length = format_duration(load.duration or 0)
+    length = format_span(load.duration or 0)
     if load.stages:
         unit = "/s" if load.model == "open" else " workers"
         how = "ramp 0\u2192" + "\u2192".join(f"{t:g}" for _, t in load.stages) + f"{unit} over {length}"
