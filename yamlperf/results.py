@@ -168,6 +168,24 @@ class CleanupOutcome:
     """The file listing the ids left on the target, one a line; empty when none are listed."""
     kept_because: str = ""
     """Why ``kept`` records were left on purpose: ``--keep-data``, ``cleanup: false``, or no ``delete``."""
+    wall_time: float = 0.0
+    """Seconds the deletes took (0 when nothing was deleted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthStats:
+    """The logins of a run: the first, and each renewal (a ``relogin_on`` answer, an expired JWT)."""
+
+    logins: int
+    time: float
+    """Seconds the logins took, all together."""
+    slowest: float
+    failed_renewals: int = 0
+    """Renewals that failed (the requests went on with the old token)."""
+
+    @property
+    def renewals(self) -> int:
+        return max(0, self.logins - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +242,8 @@ class RunResult:
     description: str = ""
     target: str = ""
     cleanup: CleanupOutcome | None = None
+    auth: AuthStats | None = None
+    """None when the plan logs in with no login request (none, basic, bearer) or in older files."""
     format_version: int = FORMAT_VERSION
 
     @property
@@ -324,7 +344,11 @@ def to_json(result: RunResult) -> dict[str, Any]:
             for s in result.seeding
         ],
         "cleanup": None if result.cleanup is None else {
-            name: getattr(result.cleanup, name) for name in CleanupOutcome.__dataclass_fields__},
+            **{name: getattr(result.cleanup, name) for name in CleanupOutcome.__dataclass_fields__
+               if name != "wall_time"}, "wall_time_s": round(result.cleanup.wall_time, 6)},
+        "auth": None if result.auth is None else {
+            "logins": result.auth.logins, "time_s": round(result.auth.time, 6),
+            "slowest_s": round(result.auth.slowest, 6), "failed_renewals": result.auth.failed_renewals},
         "cells": [cell_to_json(c) for c in result.cells],
         "thresholds": [
             {"rule": t.rule, "endpoint": t.endpoint, "size": t.size, "concurrency": t.concurrency,
@@ -353,10 +377,19 @@ def from_json(data: Mapping[str, Any]) -> RunResult:
         ),
         cells=tuple(cell_from_json(c) for c in data["cells"]),
         thresholds=tuple(ThresholdOutcome(**t) for t in data.get("thresholds", ())),
-        cleanup=CleanupOutcome(**data["cleanup"]) if data.get("cleanup") is not None else None,
+        cleanup=_cleanup_from_json(data.get("cleanup")),
+        auth=AuthStats(data["auth"]["logins"], data["auth"]["time_s"], data["auth"]["slowest_s"],
+                       data["auth"].get("failed_renewals", 0)) if data.get("auth") is not None else None,
     )
     check_model(result, "")
     return result
+
+
+def _cleanup_from_json(data: Mapping[str, Any] | None) -> CleanupOutcome | None:
+    if data is None:
+        return None
+    fields = {k: v for k, v in data.items() if k != "wall_time_s"}
+    return CleanupOutcome(**fields, wall_time=data.get("wall_time_s", 0.0))
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:

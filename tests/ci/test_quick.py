@@ -70,7 +70,7 @@ def test_emit_yaml_is_a_valid_plan_without_secrets(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "hunter2" not in out.output
     plan = tmp_path / "quick.yaml"
-    plan.write_text(out.output, encoding="utf-8")
+    plan.write_text(out.stdout, encoding="utf-8")
     checked = CliRunner().invoke(main, ["validate", str(plan)])
     assert checked.exit_code == 0, checked.output
     assert "(1 endpoint, 1 cell)" in checked.output

@@ -28,6 +28,8 @@ from ..templating import is_template
 from .app import echo_error, handle_errors, main
 
 QUICK_OUTPUT_DIR = "performance_results/quick"
+DEFAULT_PASSWORD = "user123"
+"""The seed's default ``--password`` (its demo account), which an emitted plan may name."""
 DEFAULT_URL = "http://localhost:5000"
 """The seed's ``--url`` default, so ``yamlperf quick`` alone tests its default endpoint there."""
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -215,7 +217,7 @@ def base_url(argument: str | None, option: str | None) -> str:
 @click.option("--data", help="Request body: JSON text is sent as JSON, anything else as is.")
 @click.option("--auth", is_flag=True, help="Log in first (JWT) and send the token with every request.")
 @click.option("--username", default="user", show_default=True, help="User for --auth.")
-@click.option("--password", default="user123", show_default=True, help="Password for --auth.")
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, help="Password for --auth.")
 @click.option("--login-path", default="/api/auth/login", show_default=True, help="Login endpoint for --auth.")
 @click.option("--token-path", default="access_token", show_default=True,
               help="Where the token is in the login answer.")
@@ -252,18 +254,37 @@ def quick(*, url: str | None, url_option: str | None, endpoint: str, requests_: 
     scenario = load_quick(text)
     if emit_yaml:
         plan, moved = without_secret_values(scenario_data(options))
+        if auth:
+            plan = with_login_credentials(plan, username, password)
         click.echo(scenario_yaml(plan), nl=False)
         for name, env in moved:
             echo_error(f"the value of {name} is not written into the plan: it reads {{{{ env.{env} }}}}; "
                        f"export {env}=... before `yamlperf run`")
         return
     _run(scenario, username=username if auth else None, password=password if auth else None, debug=debug,
-         save=save, output_image=output_image)
+         save=save, output_image=output_image, options=options)
+
+
+def with_login_credentials(plan: dict[str, Any], username: str, password: str) -> dict[str, Any]:
+    """The emitted plan logs in as ``quick`` did: the user, and quick's default password as the
+    fallback of ``$YAMLPERF_PASSWORD`` when it was the one used. A password typed on the command line
+    is never written into a file meant to be committed: the run reads it from ``$YAMLPERF_PASSWORD``
+    or ``--password``, and ``validate`` says so."""
+    creds = {"username": username}
+    if password == DEFAULT_PASSWORD:
+        creds["password"] = f'{{{{ env.YAMLPERF_PASSWORD | default("{DEFAULT_PASSWORD}") }}}}'
+    else:
+        echo_error("the --password given is not written into the plan: export YAMLPERF_PASSWORD=... or pass "
+                   "--password to `yamlperf run`")
+    rest = {k: v for k, v in plan["auth"].items() if k != "type"}
+    return {**plan, "auth": {"type": "login", **creds, **rest}}
 
 
 def _run(scenario: Scenario, *, username: str | None, password: str | None, debug: bool, save: Path | None,
-         output_image: Path | None) -> None:
-    """``yamlperf run``'s own path (progress, summary table, outputs), then the seed's extra files."""
+         output_image: Path | None, options: QuickOptions) -> None:
+    """``yamlperf run``'s own path (progress, summary table, outputs), then the seed's extra files,
+    and hints when the answers say the request is not what the server wants."""
+    from .quick_hints import Asked, quick_hints
     from .run import execute
 
     try:
@@ -275,6 +296,10 @@ def _run(scenario: Scenario, *, username: str | None, password: str | None, debu
                               "measured") from None
         raise
     kept = outcome.run_dir / "results.json"
+    method = (options.method or ("POST" if options.data is not None else "GET")).upper()
+    for hint in quick_hints(outcome.result.cells, Asked(method, options.endpoint, options.auth,
+                                                        options.data is not None)):
+        echo_error(hint)
     silent = unanswered_target(outcome.result)
     if silent:
         echo_error(f"nothing answers at {scenario.target.base_url}: {silent}; is the server running? "

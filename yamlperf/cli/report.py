@@ -9,7 +9,7 @@ import click
 
 from ..errors import UsageError
 from ..results import load_results
-from .app import handle_errors, main
+from .app import echo_error, handle_errors, main
 
 DEFAULT_FORMATS = ("html", "png")
 REPORT_FORMATS = ("html", "svg", "png", "pdf")
@@ -52,7 +52,10 @@ def report(results: Path, formats: tuple[str, ...], output_dir: Path | None, log
     wanted = parse_formats(formats)
     result = load_results(results)
     target = output_dir or (results if results.is_dir() else results.parent)
-    written = write_outputs(result, target, wanted, log_scale=log_scale)
+    notes: list[str] = []
+    written = write_outputs(result, target, wanted, log_scale=log_scale, notes=notes)
+    for note in notes:
+        echo_error(f"note: {note}")
     for path in written:
         if path.suffix == ".html" or path.parent.name != "charts":
             click.echo(f"report: {path}")

@@ -58,27 +58,37 @@ def stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
 
 
 def finish_run(result: RunResult, run_dir: Path, scenario: Scenario) -> ExitCode:
-    """After ``results.json`` is written: the threshold verdicts (kept in results.json, printed), the
-    implicit check that every cell had a successful request (printed), and the other output formats
-    (html, png, pdf, svg, csv, junit). ``THRESHOLD_FAILED`` when a rule or the check failed."""
+    """After ``results.json`` is written: the threshold verdicts (kept in results.json), the other
+    output formats (html, png, pdf, svg, csv, junit), then the answers printed (``print_finished``).
+    ``THRESHOLD_FAILED`` when a rule failed or a cell had no successful request."""
     from .. import verdicts
-    from ..render.outputs import write_outputs
+    from ..render.outputs import REPORT_FILE, write_outputs
     from ..results import save_results
 
     outcomes = verdicts.evaluate(scenario, result)
     if outcomes:
         result = result.with_thresholds(outcomes)
         save_results(result, run_dir / "results.json")
-        click.echo("\n" + verdicts.format_verdicts(outcomes))
-    unanswered = verdicts.unanswered(result)
-    if unanswered:
-        click.echo("\n" + verdicts.format_unanswered(unanswered))
-    written = write_outputs(result, run_dir, scenario.output.formats)
+    notes: list[str] = []
+    written = write_outputs(result, run_dir, scenario.output.formats, notes=notes)
     if written:
         names = dict.fromkeys(p.relative_to(run_dir).parts[0] + ("/" if p.parent != run_dir else "")
                               for p in written)
-        click.echo(f"outputs in {run_dir}: " + ", ".join(names))
-    return ExitCode.THRESHOLD_FAILED if verdicts.failed(outcomes) or unanswered else ExitCode.OK
+        click.echo(f"outputs in {run_dir.resolve()}: " + ", ".join(names))
+    for note in notes:
+        echo_error(f"note: {note}")
+    report = run_dir / REPORT_FILE
+    print_finished(result, report if report in written else None)
+    failed = verdicts.failed(outcomes) or verdicts.unanswered(result)
+    return ExitCode.THRESHOLD_FAILED if failed else ExitCode.OK
+
+
+def print_finished(result: RunResult, report: Path | None) -> None:
+    """The answers of a finished run: thresholds, growth, logins, cleanup, the report, PASS or FAIL."""
+    from ..render.summary import finished_lines, growth_verdicts
+    from .summary import print_lines
+
+    print_lines(finished_lines(result, report, growth_verdicts(result)))
 
 
 @main.command()
@@ -121,6 +131,7 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
     from ..engine.rundir import command_line, secret_arguments
     from ..engine.runner import RunOptions, run_scenario
     from ..render.console import format_summary, leftover_notice
+    from ..render.summary import kept_on_purpose
     from .live import make_progress
     from .progress import run_logging
 
@@ -138,15 +149,19 @@ def execute(scenario: Scenario, file: Path | None, *, username: str | None, pass
             progress.finish()
     click.echo(format_summary(outcome.result))
     click.echo(f"\nresults: {outcome.run_dir / 'results.json'}")
+    finished = False
     try:
         if not outcome.interrupted:
-            return outcome, finish_run(outcome.result, outcome.run_dir, scenario)
+            code = finish_run(outcome.result, outcome.run_dir, scenario)
+            finished = True
+            return outcome, code
         finish_partial(outcome.result, outcome.run_dir, scenario)
         return outcome, ExitCode.INTERRUPTED
     finally:
         left = leftover_notice(outcome.result)
-        if left:
-            echo_error(f"\nwarning: {left}")
+        cleanup = outcome.result.cleanup
+        if left and not (finished and cleanup is not None and kept_on_purpose(cleanup)):
+            echo_error(f"\nwarning: {left}")  # a kept dataset is not a warning: the cleanup line said it
 
 
 def finish_partial(result: RunResult, run_dir: Path, scenario: Scenario) -> None:

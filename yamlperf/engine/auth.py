@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import TargetError, UsageError
 from ..redact import SecretRegistry, token_values
+from ..results import AuthStats
 from ..scenario import Auth, AuthType, BodyKind, Login, Target
 from ..templating import TemplateError
 from .checks import dig, parse_json
@@ -57,6 +58,8 @@ class Authenticator:
         self.renewable = auth.type is AuthType.LOGIN
         self.current = AuthHeaders()
         self.logins = 0
+        self.login_times: list[float] = []
+        self.failed_renewals = 0
 
     def start(self) -> None:
         """Build the headers; for a login flow, log in now (a failure is a ``TargetError``)."""
@@ -97,11 +100,19 @@ class Authenticator:
             try:
                 result = self._login(version=stale.version + 1)
             except TargetError as exc:
+                self.failed_renewals += 1
                 logger.warning("renewing the login failed: %s", exc)
                 self._retry_after = time.monotonic() + RENEW_BACKOFF_S
                 return self.current
             self.current, self._expires_at = result.headers, result.expires_at
             return self.current
+
+    def stats(self) -> AuthStats | None:
+        """The run's logins, for results.json; None when the plan has no login request."""
+        if self._auth.type is not AuthType.LOGIN:
+            return None
+        times = self.login_times
+        return AuthStats(self.logins, sum(times), max(times, default=0.0), self.failed_renewals)
 
     def _login(self, version: int) -> LoginResult:
         login = self._auth.login
@@ -119,6 +130,7 @@ class Authenticator:
                              "YAMLPERF_USERNAME/YAMLPERF_PASSWORD") from None
         exchange = self._send(request)
         self.logins += 1
+        self.login_times.append(exchange.duration)
         for value in token_values(parse_json(exchange.body)):  # a refresh token is as good as the access one
             self._secrets.add(value)
         cookies = set_cookies(exchange.headers) if login.token_source == "cookie" else {}

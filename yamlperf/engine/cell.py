@@ -51,7 +51,8 @@ class CompiledEndpoint:
     def __init__(self, endpoint: Endpoint, target: Target, secrets: SecretRegistry | None = None,
                  max_body: int = 0) -> None:
         self.endpoint = endpoint
-        self.checker = Checker(endpoint.expect, endpoint.captures)
+        self.checker = Checker(endpoint.expect, endpoint.captures,
+                               secrets.scrub if secrets is not None else str)
         self.template = RequestTemplate(endpoint.request, target.base_url, target.headers, secrets,
                                         keep_body=self.checker.reads_body, max_body=max_body)
         self.needs_context = not self.template.static or self.checker.needs_context

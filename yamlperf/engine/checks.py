@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..redact import looks_like_token
@@ -74,10 +74,28 @@ def redirect_note(exchange: Exchange) -> str:
     return f" (a redirect to {where}, not followed: yamlperf never follows redirects; use that path)"
 
 
+EXCERPT_CHARS = 160
+
+
+def client_error_note(exchange: Exchange, scrub: Callable[[str], str] = str) -> str:
+    """What a 4xx answer says, for the failure's message: the methods a ``405`` allows, then the
+    start of its body on one line (``{"detail": "Method \"GET\" not allowed."}``), secrets masked.
+    A client error is the plan's to fix, and the answer usually names the fix."""
+    allowed = exchange.headers.get("allow") if exchange.status == 405 else None
+    said = f" (the server allows {allowed})" if allowed else ""
+    text = " ".join(exchange.body[:EXCERPT_CHARS * 4].decode("utf-8", "replace").split())
+    if text:
+        said += f": {scrub(text[:EXCERPT_CHARS])}{'...' if len(text) > EXCERPT_CHARS else ''}"
+    return said
+
+
 class Checker:
     """An endpoint's expectations and captures, compiled once."""
 
-    def __init__(self, expect: Expectation, captures: tuple[Capture, ...] = ()) -> None:
+    def __init__(self, expect: Expectation, captures: tuple[Capture, ...] = (),
+                 scrub: Callable[[str], str] = str) -> None:
+        self._scrub = scrub
+        """Masks the run's secrets in what an error quotes of an answer."""
         self._status = expect.status
         self._json = [(path, compile_value(value)) for path, value in expect.json]
         self._contains = compile_text(expect.contains) if expect.contains is not None else None
@@ -101,7 +119,8 @@ class Checker:
         if not self._status.accepts(status):
             kind = status // 100
             category = "http_4xx" if kind == 4 else "http_5xx" if kind == 5 else "expectation_failed"
-            return category, f"status {status}, expected {self._status.describe()}{redirect_note(exchange)}"
+            said = client_error_note(exchange, self._scrub) if kind == 4 else redirect_note(exchange)
+            return category, f"status {status}, expected {self._status.describe()}{said}"
         if self._status_only:
             return "ok", ""
         return self._judge_content(exchange, context)

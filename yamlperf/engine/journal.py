@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..redact import SecretRegistry, redact
-from ..results import CellStats, CleanupOutcome, RunResult, SeedStep, save_results
+from ..results import AuthStats, CellStats, CleanupOutcome, RunResult, SeedStep, save_results
 from ..scenario import Scenario
 from .rundir import identify, run_meta
 
@@ -32,6 +32,7 @@ class Journal:
         self._ranks: dict[tuple[str, int | None, int], int] = {}
         self.seeding: list[SeedStep] = []
         self.cleanup: CleanupOutcome | None = None
+        self.auth: AuthStats | None = None
         self._scenario = scenario
         self._secrets = secrets
         self._identity = identify(scenario_file, secrets.scrub(command))
@@ -70,7 +71,7 @@ class Journal:
             cells=cells, seeding=tuple(self.seeding), complete=complete,
             stop_reason=self._secrets.scrub(stop_reason) if stop_reason else None,
             description=scenario.description, target=self._secrets.scrub(scenario.target.base_url),
-            cleanup=self._scrubbed(self.cleanup),
+            cleanup=self._scrubbed(self.cleanup), auth=self.auth,
         )
         save_results(result, self.path)
         return result

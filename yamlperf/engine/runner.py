@@ -183,6 +183,7 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
         finally:
             if seeder is not None:
                 journal.cleanup = seeder.outcome
+            journal.auth = auth.stats()
             transports.close()
             client.close()
 

@@ -209,6 +209,7 @@ class Seeder:
                                                kept_because="the dataset has no `delete` request"))
         remaining = dict.fromkeys(self.ids)
         total = len(remaining)
+        started = time.perf_counter()
         self._observer.phase(f"cleaning up {total} records", total)
 
         def take(result: tuple[Any, bool]) -> None:
@@ -224,7 +225,8 @@ class Seeder:
                 self._observer.note(self.delete_error)
             listed = self._list_leftovers(leftovers)
             self._finish(CleanupOutcome(total - len(self.ids), len(self.ids), 0,
-                                        self.delete_error or self.delete_failure, listed))
+                                        self.delete_error or self.delete_failure, listed,
+                                        wall_time=time.perf_counter() - started))
         if self.ids:
             logger.info("cleanup: %d records could not be deleted: %s", len(self.ids), self.ids[:10])
         assert self.outcome is not None

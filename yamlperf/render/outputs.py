@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,8 @@ class OutputJob:
     result: RunResult
     run_dir: Path
     log_scale: bool | None = None
+    notes: list[str] = field(default_factory=list)
+    """What a writer could not do and the user should know (report.pdf without a Chromium)."""
 
     @functools.cached_property
     def charts(self) -> tuple[Chart, ...]:
@@ -45,16 +47,34 @@ class OutputJob:
 
         return build_charts(self.result, self.log_scale)
 
+    @functools.cached_property
+    def report(self) -> str:
+        """report.html's text, rendered once for the page and for report.pdf."""
+        from .report import report_html
+
+        return report_html(self.result, self.charts)
+
 
 Writer = Callable[[OutputJob], list[Path]]
 
 
 def _write_report(job: OutputJob) -> list[Path]:
-    from .report import report_html
-
     path = job.run_dir / REPORT_FILE
-    write_atomic(path, report_html(job.result, job.charts))
+    write_atomic(path, job.report)
     return [path]
+
+
+def _write_pdf(job: OutputJob) -> list[Path]:
+    """The charts as PDF, and report.pdf: the report printed by headless Chromium, when there is one."""
+    from .report_pdf import PDF_FILE, print_report
+
+    paths = _chart_writer("pdf", _pdf)(job)
+    printed = job.run_dir / PDF_FILE
+    why = print_report(job.report, printed)
+    if why:
+        job.notes.append(why)
+        return paths
+    return [*paths, printed]
 
 
 def _chart_writer(extension: str, convert: Callable[[str], str | bytes]) -> Writer:
@@ -104,7 +124,7 @@ WRITERS: dict[str, Writer] = {
     "html": _write_report,
     "svg": _chart_writer("svg", lambda svg: svg),
     "png": _chart_writer("png", _png),
-    "pdf": _chart_writer("pdf", _pdf),
+    "pdf": _write_pdf,
     "csv": _write_csv,
     "junit": _write_junit,
 }
@@ -114,11 +134,12 @@ WRITTEN_ELSEWHERE = frozenset({"json"})
 
 
 def write_outputs(result: RunResult, run_dir: Path, formats: Sequence[str],
-                  log_scale: bool | None = None) -> list[Path]:
+                  log_scale: bool | None = None, notes: list[str] | None = None) -> list[Path]:
     """Write each requested format that has a writer; returns the files written, in format order.
 
-    ``log_scale`` None follows the scenario's ``output.log_scale``. An unknown format is a
-    ``ValueError``: the schema and the CLI only let known ones through.
+    ``log_scale`` None follows the scenario's ``output.log_scale``; ``notes`` receives what could not
+    be written and why. An unknown format is a ``ValueError``: the schema and the CLI only let known
+    ones through.
     """
     unknown = [f for f in formats if f not in WRITERS and f not in WRITTEN_ELSEWHERE]
     if unknown:
@@ -126,7 +147,7 @@ def write_outputs(result: RunResult, run_dir: Path, formats: Sequence[str],
     wanted = [f for f in dict.fromkeys(formats) if f in WRITERS]
     if not wanted:
         return []
-    job = OutputJob(result, run_dir, log_scale)
+    job = OutputJob(result, run_dir, log_scale, notes if notes is not None else [])
     written: list[Path] = []
     for name in wanted:
         paths = WRITERS[name](job)

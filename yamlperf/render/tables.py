@@ -170,6 +170,13 @@ def overview(result: RunResult) -> list[tuple[str, str]]:
     if result.thresholds:
         passed = sum(t.passed for t in result.thresholds)
         cards.append(("Thresholds", f"{passed} of {len(result.thresholds)} passed"))
+    if result.auth is not None and result.auth.logins:
+        renewed = f" ({result.auth.renewals} renewed)" if result.auth.renewals else ""
+        cards.append(("Logins", f"{result.auth.logins}{renewed} · {ms(result.auth.time)} ms"))
+    cleanup = result.cleanup
+    if cleanup is not None and (cleanup.deleted or cleanup.failed or cleanup.kept):
+        left = cleanup.failed + cleanup.kept
+        cards.append(("Cleanup", f"{cleanup.deleted:,} deleted" + (f", {left:,} left" if left else "")))
     return cards
 
 
