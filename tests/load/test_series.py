@@ -102,3 +102,18 @@ def test_arrivals_follow_the_integral_of_a_ramp() -> None:
     assert per_second == [25, 75, 100, 100]
     assert work.length == 4.0
     assert work.target_at(1.0) == pytest.approx(50.0)
+
+
+def test_the_hot_path_record_equals_start_and_end() -> None:
+    rng = random.Random(5)
+    one, other = Series(origin=10.0), Series(origin=10.0)
+    for _ in range(2000):
+        due = 10 + rng.uniform(0, 4)
+        lag = rng.choice([0.0, 0.001, 0.2])
+        latency = rng.lognormvariate(-5, 1)
+        category = rng.choice(["ok", "ok", "http_5xx", "refused"])
+        one.record(due, lag, due + lag + latency, category, latency)
+        other.start(due, lag)
+        other.end(due + lag + latency, category, latency)
+    work = CellWork(True, 10, None, 4.0, 500.0)
+    assert summarize_series(one, work) == summarize_series(other, work)

@@ -72,7 +72,7 @@ class OpenLoop:
     def _schedule(self, origin: float) -> None:
         idle, inboxes, stop, clock = self._idle, self._inboxes, self._stop, time.perf_counter
         cap = self._work.workers
-        self.drops.origin = origin
+        self.drops.rebase(origin, time.time())
         try:
             for offset in self._work.arrivals():
                 due = origin + offset

@@ -155,7 +155,7 @@ class CellRun:
             thread.start()
         self._origin, self._wall = time.perf_counter(), time.time()
         for recorder in (*self._recorders, *self._unmeasured):
-            recorder.series.origin, recorder.series.wall = self._origin, self._wall
+            recorder.series.rebase(self._origin, self._wall)
         self.clock = Series(self._origin, self._wall, self.work.interval)
         if self._timed:
             self._end = self._origin + (self.work.length or 0.0)
@@ -282,12 +282,11 @@ class CellRun:
             send = _keeping(transport.send, sent)
         lag = started - due
         series = recorder.series
-        series.start(due, lag)
         try:
             exchange = shared.auth.send(compiled.template, context, send)
         except TemplateError as exc:
             recorder.record(0.0, "other", error=f"template: {exc}")
-            series.end(started, "other", 0.0)
+            series.record(due, lag, started, "other", 0.0)
             return
         category, error = compiled.checker.judge(exchange, context)
         if category == "ok" and compiled.checker.captures:
@@ -297,7 +296,7 @@ class CellRun:
             shared.context.capture(captured)
         latency = exchange.duration + lag
         recorder.record(latency, category, exchange.status, exchange.size, error)
-        series.end(started + exchange.duration, category, latency)
+        series.record(due, lag, started + exchange.duration, category, latency)
         if exchange.server_timing:
             recorder.server_timing.add(exchange.server_timing)
         if shared.query_header is not None and exchange.status:

@@ -63,7 +63,7 @@ class Series:
     """One worker's (or a merged cell's) intervals, indexed from ``origin`` (``perf_counter``
     seconds); ``wall`` is the same instant as ``time.time()``, for aligning series on merge."""
 
-    __slots__ = ("cpu", "intervals", "origin", "wall", "width")
+    __slots__ = ("_current", "_high", "_low", "cpu", "intervals", "origin", "wall", "width")
 
     def __init__(self, origin: float = 0.0, wall: float = 0.0, width: float = 1.0) -> None:
         self.origin = origin
@@ -71,25 +71,57 @@ class Series:
         self.width = width
         self.intervals: dict[int, Interval] = {}
         self.cpu: dict[int, float] = {}
+        self._low = self._high = 0.0
+        self._current = Interval()
+
+    def rebase(self, origin: float, wall: float) -> None:
+        """Count intervals from ``origin`` (set before anything is recorded)."""
+        self.origin, self.wall = origin, wall
+        self._low = self._high = 0.0
 
     def at(self, t: float) -> Interval:
+        """The interval holding ``t``; the last one found is kept, as most requests fall in it."""
+        if self._low <= t < self._high:
+            return self._current
         index = int((t - self.origin) // self.width)
         interval = self.intervals.get(index)
         if interval is None:
             interval = self.intervals[index] = Interval()
+        self._low = self.origin + index * self.width
+        self._high = self._low + self.width
+        self._current = interval
         return interval
 
     def start(self, due: float, lag: float = 0.0) -> None:
-        interval = self.at(due)
+        interval = self.at(due) if not self._low <= due < self._high else self._current
         interval.started += 1
         if lag > LATE_AFTER_S:
             interval.late += 1
+
+    def record(self, due: float, lag: float, ended: float, category: str, latency: float) -> None:
+        """``start`` and ``end`` of one request in one call: the hot path's form (once per request)."""
+        interval = self._current if self._low <= due < self._high else self.at(due)
+        interval.started += 1
+        if lag > LATE_AFTER_S:
+            interval.late += 1
+        if not self._low <= ended < self._high:
+            interval = self.at(ended)
+        categories = interval.categories
+        categories[category] = categories.get(category, 0) + 1
+        if category in ANSWERED:
+            micros = int(latency * 1e6) or 1
+            shift = micros.bit_length() - _BITS
+            key = micros if shift <= 0 else ((micros >> shift) << shift) | (1 << (shift - 1))
+            latencies = interval.latencies
+            latencies[key] = latencies.get(key, 0) + 1
+            if latency > interval.max:  # noqa: PLR1730  (a comparison is cheaper than max(), per request)
+                interval.max = latency
 
     def drop(self, due: float) -> None:
         self.at(due).dropped += 1
 
     def end(self, t: float, category: str, latency: float) -> None:
-        interval = self.at(t)
+        interval = self.at(t) if not self._low <= t < self._high else self._current
         categories = interval.categories
         categories[category] = categories.get(category, 0) + 1
         if category in ANSWERED:
