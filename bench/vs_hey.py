@@ -11,7 +11,8 @@ shared machine hits every client alike. Prints, as ratios to hey:
 - CPU seconds of ``yamlperf run`` from the command to the first request the target receives
   (``/proc/PID/task/*/schedstat`` read when it arrives);
 - RSS growth per million requests (peak RSS of ``yamlperf quick`` at two request counts, 100
-  connections, so the samples kept per cell show, not per worker thread).
+  connections, so the samples kept per cell show, not per worker thread);
+- requests/s of one plan with each executor (threads, processes, a 2-worker Dask LocalCluster).
 
     python bench/vs_hey.py [--requests 30000] [--rounds 5] [--concurrency 10]
 """
@@ -52,6 +53,8 @@ class Outcome:
     median: float = 0.0
     """Median latency in seconds (latency runs only)."""
     peak_rss_mb: float = 0.0
+    cell_cpu_per_1000: float = 0.0
+    """yamlperf: the client CPU seconds per 1,000 requests while the cell ran (every worker's)."""
 
 
 def measured(command: list[str], cwd: Path | None = None) -> tuple[str, float, float]:
@@ -132,7 +135,9 @@ def run_plan(url: str, requests: int, concurrency: int, client: list[str], folde
     _, cpu, rss = measured([*client, YAMLPERF, "run", str(plan), *extra])
     cell = _cell(folder / "runs" / plan.stem)
     assert cell["successes"] == requests, cell["failures"]
-    return Outcome(cell["throughput_rps"], cpu / requests * 1000, cell["latency_ms"]["median"] / 1e3, rss)
+    in_cell = (cell["load"]["client_cpu"] or 0.0) * cell["wall_time_s"] / requests * 1000
+    return Outcome(cell["throughput_rps"], cpu / requests * 1000, cell["latency_ms"]["median"] / 1e3, rss,
+                   in_cell)
 
 
 class FirstRequestCPU(FirstRequest):
@@ -267,8 +272,42 @@ def rss_part(bench: Bench) -> list[str]:
     return [f"RSS growth < 5 MB per million requests: {growth:+.1f} MB  {verdict(growth < 5)}"]
 
 
+def executors_part(bench: Bench) -> list[str]:
+    """Requests/s of one plan with each executor, against the same nginx, in interleaved rounds.
+
+    threads and processes x1 on the client's CPU; processes x2 and a 2-worker Dask LocalCluster on
+    both CPUs (the target's too: this is what a run on this machine gets). How processes scale is
+    read from the client CPU per request, x2 against x1: on 2 cores the target takes one, so the
+    rate itself cannot show a second client core."""
+    n, c, folder, url, client = bench.requests, bench.concurrency, bench.folder, bench.json_url, bench.client
+    both: list[str] = []
+    clients = {
+        "threads (client CPU)": lambda: run_plan(url, n, c, client, folder),
+        "processes x1 (client CPU)": lambda: run_plan(url, n, c, client, folder,
+                                                      extra=("--executor", "processes", "--workers", "1")),
+        "processes x2 (both CPUs)": lambda: run_plan(url, n, c, both, folder,
+                                                     extra=("--executor", "processes", "--workers", "2")),
+        "dask LocalCluster x2 (both CPUs)": lambda: run_plan(url, n, c, both, folder,
+                                                             extra=("--executor", "dask", "--workers", "2")),
+    }
+    runs = interleaved(clients, bench.rounds)
+    print(f"\nexecutors: one plan, {n} requests, {c} connections, against the same nginx; client CPU per "
+          "1,000 requests in the cell (every worker) and for the whole command (start-up, workers' too)")
+    for label, outcomes in runs.items():
+        print(f"  {label:<34} {statistics.median(o.rate for o in outcomes):8.0f} requests/s "
+              f"{statistics.median(o.cell_cpu_per_1000 for o in outcomes) * 1e3:6.1f} ms in the cell "
+              f"{statistics.median(o.cpu_per_1000 for o in outcomes) * 1e3:6.1f} ms whole   "
+              f"rounds: {', '.join(f'{o.rate:.0f}' for o in outcomes)}")
+    one = statistics.median(o.cell_cpu_per_1000 for o in runs["processes x1 (client CPU)"])
+    two = statistics.median(o.cell_cpu_per_1000 for o in runs["processes x2 (both CPUs)"])
+    efficiency = one / two
+    return [f"processes scale >= 0.8x linearly (requests per client CPU-second in the cell, x2 / x1): "
+            f"{efficiency:.2f}  {verdict(efficiency >= 0.8)}"]
+
+
 PARTS: dict[str, Callable[[Bench], list[str]]] = {
     "rate": rate_part, "latency": latency_part, "startup": startup_part, "rss": rss_part,
+    "executors": executors_part,
 }
 
 

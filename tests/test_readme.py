@@ -94,3 +94,23 @@ def test_every_flag_the_commands_table_names_is_in_that_commands_help() -> None:
         helped = CliRunner().invoke(main, [command, "--help"]).output
         for flag in set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text)):
             assert re.search(rf"(?<![\w-]){flag}\b", helped), f"yamlperf {command} has no {flag}"
+
+
+def test_the_readme_says_what_the_tests_need_and_how_its_times_were_measured() -> None:
+    """Every program a test looks for is named in the README with what happens without it, and the
+    README's times come from the bench script that measures them (not a guess)."""
+    readme = (ROOT / "README.md").read_text()
+    looked_for = set()
+    for path in (ROOT / "tests").rglob("*.py"):
+        looked_for |= set(re.findall(r'shutil\.which\("([a-z0-9-]+)"\)', path.read_text()))
+    assert {"git", "chromium", "openssl"} <= looked_for
+    for program in sorted(looked_for - {"chromium-browser"}):
+        assert f"`{program}`" in readme, f"the README does not say the tests use {program}"
+    flat = " ".join(readme.split())
+    for need in ("libcairo2", "network access to PyPI", "skipped without it", "port 8765",
+                 "/tmp/yamlperf-demo-8765.lock"):
+        assert need in flat, need
+    assert all(package in (ROOT / ".ci" / "run").read_text() for package in ("libcairo2", "chromium", "git"))
+    assert "python bench/readme_claims.py" in readme
+    assert (ROOT / "bench" / "readme_claims.py").is_file()
+    assert "about 20 seconds" not in readme

@@ -82,6 +82,11 @@ class SecretRegistry:
     def __contains__(self, value: object) -> bool:
         return value in self._values
 
+    def values(self) -> tuple[str, ...]:
+        """The secrets seen so far (handed to worker processes, which mask them in their logs)."""
+        with self._lock:
+            return tuple(self._values)
+
     def __len__(self) -> int:
         return len(self._values)
 

@@ -98,6 +98,9 @@ class CellStats:
     None in runs saved before it existed (a count of requests, closed)."""
     series: tuple[IntervalStats, ...] = ()
     """Per-interval statistics (1 s by default), warm-up first; empty in older runs."""
+    partial: str = ""
+    """Why the cell is incomplete although it ran whole: workers (``executor: processes`` or
+    ``dask``) lost mid-cell and what the others sent back; empty when every worker answered."""
     query_count: float | None = None
     """Mean of the plan's ``analysis.query_count_header`` over the answers that sent it."""
     rounds: tuple[RoundStats, ...] = ()
@@ -223,6 +226,8 @@ class RunMeta:
     """Why urllib3 measured rather than the fast transport (https, a proxy...); empty otherwise."""
     run_id: str = ""
     """``{{ run.id }}`` of the run: what made its records unique; empty in runs saved before it."""
+    executor: str = "threads"
+    """Who sent the measured requests: ``threads``, or ``processes xN`` / ``dask xN`` (N workers)."""
     order_seed: int | None = None
     """The seed of the rounds' shuffled order (``load.seed`` repeats it); none in older runs."""
 
@@ -301,7 +306,7 @@ def cell_to_json(cell: CellStats) -> dict[str, Any]:
         "histogram": cell.histogram, "samples_ms": [_ms(s) for s in cell.samples],
         "truncated": cell.truncated, "server_timing_ms": dict(cell.server_timing),
         "errors": list(cell.errors), "measured_size": cell.measured_size, "load": load_to_json(cell.load),
-        "series": [interval_to_json(i) for i in cell.series],
+        "series": [interval_to_json(i) for i in cell.series], "partial": cell.partial,
         "query_count": cell.query_count,
         "rounds": [round_to_json(r) for r in cell.rounds], "outliers": dict(cell.outliers),
         "precision": precision_to_json(cell.precision),
@@ -321,6 +326,7 @@ def cell_from_json(data: Mapping[str, Any]) -> CellStats:
         measured_size=data.get("measured_size"),
         load=load_from_json(data.get("load")),
         series=tuple(interval_from_json(i) for i in data.get("series", ())),
+        partial=data.get("partial", ""),
         query_count=data.get("query_count"), rounds=tuple(round_from_json(r) for r in data.get("rounds", ())),
         outliers=dict(data.get("outliers", {})), precision=precision_from_json(data.get("precision")),
     )

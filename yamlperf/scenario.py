@@ -209,6 +209,12 @@ class Load:
     """The plan's workload model; ``iterations`` is its count when it is count-based."""
     warmup_time: float = 0.0
     """``warmup: 10s``: the cell's workload runs this long first, not counted (``warmup`` is 0)."""
+    executor: str = "threads"
+    """Who sends each cell's requests: ``threads``, ``processes`` or ``dask`` (``engine.executor``)."""
+    workers: int | None = None
+    """The workers a cell is split across (processes: default one per core; dask: the cluster's)."""
+    cluster: str | None = None
+    """The Dask scheduler's address; None: a local cluster."""
     max_body: int = DEFAULT_MAX_BODY
     """The longest answer body read whole, in bytes, when a check reads it (``body_too_large``
     beyond); bodies no check reads are counted as they arrive and not kept, whatever their length."""

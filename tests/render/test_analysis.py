@@ -152,3 +152,19 @@ def test_requests_failing_only_under_load_are_named_with_their_level() -> None:
     assert detail.level == "warning"
     assert "6 of 40 requests failed at 500 records, concurrency 8." in detail.finding
     assert "detail 6 of 40 requests failed at concurrency 8" in analysis.headline
+
+
+def test_a_sweep_names_its_saturation_point_in_the_headline() -> None:
+    """The issue's sweep: 'All 1 endpoint scale well' while throughput peaked at 2 workers."""
+    from dataclasses import replace
+
+    run = make_run({"detail": SHAPES["get_prompt"]}, sizes=(200,), concurrency=(1, 2, 4, 8, 16, 32))
+    peak = {1: 1200.0, 2: 2000.0, 4: 2050.0, 8: 1950.0, 16: 1800.0, 32: 1500.0}
+    cells = tuple(replace(c, throughput=peak[c.concurrency]) for c in run.cells)
+    analysis = analyze(replace(run, cells=cells))
+    assert analysis.headline.startswith("detail saturates at about 2 requests in flight.")
+    assert "scale well" not in analysis.headline
+    (sentence,) = [f for f in analysis.findings if "Universal Scalability Law" in f]
+    assert "contention \u03c3 = " in sentence
+    assert "predicted maximum of" in sentence
+    assert not any("super-linearly" in f for f in analysis.findings)  # one size: no growth to read

@@ -195,6 +195,8 @@ def saturation_sentence(found: Saturation) -> str:
                 else f"no peak (no coherency cost), throughput approaching {fit.peak_throughput:,.0f} req/s")
         text += (f". Universal Scalability Law: contention \u03c3 = {_small(fit.sigma)}, coherency "
                  f"\u03ba = {_small(fit.kappa)}, {peak} (R\u00b2 {fit.r_squared:.2f})")
+        if fit.r_squared < LOOSE_FIT:
+            text += "; the levels scatter around the fit, so these are rough: measure more requests per level"
     return text + "."
 
 
@@ -206,6 +208,10 @@ def writes_sentence(trend: Trend) -> str:
     if grows(growth):
         return head + "; writes that slow down as the table grows point at indexes or constraints to check."
     return head + "."
+
+
+LOOSE_FIT = 0.8
+"""A USL fit explaining less of the throughput's variation than this is said to be rough."""
 
 
 def _small(value: float) -> str:

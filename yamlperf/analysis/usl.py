@@ -7,10 +7,10 @@ core), ``kappa`` coherency (the cost of keeping workers consistent, which makes 
 past a peak). The peak is at ``N* = sqrt((1 - sigma) / kappa)``. The fit works on log throughput:
 a level's noise is a share of its throughput, so the fast levels do not drown the slow ones.
 
-The saturation point is the lowest measured level whose fitted throughput is within ``NEAR_PEAK``
-of the fitted best over the measured range (the measured throughputs themselves without a fit):
-one noisy level does not move it. Past it, more requests in flight only queue, and the p95 says
-by how much.
+The saturation point is the lowest level whose measured throughput is within ``NEAR_PEAK`` of the
+best: the best measured, or the fit's best over the measured levels when that is lower, so one
+level that happened to run fast does not raise the bar. Past it, more requests in flight only
+queue, and the p95 says by how much.
 """
 
 from __future__ import annotations
@@ -103,9 +103,11 @@ def saturation(endpoint: str, cells: Sequence[CellStats]) -> Saturation | None:
     levels = tuple(c.concurrency for c in ordered)
     throughput = tuple(c.throughput for c in ordered)
     fit = fit_usl(levels, throughput)
-    judged = [fit.throughput(level) for level in levels] if fit is not None else list(throughput)
-    best = max(judged)
-    saturated_at = next(level for level, x in zip(levels, judged, strict=True) if x >= (1 - NEAR_PEAK) * best)
+    best = max(throughput)
+    if fit is not None:
+        best = min(best, max(fit.throughput(level) for level in levels))
+    bar = (1 - NEAR_PEAK) * best
+    saturated_at = next(level for level, x in zip(levels, throughput, strict=True) if x >= bar)
     p95 = tuple(c.latency.p95 if c.latency is not None else None for c in ordered)
     best_level = levels[throughput.index(max(throughput))]
     return Saturation(endpoint, levels, throughput, p95, saturated_at, best_level, fit)

@@ -72,6 +72,9 @@ class RunFlags:
     output_dir: str | None = None
     formats: tuple[str, ...] = ()
     host: str | None = None
+    executor: str | None = None
+    workers: str | None = None
+    cluster: str | None = None
     assignments: tuple[str, ...] = ()
 
 
@@ -104,6 +107,7 @@ def flag_overrides(flags: RunFlags) -> list[Override]:
     if flags.host is not None:  # "test this host": the plan's own server is not started
         add("target.base_url", flags.host, f"--host {flags.host}")
         add("target.server", None, f"--host {flags.host}")
+    found.extend(_executor_overrides(flags))
     return found + [Override.parse(a) for a in flags.assignments]
 
 
@@ -133,6 +137,20 @@ def host_note(flags: RunFlags, path: Path) -> str:
     if not (isinstance(target, dict) and isinstance(target.get("server"), dict)):
         return ""
     return f"--host {flags.host}: testing that host; the plan's target.server is not started"
+
+
+def _executor_overrides(flags: RunFlags) -> list[Override]:
+    """``--executor``, ``--workers`` and ``--cluster`` (which means dask unless said otherwise)."""
+    found = []
+    if flags.executor is not None:
+        found.append(Override("load.executor", flags.executor, f"--executor {flags.executor}"))
+    if flags.workers is not None:
+        found.append(Override("load.workers", read_value(flags.workers), f"--workers {flags.workers}"))
+    if flags.cluster is not None:
+        found.append(Override("load.cluster", flags.cluster, f"--cluster {flags.cluster}"))
+        if flags.executor is None:
+            found.append(Override("load.executor", "dask", f"--cluster {flags.cluster}"))
+    return found
 
 
 def cli_formats(given: tuple[str, ...]) -> list[str]:
@@ -209,6 +227,13 @@ _RUN_OPTIONS = (
     click.option("--host", metavar="URL",
                  help="Test the API at this base URL (target.base_url); the plan's target.server "
                       "is not started."),
+    click.option("--executor", type=click.Choice(["threads", "processes", "dask"]),
+                 help="Who sends the requests: threads (default), processes (one per core) or dask "
+                      "(load.executor)."),
+    click.option("--workers", metavar="N",
+                 help="Worker processes or Dask workers a cell is split across (load.workers)."),
+    click.option("--cluster", metavar="ADDRESS",
+                 help="Dask scheduler, e.g. tcp://scheduler:8786; implies --executor dask (load.cluster)."),
 )
 
 

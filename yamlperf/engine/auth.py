@@ -31,6 +31,8 @@ from .prepare import AuthHeaders, RequestTemplate
 
 logger = logging.getLogger(__name__)
 RENEW_BACKOFF_S = 1.0
+FRESH_MARGIN_S = 30.0
+"""A login due to expire this soon is renewed before a cell is handed to worker processes."""
 DEFAULT_LOGIN_BODY = {"username": "{{ username }}", "password": "{{ password }}"}
 Send = Callable[[Prepared], Exchange]
 
@@ -91,6 +93,15 @@ class Authenticator:
             if renewed.version != headers.version:
                 exchange = send(template.prepare(context, renewed))
         return exchange
+
+    def fresh(self) -> AuthHeaders:
+        """The headers to hand to worker processes for a cell (they never log in themselves): a
+        login that has expired, or will within ``FRESH_MARGIN_S``, is renewed first."""
+        headers = self.current
+        expires = self._expires_at
+        if self.renewable and expires is not None and time.time() >= expires - FRESH_MARGIN_S:
+            headers = self.renew(headers)
+        return headers
 
     def renew(self, stale: AuthHeaders) -> AuthHeaders:
         """Log in again unless another thread already did since ``stale`` was read (single-flight)."""

@@ -312,30 +312,62 @@ class CellRun:
                                             concurrency=cell.concurrency, endpoint=cell.endpoint.name)
 
 
+@dataclass(slots=True)
+class Measured:
+    """A cell's (or one worker's share of a cell's) measurement before it is summed up: the
+    executors merge the shares' (``executor.merge_measured``) and sum up the merged one."""
+
+    recorder: Recorder
+    wall: float
+    short: bool
+    """Fewer requests than planned: stopped, truncated by ``max_duration``, aborted or lost."""
+    dropped: int = 0
+    behind: int = 0
+    max_lag: float = 0.0
+    warm: Recorder | None = None
+    """The warm-up's recorder (its time series is reported; its requests are not counted)."""
+    warm_wall: float = 0.0
+    aborted: str = ""
+
+
 def run_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
              observer: Observer) -> CellStats:
     """Warm-up (not counted, but kept in the time series), then the measured requests, summarised."""
+    stats = cell_stats(cell, measure_cell(cell, compiled, shared, ids, observer))
+    logger.debug("cell %s: %d requests in %.3fs", cell.label(), stats.requests, stats.wall_time)
+    return stats
+
+
+def measure_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
+                 observer: Observer) -> Measured:
+    """The warm-up, then the measured requests, as one mergeable measurement."""
     warm = cell.warmup_spec
-    warm_rows: tuple[IntervalStats, ...] = ()
+    warmed, warm_wall = None, 0.0
     if warm is not None:
         observer.phase(f"warming up {cell.label()}", cell.warmup)
-        warming = CellRun(cell, compiled, shared, ids, cell.warmup, work=warm)
-        warmed, warm_wall = warming.run(observer)
-        if warmed.series is not None:
-            warm_rows = summarize_series(warmed.series, warm, warmup=True,
-                                         offset=-warm.interval * math.ceil(warm_wall / warm.interval))
+        warmed, warm_wall = CellRun(cell, compiled, shared, ids, cell.warmup, work=warm).run(observer)
     observer.phase(cell.label(), cell.iterations)
     measured = CellRun(cell, compiled, shared, ids, cell.iterations, work=cell.spec)
     recorder, wall = measured.run(observer)
-    request = cell.endpoint.request
-    info = CellInfo(cell.endpoint.name, request.method, request.path, cell.size, cell.concurrency)
     short = measured.truncated or (recorder.requests + measured.dropped < cell.iterations) or (
         cell.spec.timed and shared.stop.is_set()) or bool(measured.aborted)
-    stats = summarize(recorder, info, wall, truncated=short)
-    stats = with_load(stats, measured.work, recorder.series, dropped=measured.dropped,
-                      behind=measured.behind, max_lag=measured.max_lag, warmup=warm_rows)
-    logger.debug("cell %s: %d requests in %.3fs", cell.label(), stats.requests, wall)
-    return stats
+    return Measured(recorder, wall, short, measured.dropped, measured.behind, measured.max_lag, warmed,
+                    warm_wall, measured.aborted)
+
+
+def cell_stats(cell: Cell, measured: Measured) -> CellStats:
+    """A measurement summed up as the cell's results (with its load summary and time series)."""
+    request = cell.endpoint.request
+    info = CellInfo(cell.endpoint.name, request.method, request.path, cell.size, cell.concurrency)
+    recorder = measured.recorder
+    stats = summarize(recorder, info, measured.wall, truncated=measured.short)
+    warm = cell.warmup_spec
+    warm_rows: tuple[IntervalStats, ...] = ()
+    if warm is not None and measured.warm is not None and measured.warm.series is not None:
+        warm_rows = summarize_series(measured.warm.series, warm, warmup=True,
+                                     offset=-warm.interval * math.ceil(measured.warm_wall / warm.interval))
+    return with_load(stats, cell.spec, recorder.series, dropped=measured.dropped, behind=measured.behind,
+                     max_lag=measured.max_lag, warmup=warm_rows)
 
 
 def _keeping(send: Callable[[Prepared], Exchange], sent: list[Prepared]) -> Callable[[Prepared], Exchange]:

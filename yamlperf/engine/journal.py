@@ -27,6 +27,8 @@ class Journal:
         self.order_seed = order_seed
         """The seed of the rounds' shuffled order: ``meta.order_seed``."""
         self.transport = transport
+        self.executor = "threads"
+        """``meta.executor``: who sent the measured requests."""
         """(name, why the fast transport was not used): ``meta.transport`` and ``meta.transport_note``"""
         self.cells: list[CellStats] = []
         self._ranks: dict[tuple[str, int | None, int], int] = {}
@@ -64,7 +66,7 @@ class Journal:
     def write(self, *, complete: bool, stop_reason: str | None = None) -> RunResult:
         scenario = self._scenario
         meta = run_meta(self._identity, time.monotonic() - self._started, transport=self.transport,
-                        run_id=self._run_id, order_seed=self.order_seed)
+                        run_id=self._run_id, executor=self.executor, order_seed=self.order_seed)
         cells = tuple(self.cells)
         result = RunResult(
             name=scenario.name, meta=meta, scenario=redact(dict(scenario.raw), self._secrets),

@@ -10,7 +10,8 @@ round's summary is kept on the cell; the cell's statistics merge all its rounds.
 with the cell's ``warmup`` requests, not counted (see ``CellRun``).
 
 Timed and open-model cells are one continuous period each: they run first, once and in the plan's
-order, as ``run_cell`` measures them. The first round keeps the plan's order when an endpoint
+order, as the executor measures them; so do all cells when the executor is not ``threads``
+(worker processes or a Dask cluster share a cell's requests out in one pass). The first round keeps the plan's order when an endpoint
 captures a variable, so that an endpoint reading it is not sent before the one that sets it.
 """
 
@@ -23,8 +24,9 @@ from typing import Any
 
 from ..results import CellStats, RoundStats
 from ..scenario import Load
-from .cell import CellRun, CompiledEndpoint, RunShared, run_cell
+from .cell import CellRun, CompiledEndpoint, RunShared
 from .cell_load import with_load
+from .executor import Executor, ThreadsExecutor
 from .matrix import Cell
 from .precision import Spent, next_batch, precision_of
 from .progress import Observer
@@ -60,7 +62,8 @@ class SizeRounds:
     def __init__(self, cells: Sequence[Cell], endpoints: Mapping[str, CompiledEndpoint], shared: RunShared,
                  ids: Sequence[Any], *, load: Load, rng: random.Random, observer: Observer,
                  measured: Callable[[CellStats, int], None] = lambda stats, rank: None,
-                 round_done: Callable[[], None] = lambda: None, measured_size: int | None = None) -> None:
+                 round_done: Callable[[], None] = lambda: None, measured_size: int | None = None,
+                 executor: Executor | None = None) -> None:
         self._shared = shared
         self._ids = tuple(ids)
         self._load = load
@@ -70,13 +73,15 @@ class SizeRounds:
         self._round_done = round_done
         self._measured_size = measured_size
         self._keep_first_order = any(endpoints[c.endpoint.name].checker.captures for c in cells)
+        self._executor = executor or ThreadsExecutor()
+        self._in_rounds = self._executor.name == "threads"
         self._cells = [_Progress(c, endpoints[c.endpoint.name]) for c in cells]
 
     def run(self) -> list[CellStats]:
-        whole = [p for p in self._cells if not p.cell.rounds]
+        whole = [p for p in self._cells if not self._rounds_of(p)]
         if whole:
             self._round(1, {}, whole, shuffle=False)
-        counted = [p for p in self._cells if p.cell.rounds]
+        counted = [p for p in self._cells if self._rounds_of(p)]
         planned = max((len(p.planned) for p in counted), default=0)
         for number in range(1, planned + 1):
             due = [p for p in counted if number <= len(p.planned)]
@@ -98,11 +103,11 @@ class SizeRounds:
         for position, progress in enumerate(due):
             if self._shared.stop.is_set():
                 break
-            if progress.cell.rounds:
+            if self._rounds_of(progress):
                 self._visit(progress, number, position, requests[id(progress)])
             else:
-                progress.whole = run_cell(progress.cell, progress.compiled, self._shared, self._ids,
-                                          self._observer)
+                progress.whole = self._executor.run_cell(progress.cell, progress.compiled, self._shared,
+                                                         self._ids, self._observer)
             self._measured(self._stats(progress), progress.cell.index)
         self._round_done()
 
@@ -131,8 +136,12 @@ class SizeRounds:
             successes=recorder.categories.get("ok", 0), median=latency.median if latency else None,
             p95=latency.p95 if latency else None, wall_time=wall, query_count=recorder.mean_queries))
 
+    def _rounds_of(self, progress: _Progress) -> tuple[int, ...]:
+        """The cell's rounds, or () when it is measured in one pass."""
+        return progress.cell.rounds if self._in_rounds else ()
+
     def _more(self, progress: _Progress) -> int:
-        if progress.truncated or not progress.cell.rounds:
+        if progress.truncated or not self._rounds_of(progress):
             return 0
         spent = Spent(progress.recorder.requests, progress.wall, progress.cell.budget)
         return next_batch(progress.recorder, spent, self._load, progress.cell.concurrency,

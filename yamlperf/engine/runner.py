@@ -13,7 +13,7 @@ import logging
 import os
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from .cell import CompiledEndpoint, RunShared
 from .client import SessionClient
 from .context import RunContext, new_run_id
 from .credentials import Credentials, credential_context, resolve_credentials
+from .executor import Executor, RunWork, check_available, make_executor
 from .feed import RowFeed
 from .http import TransportFactory, TransportOptions, TransportSet
 from .journal import Journal
@@ -61,6 +62,8 @@ class RunOptions:
     command: str = ""
     transport: TransportFactory | None = None
     """``None``: the fast transport where it applies, else urllib3 (``choose_transport``)."""
+    executor: Callable[[RunWork], Executor] | None = None
+    """``None``: the plan's ``load.executor`` (``make_executor``); tests and benchmarks give their own."""
     environ: Mapping[str, str] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     secrets: SecretRegistry = field(default_factory=SecretRegistry)
@@ -130,6 +133,8 @@ def order_seed(scenario: Scenario) -> int:
 
 def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
     """Everything that can fail on the user's input, done before anything is started or written."""
+    if options.executor is None:
+        check_available(scenario.load.executor)
     feed = RowFeed.load(scenario.feed) if scenario.feed else None
     base = RunContext(scenario.variables, {}, options.run_id, feed, options.environ).base
     credentials = resolve_credentials(scenario.auth, options.credentials, base,
@@ -157,14 +162,20 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
              observer: Observer, *, watch: WindowWatch) -> None:
     target, load = scenario.target, scenario.load
     client = SessionClient(TransportOptions(target.timeout, target.verify, max_body=load.max_body))
-    transports = TransportSet(ready.transport.factory, TransportOptions(
-        load.timeout or target.timeout, target.verify, ready.transport.proxy))
+    measured_options = TransportOptions(load.timeout or target.timeout, target.verify, ready.transport.proxy)
+    transports = TransportSet(ready.transport.factory, measured_options)
     auth = Authenticator(scenario.auth, target, credentials=ready.credentials, context=ready.context.base,
                          secrets=options.secrets, send=Patient(client.send, options.stop))
     seeder = None
+    executor: Executor | None = None
     try:
         observer.phase("authenticating", 0)
         auth.start()
+        work = RunWork(scenario, options.run_id, credential_context(ready.credentials),
+                       ready.transport.factory, measured_options, options.debug)
+        executor = (options.executor(work) if options.executor is not None
+                    else make_executor(load.executor, load.workers, load.cluster, work))
+        journal.executor = executor.description
         header = scenario.analysis.query_count_header
         shared = RunShared(transports, auth, ready.context, options.stop, options.secrets,
                            load.think_time, load.max_duration, options.debug, watch or None,
@@ -176,7 +187,7 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
                                 e.request.method in WRITE_METHODS for e in scenario.endpoints),
                             leftovers=journal.run_dir / LEFTOVER_IDS)
         _run_sizes(scenario, ready, shared, seeder, journal=journal, observer=observer,
-                   transports=transports)
+                   transports=transports, executor=executor)
     finally:
         try:
             _clean_up(scenario, seeder, options, observer, journal.run_dir / LEFTOVER_IDS)
@@ -184,12 +195,14 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
             if seeder is not None:
                 journal.cleanup = seeder.outcome
             journal.auth = auth.stats()
+            if executor is not None:
+                executor.close()
             transports.close()
             client.close()
 
 
 def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: Seeder | None, *,
-               journal: Journal, observer: Observer, transports: TransportSet) -> None:
+               journal: Journal, observer: Observer, transports: TransportSet, executor: Executor) -> None:
     stop = shared.stop
     rng = random.Random(journal.order_seed)
     reading_ids = {e.name for e in scenario.endpoints if RECORD_NAMES & names_in(_templated(e))}
@@ -208,12 +221,13 @@ def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: 
             raise UsageError(seeder.no_ids(size, needing))
 
         def round_done() -> None:
+            journal.executor = executor.description
             journal.transport = (transports.used(ready.transport.name), ready.transport.note)
             journal.write(complete=False)
 
         rounds = SizeRounds(cells, ready.endpoints, shared, ids, load=scenario.load, rng=rng,
                             observer=observer, measured=journal.set_cell, round_done=round_done,
-                            measured_size=measured)
+                            measured_size=measured, executor=executor)
         for stats in rounds.run():
             observer.cell_done(stats)
 

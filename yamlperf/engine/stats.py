@@ -33,6 +33,11 @@ EXACT_METHOD = "exact: linear interpolation between closest ranks"
 HDR_METHOD = "hdr"
 
 
+_STATE = ("bytes", "categories", "count", "errors", "max", "min", "requests", "sample_cap", "samples",
+          "series", "server_timing", "statuses", "sum", "sum_sq")
+"""A recorder's fields that travel as they are (see ``Recorder.__getstate__``)."""
+
+
 def new_histogram() -> HdrHistogram:
     return HdrHistogram(HDR_LOWEST_US, HDR_HIGHEST_US, HDR_DIGITS)
 
@@ -137,6 +142,26 @@ class Recorder:
     def histogram(self) -> HdrHistogram:
         self._flush()
         return self._histogram
+
+    def __getstate__(self) -> dict[str, object]:
+        """What a worker process or a Dask worker sends back: everything, the histogram in its
+        standard compressed form (an HdrHistogram holds ctypes arrays, which do not pickle)."""
+        state = {name: getattr(self, name) for name in _STATE}
+        state["histogram"] = self.histogram.encode()
+        state["rng"] = self._rng.getstate()
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name in _STATE:
+            setattr(self, name, state[name])
+        self._histogram = HdrHistogram.decode(state["histogram"]) if self.count else new_histogram()
+        self._pending = {}
+        self._rng = random.Random()
+        self._rng.setstate(state["rng"])  # type: ignore[arg-type]
+        self._skip = _Skips(self._rng, self.sample_cap)
+        full = len(self.samples) >= self.sample_cap or not self.exact
+        self._next_kept = (_NEVER if self.sample_cap <= 0 else self._skip.first(self.count) if full
+                           else self.count + 1)
 
     @property
     def exact(self) -> bool:

@@ -200,7 +200,8 @@ def _headline(endpoints: tuple[EndpointFinding, ...], sized: bool,
     growth_read = any(e.growth is not None and len(e.growth.data) >= 3 for e in endpoints)
     if not flagged:
         if not sized or not growth_read:
-            head = f"No outlier and no failing endpoint among the {total} endpoint{plural}."
+            head = ("No outlier and no failing endpoint." if total == 1
+                    else f"No outlier and no failing endpoint among the {total} endpoints.")
             return f"{tail.strip()} {head}" if tail else head
         return (f"All {total} endpoint{plural} scale well with the data: none grows faster than n log n, "
                 f"no cliff, no declining success rate.{tail}")
@@ -235,7 +236,7 @@ def _reasons(e: EndpointFinding) -> str:
 def _findings(endpoints: tuple[EndpointFinding, ...], reading: RunReading) -> tuple[str, ...]:
     """The seed's four questions, answered in its order, one sentence each; then saturation and
     the write path."""
-    sized = any(e.growth is not None for e in endpoints)
+    sized = any(e.growth is not None and len(e.growth.data) >= 3 for e in endpoints)
     faster = [e.endpoint + _hedge(e) for e in endpoints if e.growth is not None and sentences.steep(e.growth)]
     maybe = [e.endpoint for e in endpoints if e.growth is not None and sentences.may_be_steep(e.growth)]
     declines = [e.endpoint + _at_level(e.decline_concurrency) for e in endpoints if e.decline]

@@ -27,14 +27,11 @@ class Line:
 
 
 def growth_verdicts(result: RunResult) -> tuple[str, ...]:
-    """One line per endpoint measured at three sizes or more: the analysis's verdict, as the report
-    words it (the one place the console asks the analysis for words)."""
-    from ..analysis import sentences
-    from ..analysis.reading import read_run
+    """One line per endpoint measured at three sizes or more, then per swept endpoint's saturation:
+    the analysis's verdicts, as the report words them (the one place the console asks for words)."""
+    from ..analysis.sentences import verdict_lines
 
-    if len({c.records for c in result.cells if c.records is not None}) < 3:
-        return ()
-    return tuple(sentences.verdict_line(r) for r in read_run(result).endpoints if r.growth is not None)
+    return verdict_lines(result)
 
 
 def finished_lines(result: RunResult, report: Path | None, growth: Sequence[str] = ()) -> list[Line]:
