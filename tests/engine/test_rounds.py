@@ -185,20 +185,24 @@ def test_injected_slow_requests_are_counted_as_outliers_and_kept(
     assert sorted(cell.samples)[-4] >= 0.06
 
 
+def demo_plan(tmp_path: Path, url: str, load: str) -> Path:
+    path = tmp_path / "queries.yaml"
+    path.write_text(
+        f"target: {{base_url: '{url}'}}\n"
+        "dataset:\n  sizes: [3, 6]\n"
+        "  create: {path: /api/prompts, json: {title: 'p {{ n }}', content: c, category: ops}}\n"
+        "  delete: {path: '/api/prompts/{{ id }}'}\n"
+        f"load: {load}\n"
+        "analysis: {query_count_header: x-db-queries}\n"
+        "output: {directory: '" + str(tmp_path / "out") + "', formats: [json]}\n"
+        "endpoints:\n  - {name: detail, path: '/api/prompts/{{ id }}'}\n"
+        "  - {name: related, path: '/api/prompts/{{ id }}/related'}\n")
+    return path
+
+
 def test_the_query_count_header_is_averaged_per_cell_and_round(tmp_path: Path) -> None:
     with DemoServer(port=0, require_auth=False) as server:
-        path = tmp_path / "queries.yaml"
-        path.write_text(
-            f"target: {{base_url: '{server.url}'}}\n"
-            "dataset:\n  sizes: [3, 6]\n"
-            "  create: {path: /api/prompts, json: {title: 'p {{ n }}', content: c, category: ops}}\n"
-            "  delete: {path: '/api/prompts/{{ id }}'}\n"
-            "load: {iterations: 6, rounds: 2}\n"
-            "analysis: {query_count_header: x-db-queries}\n"
-            "output: {directory: '" + str(tmp_path / "out") + "', formats: [json]}\n"
-            "endpoints:\n  - {name: detail, path: '/api/prompts/{{ id }}'}\n"
-            "  - {name: related, path: '/api/prompts/{{ id }}/related'}\n")
-        outcome = run(path)
+        outcome = run(demo_plan(tmp_path, server.url, "{iterations: 6, rounds: 2}"))
     counts = {(c.endpoint, c.size): c.query_count for c in outcome.result.cells}
     assert counts == {("detail", 3): 1.0, ("related", 3): 4.0, ("detail", 6): 1.0, ("related", 6): 7.0}
     assert all(r.query_count == c.query_count for c in outcome.result.cells for r in c.rounds)
@@ -209,3 +213,12 @@ def test_the_query_count_header_is_averaged_per_cell_and_round(tmp_path: Path) -
 def test_no_header_named_no_query_count(records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
     data = records_scenario(records_server.url, sizes=[1], load={"iterations": 3})
     assert all(c.query_count is None for c in run(write_scenario(data)).result.cells)
+
+
+def test_worker_processes_read_the_query_count_too_and_measure_each_cell_in_one_pass(tmp_path: Path) -> None:
+    with DemoServer(port=0, require_auth=False) as server:
+        outcome = run(demo_plan(tmp_path, server.url, "{iterations: 8, executor: processes, workers: 2}"))
+    cells = outcome.result.cells
+    assert {(c.endpoint, c.size): c.query_count for c in cells} == {
+        ("detail", 3): 1.0, ("related", 3): 4.0, ("detail", 6): 1.0, ("related", 6): 7.0}
+    assert all(c.requests == 8 and not c.rounds for c in cells)

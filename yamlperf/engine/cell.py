@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..redact import SecretRegistry
 from ..results import CellStats
 from ..results_load import IntervalStats
-from ..scenario import Endpoint, Target
+from ..scenario import Endpoint, Scenario, Target
 from ..templating import TemplateError
 from .arrivals import OpenLoop
 from .auth import Authenticator
@@ -74,6 +74,12 @@ class RunShared:
     """Window thresholds checked while a cell runs (``abort_on_fail`` stops the run)."""
     query_header: str | None = None
     """The answer header that counts the target's database queries (``analysis.query_count_header``)."""
+
+
+def query_header(scenario: Scenario) -> str | None:
+    """The answer header to read the target's query count from, lower-cased once."""
+    header = scenario.analysis.query_count_header
+    return header.lower() if header else None
 
 
 class CellRun:

@@ -11,8 +11,9 @@ with the cell's ``warmup`` requests, not counted (see ``CellRun``).
 
 Timed and open-model cells are one continuous period each: they run first, once and in the plan's
 order, as the executor measures them; so do all cells when the executor is not ``threads``
-(worker processes or a Dask cluster share a cell's requests out in one pass). The first round keeps the plan's order when an endpoint
-captures a variable, so that an endpoint reading it is not sent before the one that sets it.
+(worker processes or a Dask cluster share a cell's requests out in one pass). The first round
+keeps the plan's order when an endpoint captures a variable, so that an endpoint reading it is not
+sent before the one that sets it.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from ..scenario import WRITE_METHODS, Endpoint, Scenario
 from ..templating import names_in
 from ..urls import is_http_url
 from .auth import Authenticator
-from .cell import CompiledEndpoint, RunShared
+from .cell import CompiledEndpoint, RunShared, query_header
 from .client import SessionClient
 from .context import RunContext, new_run_id
 from .credentials import Credentials, credential_context, resolve_credentials
@@ -176,10 +176,9 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
         executor = (options.executor(work) if options.executor is not None
                     else make_executor(load.executor, load.workers, load.cluster, work))
         journal.executor = executor.description
-        header = scenario.analysis.query_count_header
         shared = RunShared(transports, auth, ready.context, options.stop, options.secrets,
                            load.think_time, load.max_duration, options.debug, watch or None,
-                           query_header=header.lower() if header else None)
+                           query_header=query_header(scenario))
         if scenario.dataset:
             seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,
                             workers=load.max_workers, stop=options.stop, observer=observer,

@@ -33,8 +33,8 @@ EXACT_METHOD = "exact: linear interpolation between closest ranks"
 HDR_METHOD = "hdr"
 
 
-_STATE = ("bytes", "categories", "count", "errors", "max", "min", "requests", "sample_cap", "samples",
-          "series", "server_timing", "statuses", "sum", "sum_sq")
+_STATE = ("bytes", "categories", "count", "errors", "max", "min", "queries", "queries_counted", "requests",
+          "sample_cap", "samples", "series", "server_timing", "statuses", "sum", "sum_sq")
 """A recorder's fields that travel as they are (see ``Recorder.__getstate__``)."""
 
 
