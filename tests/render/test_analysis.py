@@ -168,3 +168,30 @@ def test_a_sweep_names_its_saturation_point_in_the_headline() -> None:
     assert "contention \u03c3 = " in sentence
     assert "predicted maximum of" in sentence
     assert not any("super-linearly" in f for f in analysis.findings)  # one size: no growth to read
+
+
+def test_the_findings_quote_the_tables_figures(runs: dict[str, RunResult]) -> None:
+    """The issue's contradictions: "42.0x slower" when the table says 345x, and a "fixed cost of about
+    1.73 ms" above every median. The span, the ratio and any fixed cost come from the table's medians."""
+    import re
+
+    from yamlperf.render import tables
+    from yamlperf.render.style import ms
+
+    result = runs["scale"]
+    analysis = analyze(result)
+    table = {row.cells[0]: row.cells for row in tables.endpoint_summary(result, analysis).rows}
+    for finding in analysis.endpoints:
+        medians = [c.latency.median for c in result.cells if c.endpoint == finding.endpoint and c.latency]
+        first, last = medians[0], medians[-1]
+        text = finding.finding
+        assert table[finding.endpoint][3] == f"{ms(first)} \u2192 {ms(last)}"
+        if f"{ms(first)} \u2192 {ms(last)} ms" in text:
+            ratio = re.search(r"\((\S+)x for 50x the data\)", text)
+            assert ratio is not None, text
+            assert float(ratio.group(1).replace(",", "")) == pytest.approx(last / first, rel=0.01)
+        else:
+            assert f"{ms(min(medians))}-{ms(max(medians))} ms across the 5 sizes" in text
+        fixed = re.search(r"fixed cost of about (\S+) ms", text)
+        if fixed:
+            assert float(fixed.group(1)) <= float(ms(min(medians)))

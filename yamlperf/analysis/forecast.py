@@ -2,10 +2,11 @@
 at which a latency limit is crossed, each with a 90% interval from the bootstrap replicates.
 
 A forecast of p95 (or any percentile) fits that percentile's figures with the model the median's
-analysis chose, replicate by replicate (the same replicate seeds): the class comes from the
-steadier median, the level from the percentile itself. The interval spans the 5th to the 95th
-percentile of the replicates, which chose their own class: when the class is in doubt, so is the
-forecast. Beyond the largest measured size a forecast is an extrapolation and says so.
+analysis chose, replicate by replicate (p95 replicate b takes the model of median replicate b):
+the class comes from the steadier median, the level from the percentile itself. The interval
+spans the 5th to the 95th percentile of the replicates, which chose their own class: when the
+class is in doubt, so is the forecast. Beyond the largest measured size a forecast is an
+extrapolation and says so.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from .live import Ticker
 from .matrix import Cell
 from .prepare import NO_CONTEXT, RequestTemplate
 from .progress import Observer
-from .series import Interval, Series, summarize_series
+from .series import Interval, Series, fold_overflow, summarize_series
 from .stats import CellInfo, Recorder, merge_all, summarize, worker_sample_cap
 from .workload import CellWork
 
@@ -370,8 +370,11 @@ def cell_stats(cell: Cell, measured: Measured) -> CellStats:
     warm = cell.warmup_spec
     warm_rows: tuple[IntervalStats, ...] = ()
     if warm is not None and measured.warm is not None and measured.warm.series is not None:
+        span = warm.length if warm.timed and warm.length else measured.warm_wall
+        intervals = max(1, math.ceil(span / warm.interval - 1e-9))
+        fold_overflow(measured.warm.series, intervals - 1)
         warm_rows = summarize_series(measured.warm.series, warm, warmup=True,
-                                     offset=-warm.interval * math.ceil(measured.warm_wall / warm.interval))
+                                     offset=-warm.interval * intervals)
     return with_load(stats, cell.spec, recorder.series, dropped=measured.dropped, behind=measured.behind,
                      max_lag=measured.max_lag, warmup=warm_rows)
 
