@@ -77,7 +77,9 @@ def fit_usl(levels: Sequence[float], throughput: Sequence[float]) -> UslFit | No
     n, x = n[keep], x[keep]
     if len(n) < MIN_LEVELS:
         return None
-    start = x[np.argmin(n)] / n[np.argmin(n)]
+    start = float(x[np.argmin(n)] / n[np.argmin(n)])
+    if not math.isfinite(start) or start <= 1e-12:
+        return None
 
     def residuals(params: np.ndarray) -> np.ndarray:
         lam, sigma, kappa = params
