@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..redact import SecretRegistry
 from ..results import CellStats
 from ..results_load import IntervalStats
-from ..scenario import Endpoint, Target
+from ..scenario import Endpoint, Scenario, Target
 from ..templating import TemplateError
 from .arrivals import OpenLoop
 from .auth import Authenticator
@@ -72,19 +72,37 @@ class RunShared:
     debug: bool = False
     watch: WindowWatch | None = None
     """Window thresholds checked while a cell runs (``abort_on_fail`` stops the run)."""
+    query_header: str | None = None
+    """The answer header that counts the target's database queries (``analysis.query_count_header``)."""
+
+
+def query_header(scenario: Scenario) -> str | None:
+    """The answer header to read the target's query count from, lower-cased once."""
+    header = scenario.analysis.query_count_header
+    return header.lower() if header else None
 
 
 class CellRun:
-    """One pass of one cell (the warm-up or the measurement): ``total`` requests on the cell's
-    workers, or ``work`` (a duration, a ramp of workers, or an open model's arrivals)."""
+    """One pass of one cell (the warm-up, the measurement or one round of it): ``total`` requests on
+    the cell's workers, or ``work`` (a duration, a ramp of workers, or an open model's arrivals).
+
+    A count of requests may be preceded by ``warmup`` requests that are not counted, sent by the
+    same workers on the same connections right before: the first request after a pause is measured
+    up to twice as slow as the next ones (an idle server thread and CPU wake up), so a warm-up in a
+    pass of its own does not take that cost off the measurement. ``first_index`` numbers the pass's
+    first request (``{{ i }}``), so that numbers keep counting across the rounds of a cell."""
 
     def __init__(self, cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
-                 total: int, *, work: CellWork | None = None) -> None:
+                 total: int, *, work: CellWork | None = None, warmup: int = 0, first_index: int = 0) -> None:
         self._cell = cell
         self._compiled = compiled
         self._shared = shared
         self._ids = tuple(ids)
         self._total = total
+        self._warmup = warmup
+        self._first_index = first_index
+        self._unmeasured: list[Recorder] = []
+        self._measuring_since: float | None = None
         self._counter = itertools.count()
         self.work = work if work is not None else CellWork(False, cell.concurrency, total)
         self._timed = self.work.timed
@@ -128,7 +146,7 @@ class CellRun:
         except BaseException:
             self._shared.stop.set()
             raise
-        wall = time.perf_counter() - started
+        wall = time.perf_counter() - (self._measuring_since or started)
         merged = merge_all(self._recorders)
         merged.series = merged.series or Series(self._origin, self._wall, self.work.interval)
         merged.series.merge(self.clock)
@@ -139,13 +157,14 @@ class CellRun:
 
     def _start_closed(self) -> list[threading.Thread]:
         self._recorders = [self._recorder(k) for k in range(self._workers)]
+        self._unmeasured = [self._recorder(k) for k in range(self._workers)] if self._warmup else []
         barrier = threading.Barrier(self._workers + 1)
         threads = [threading.Thread(target=self._work, args=(k, barrier), daemon=True,
                                     name=f"yamlperf-worker-{k}") for k in range(self._workers)]
         for thread in threads:
             thread.start()
         self._origin, self._wall = time.perf_counter(), time.time()
-        for recorder in self._recorders:
+        for recorder in (*self._recorders, *self._unmeasured):
             recorder.series.rebase(self._origin, self._wall)
         self.clock = Series(self._origin, self._wall, self.work.interval)
         self._folded = Series(self._origin, self._wall, self.work.interval)
@@ -256,7 +275,10 @@ class CellRun:
         barrier.wait()
         transport = self._shared.transports(worker)
         recorder = self._recorders[worker]
+        unmeasured = self._unmeasured[worker] if self._unmeasured else recorder
         stop, think, total, end = self._shared.stop, self._shared.think_time, self._total, self._end
+        warmup, first = self._warmup, self._first_index
+        total += warmup
         clock, work = time.perf_counter, self.work
         ramp = bool(work.stages)
         while not stop.is_set():
@@ -275,6 +297,12 @@ class CellRun:
                 if self._deadline is not None and now >= self._deadline:
                     self.truncated = True
                     return
+                if index < warmup:
+                    self._one(first + index, worker, transport, unmeasured, now, due=now)
+                    continue
+                if index == warmup and warmup:
+                    self._measuring_since = now
+                index += first
             self._one(index, worker, transport, recorder, now, due=now)
             if think:
                 stop.wait(think)
@@ -307,6 +335,10 @@ class CellRun:
         series.record(due, lag, started + exchange.duration, category, latency)
         if exchange.server_timing:
             recorder.server_timing.add(exchange.server_timing)
+        if shared.query_header is not None and exchange.status:
+            queries = exchange.headers.get(shared.query_header)
+            if queries is not None:
+                recorder.record_queries(queries)
         if sent:
             log_exchange(sent[-1], exchange, category, shared.secrets)
 
