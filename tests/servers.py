@@ -4,6 +4,7 @@ route, a slow route and an echo route. Stdlib only, HTTP/1.1 keep-alive, port 0.
     with RecordsServer(auth=True, token_lifetime=0.5) as server:
         server.url            # "http://127.0.0.1:54321"
         server.hits["GET /records/{id}"]
+        server.sequence       # every hit's route, in the order they came
         len(server.records)
 
 Routes (every one but /health and /auth/login needs a valid bearer token when ``auth`` is on):
@@ -16,6 +17,8 @@ Routes (every one but /health and /auth/login needs a valid bearer token when ``
     DELETE /records/{id}           204 or 404
     GET    /flaky                  deterministic: of every 10 requests, 2 answer 500 and 1 is reset
     GET    /slow?ms=N              answers after N milliseconds
+    GET    /noisy?ms=N             answers after a random 0 to N milliseconds (seeded)
+    GET    /spiky?every=K&ms=N     every K-th request answers after N milliseconds, the others at once
     GET    /echo                   the request's method, path, query, headers and body as JSON
     GET    /static                 a tiny constant JSON answer
 
@@ -30,6 +33,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import re
 import socket
 import ssl
@@ -124,6 +128,9 @@ class RecordsServer(Background):
         self.password = password
         self.records: dict[int, dict[str, Any]] = {}
         self.hits: Counter[str] = Counter()
+        self.sequence: list[str] = []
+        self._noise = random.Random(0)
+        self._spikes = itertools.count(1)
         self.logins = 0
         self.unauthorized = 0
         self.tokens: list[str] = []
@@ -145,6 +152,7 @@ class RecordsServer(Background):
     def hit(self, key: str) -> None:
         with self._lock:
             self.hits[key] += 1
+            self.sequence.append(key)
 
     def request_number(self) -> int:
         return next(self._numbers)
@@ -203,6 +211,15 @@ class RecordsServer(Background):
         if route == "/slow":
             time.sleep(float(query.get("ms", ["100"])[0]) / 1e3)
             return 200, {"slow": True}
+        if route == "/noisy":
+            with self._lock:
+                delay = self._noise.uniform(0, float(query.get("ms", ["20"])[0]))
+            time.sleep(delay / 1e3)
+            return 200, {"noisy": True}
+        if route == "/spiky":
+            if next(self._spikes) % int(query.get("every", ["10"])[0]) == 0:
+                time.sleep(float(query.get("ms", ["50"])[0]) / 1e3)
+            return 200, {"spiky": True}
         if route == "/echo":
             return 200, {"method": method, "path": path, "query": {k: v[0] for k, v in query.items()},
                          "headers": dict(request.headers), "body": body.decode("utf-8", "replace")}

@@ -17,8 +17,11 @@ from .errors import Location, Problem, ScenarioError
 from .scenario import (
     DEFAULT_FORMATS,
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_SAMPLING_TIME,
     DEFAULT_OUTPUT_DIR,
+    DEFAULT_ROUNDS,
     DEFAULT_SIZES,
+    AnalysisSettings,
     Auth,
     AuthType,
     Capture,
@@ -43,7 +46,7 @@ from .scenario import (
 from .source import Document, KeyPath, format_path
 from .templating import RUN_NAMES, Environ, TemplateError, check_template, compile_text, is_template
 from .thresholds import MIN_GROWTH_POINTS, RULE_SHAPE, MetricKind, RuleError, parse_rule
-from .units import parse_duration, parse_size
+from .units import parse_duration, parse_percent, parse_size
 from .urls import canonical_url, is_http_url
 from .validation import schema_problems
 from .workload_spec import build_workload, endpoint_workload, workload_problems
@@ -93,6 +96,7 @@ def build_scenario(
         auth=_auth(data.get("auth")),
         dataset=_dataset(data.get("dataset")),
         load=(load := _load(data.get("load", {}))),
+        analysis=_analysis(data.get("analysis", {})),
         endpoints=tuple(_endpoint(e, load.workload, data.get("load", {})) for e in data["endpoints"]),
         thresholds=thresholds,
         output=_output(data.get("output", {})),
@@ -188,7 +192,18 @@ def _load(data: Mapping[str, Any]) -> Load:
         workers=int(data["workers"]) if data.get("workers") is not None else None,
         cluster=data.get("cluster") or None,
         max_body=parse_size(data.get("max_body", DEFAULT_MAX_BODY)),
+        rounds=int(data.get("rounds", DEFAULT_ROUNDS)),
+        precision=parse_percent(data["precision"]) if data.get("precision") is not None else None,
+        precision_floor=optional_duration(data.get("precision_floor")),
+        max_iterations=int(data["max_iterations"]) if data.get("max_iterations") is not None else None,
+        max_sampling_time=parse_duration(data.get("max_sampling_time", DEFAULT_MAX_SAMPLING_TIME)),
+        seed=int(data["seed"]) if data.get("seed") is not None else None,
     )
+
+
+def _analysis(data: Mapping[str, Any]) -> AnalysisSettings:
+    header = data.get("query_count_header")
+    return AnalysisSettings(query_count_header=str(header) if header else None)
 
 
 def _endpoint(data: Mapping[str, Any], plan: Workload, plan_data: Mapping[str, Any]) -> Endpoint:

@@ -24,6 +24,14 @@ from .results_load import (
     load_from_json,
     load_to_json,
 )
+from .results_sampling import (
+    Precision,
+    RoundStats,
+    precision_from_json,
+    precision_to_json,
+    round_from_json,
+    round_to_json,
+)
 from .results_types import ResultsTypeError, check_model, unreadable_json
 
 FORMAT_VERSION = 1
@@ -35,6 +43,8 @@ FAILURE_CATEGORIES = (
 """Why a request failed. A status outside the expectation is ``http_4xx``/``http_5xx`` (or
 ``expectation_failed`` for a 1xx-3xx); the exact codes are in ``status_codes``. ``body_too_large``:
 a check reads the body and it is longer than ``load.max_body`` (reading stopped there)."""
+ANSWERED = frozenset({"ok", "http_4xx", "http_5xx", "bad_body", "expectation_failed"})
+"""Categories with an answer from the target: only these have a response time worth reporting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +101,13 @@ class CellStats:
     partial: str = ""
     """Why the cell is incomplete although it ran whole: workers (``executor: processes`` or
     ``dask``) lost mid-cell and what the others sent back; empty when every worker answered."""
+    query_count: float | None = None
+    """Mean of the plan's ``analysis.query_count_header`` over the answers that sent it."""
+    rounds: tuple[RoundStats, ...] = ()
+    """The cell's rounds in the order they ran; the statistics above merge them all."""
+    outliers: Mapping[str, int] = field(default_factory=dict)
+    """Tukey's fences on the latencies: ``low_severe``, ``low_mild``, ``high_mild``, ``high_severe``."""
+    precision: Precision | None = None
 
     @property
     def records(self) -> int | None:
@@ -100,6 +117,16 @@ class CellStats:
     @property
     def key(self) -> tuple[str, int | None, int]:
         return (self.endpoint, self.size, self.concurrency)
+
+    @property
+    def answered(self) -> int:
+        """Requests the target answered (whatever the status): those with a response time."""
+        return self.requests - sum(n for k, n in self.failures.items() if k not in ANSWERED)
+
+    @property
+    def bytes_per_answer(self) -> float | None:
+        """Mean body bytes of an answer (the payload); ``None`` without any answer."""
+        return self.bytes_received / self.answered if self.answered else None
 
     @property
     def failed(self) -> int:
@@ -201,6 +228,8 @@ class RunMeta:
     """``{{ run.id }}`` of the run: what made its records unique; empty in runs saved before it."""
     executor: str = "threads"
     """Who sent the measured requests: ``threads``, or ``processes xN`` / ``dask xN`` (N workers)."""
+    order_seed: int | None = None
+    """The seed of the rounds' shuffled order (``load.seed`` repeats it); none in older runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +318,9 @@ def cell_to_json(cell: CellStats) -> dict[str, Any]:
         "truncated": cell.truncated, "server_timing_ms": dict(cell.server_timing),
         "errors": list(cell.errors), "measured_size": cell.measured_size, "load": load_to_json(cell.load),
         "series": [interval_to_json(i) for i in cell.series], "partial": cell.partial,
+        "query_count": cell.query_count,
+        "rounds": [round_to_json(r) for r in cell.rounds], "outliers": dict(cell.outliers),
+        "precision": precision_to_json(cell.precision),
     }
 
 
@@ -306,6 +338,8 @@ def cell_from_json(data: Mapping[str, Any]) -> CellStats:
         load=load_from_json(data.get("load")),
         series=tuple(interval_from_json(i) for i in data.get("series", ())),
         partial=data.get("partial", ""),
+        query_count=data.get("query_count"), rounds=tuple(round_from_json(r) for r in data.get("rounds", ())),
+        outliers=dict(data.get("outliers", {})), precision=precision_from_json(data.get("precision")),
     )
 
 

@@ -24,6 +24,11 @@ JSON_NAMES = {"latency": "latency_ms", "throughput": "throughput_rps", "wall_tim
               "samples": "samples_ms", "server_timing": "server_timing_ms", "t": "t_s",
               "duration": "duration_s", "max_start_lag": "max_start_lag_ms", "interval": "interval_s"}
 """In-memory field names whose JSON key carries the unit."""
+_CLASS_JSON_NAMES = {
+    "RoundStats": {"median": "median_ms", "p95": "p95_ms"},
+    "Precision": {"floor": "floor_ms", "half_width": "half_width_ms", "low": "low_ms", "high": "high_ms"},
+}
+"""The same, for the fields of one class only (``median`` of a round, not of ``latency_ms``)."""
 
 _DESCRIPTIONS = {int: "a whole number", float: "a number", str: "a string", bool: "true or false",
                  type(None): "null"}
@@ -36,8 +41,9 @@ class ResultsTypeError(ValueError):
 def check_model(instance: Any, where: str) -> None:
     """Raise ``ResultsTypeError`` naming the first field of ``instance`` (a dataclass) whose value
     does not fit its annotation, looking inside nested dataclasses, tuples and mappings."""
+    names = {**JSON_NAMES, **_CLASS_JSON_NAMES.get(type(instance).__name__, {})}
     for name, hint in _hints(type(instance)).items():
-        _check(getattr(instance, name), hint, f"{where}.{JSON_NAMES.get(name, name)}" if where else name)
+        _check(getattr(instance, name), hint, f"{where}.{names.get(name, name)}" if where else name)
 
 
 @cache

@@ -187,8 +187,17 @@ class Workload:
         return sum(s.duration for s in self.stages) if self.stages else self.duration
 
 
+DEFAULT_ROUNDS = 3
+DEFAULT_MAX_SAMPLING_TIME = 5.0
+
+
 @dataclass(frozen=True, slots=True)
 class Load:
+    """How each cell is driven. ``iterations`` are the cell's measured requests in total, spread over
+    ``rounds`` interleaved rounds; with a ``precision`` target a cell takes more, in further rounds,
+    until its median is known that well or the budget (``max_iterations``, ``max_sampling_time``)
+    is spent."""
+
     iterations: int = 10
     concurrency: tuple[int, ...] = (1,)
     max_workers: int = 5
@@ -209,6 +218,35 @@ class Load:
     max_body: int = DEFAULT_MAX_BODY
     """The longest answer body read whole, in bytes, when a check reads it (``body_too_large``
     beyond); bodies no check reads are counted as they arrive and not kept, whatever their length."""
+    rounds: int = DEFAULT_ROUNDS
+    precision: float | None = None
+    """Target relative half-width of the 95% confidence interval of a cell's median (0.05 for 5%)."""
+    precision_floor: float | None = None
+    """A half-width (seconds) that counts as precise enough whatever the median."""
+    max_iterations: int | None = None
+    """The most measured requests a cell takes for its precision; ``None``: 10 x iterations."""
+    max_sampling_time: float = DEFAULT_MAX_SAMPLING_TIME
+    """Sampling for precision stops once a cell has been measured this long (all rounds)."""
+    seed: int | None = None
+    """The seed of the rounds' shuffled order; ``None``: a new one each run (recorded)."""
+
+    @property
+    def samples_to_precision(self) -> bool:
+        return self.precision is not None or self.precision_floor is not None
+
+    def budget(self, iterations: int) -> int:
+        """The most measured requests a cell of ``iterations`` planned requests may take."""
+        if not self.samples_to_precision:
+            return iterations
+        return max(iterations, self.max_iterations if self.max_iterations is not None else 10 * iterations)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisSettings:
+    """What the target tells about its own work, for the analysis to read."""
+
+    query_count_header: str | None = None
+    """The response header that counts the database queries a request ran (e.g. ``X-DB-Queries``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +337,7 @@ class Scenario:
     auth: Auth = Auth()
     dataset: Dataset | None = None
     load: Load = Load()
+    analysis: AnalysisSettings = AnalysisSettings()
     thresholds: tuple[Threshold, ...] = ()
     output: Output = Output()
     description: str = ""

@@ -29,8 +29,11 @@ output: {{directory: '{tmp_path / "runs"}', formats: [json, html, junit]}}
             [sys.executable, "-m", "yamlperf", "run", str(plan), "--host", server.url],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         deadline = time.monotonic() + 30
-        while server.last.get("path") != "/api/slow" and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.05)
+        seen: set[str] = set()  # the rounds visit the two cells in a shuffled order: wait for both
+        while seen != {"/api/quick", "/api/slow"} and time.monotonic() < deadline and process.poll() is None:
+            seen.add(server.last.get("path", ""))
+            seen.discard("")
+            time.sleep(0.02)
         time.sleep(0.3)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)

@@ -170,24 +170,6 @@ def test_captures_feed_and_expectations(
     assert titles == ["alpha", "alpha", "bravo", "bravo"], "the feed hands rows one after another"
 
 
-def test_results_are_written_after_every_cell(
-        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
-    seen: list[int] = []
-
-    path = write_scenario(records_scenario(records_server.url, sizes=[1, 2], load={"iterations": 2}))
-    out = path.parent / "out"
-
-    class Partial(NullObserver):
-        def cell_done(self, stats: CellStats) -> None:
-            result = load_results(next(out.iterdir()))
-            seen.append(len(result.cells))
-            assert not result.complete
-
-    outcome = run(path, Partial())
-    assert seen == [1, 2, 3, 4]
-    assert outcome.result.complete
-
-
 def test_timeouts_are_counted_not_fatal(records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
     path = write_scenario(records_scenario(
         records_server.url, sizes=[1], endpoints=[{"name": "slow", "path": "/slow?ms=300"}],

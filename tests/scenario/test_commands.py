@@ -70,25 +70,43 @@ def test_plan_prints_the_matrix_and_its_cost(tmp_path: Path) -> None:
     path = write(tmp_path, SCENARIO)
     result = CliRunner().invoke(main, ["plan", str(path)])
     assert result.exit_code == 0, result.output
-    assert "cells: 12   measured requests: 240   warm-up requests: 24   records to create: 100" in result.output
+    assert "cells: 12   measured requests: 240   warm-up requests: 60   records to create: 100" in result.output
     rows = [line.split() for line in result.output.splitlines() if line.strip()[:2].strip().isdigit()]
     assert [(r[1], r[2], r[3]) for r in rows[:4]] == [("10", "1", "list"), ("10", "1", "detail"),
                                                        ("10", "4", "list"), ("10", "4", "detail")]
+    assert " ".join(rows[0][6:]) == "20 in 3 rounds (+2 warm-up each)", "each round opens with the warm-up"
+    assert " ".join(rows[2][6:]) == "20 in 2 rounds (+2 warm-up each)", "8 requests a round at least for 4 workers"
+    assert "sampling: 3 rounds per size, cells interleaved in a shuffled order" in result.output
+
+
+def test_plan_shows_what_sampling_for_precision_may_cost(tmp_path: Path) -> None:
+    path = write(tmp_path, SCENARIO.replace("  iterations: 20", "  iterations: 20\n  precision: 5%\n"
+                                            "  max_iterations: 50\n  max_sampling_time: 2s\n  seed: 4"))
+    result = CliRunner().invoke(main, ["plan", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "measured requests: 240 (up to 600 sampling for precision)" in result.output
+    assert "20-50 in 3 rounds (+2 warm-up each)" in result.output
+    assert ("sampling: 3 rounds per size, cells interleaved in a shuffled order (seed 4); sampling on until "
+            "the median is known within 5%, at most 50 requests or 2s a cell") in result.output
+    plan = json.loads(CliRunner().invoke(main, ["plan", str(path), "--json"]).output)
+    assert plan["max_measured_requests"] == 600
+    assert plan["cells"][0]["rounds"] == [7, 7, 6]
+    assert plan["cells"][0]["max_iterations"] == 50
 
 
 def test_plan_total_counts_the_cleanup_deletes_and_the_count_requests(tmp_path: Path) -> None:
     path = write(tmp_path, SCENARIO)
     result = CliRunner().invoke(main, ["plan", str(path)])
-    assert "records to create: 100   cleanup deletes: 100   total requests: 464" in result.output
+    assert "records to create: 100   cleanup deletes: 100   total requests: 500" in result.output
     assert "(the total counts every request above, logins not; --keep-data skips the deletes)" in result.output
     counted = write(tmp_path, SCENARIO.replace("  delete:\n", "  count: {path: /items/count, count_path: total}\n"
                                                "  delete:\n"), "counted.yaml")
     data = json.loads(CliRunner().invoke(main, ["plan", str(counted), "--json"]).output)
     assert (data["records_to_create"], data["records_to_delete"], data["count_requests"]) == (100, 100, 3)
-    assert data["total_requests"] == 240 + 24 + 100 + 100 + 3
+    assert data["total_requests"] == 240 + 60 + 100 + 100 + 3
     kept = write(tmp_path, SCENARIO.replace("  delete:\n", "  cleanup: false\n  delete:\n"), "kept.yaml")
     kept_out = CliRunner().invoke(main, ["plan", str(kept)]).output
-    assert "records to create: 100   total requests: 364" in kept_out
+    assert "records to create: 100   total requests: 400" in kept_out
     assert "cleanup deletes" not in kept_out
 
 

@@ -279,7 +279,8 @@ def _jumps(plan: models.Design, index: np.ndarray, coefficients: np.ndarray) -> 
     total = (coefficients * plan.matrix[index, just_after, :]).sum(axis=1)
     step = np.where(after >= 0, coefficients[np.arange(len(index)), columns - 1], 0.0)
     trend = total - step
-    return after, np.where(trend > 0, total / np.maximum(trend, 1e-300), np.inf)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return after, np.where(trend > 0, total / np.maximum(trend, 1e-300), np.inf)
 
 
 def _cliff(data: Series, plan: models.Design, index: np.ndarray,

@@ -138,8 +138,14 @@ def fit_all(plan: Design, values: np.ndarray, sigma: np.ndarray, robust: np.ndar
     robust to a figure far off the curve (Huber's loss). Without ``robust`` the weights come from
     reweighting passes on the first row (the figures); the replicates are fitted with the weights
     the figures' own fit gave, so they keep the figures' judgement of which point is off."""
-    values = np.atleast_2d(np.asarray(values, dtype=float))
-    root_w = 1.0 / np.asarray(sigma, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _fit_all(plan, np.atleast_2d(np.asarray(values, dtype=float)), np.asarray(sigma, dtype=float),
+                        robust)
+
+
+def _fit_all(plan: Design, values: np.ndarray, sigma: np.ndarray, robust: np.ndarray | None) -> Fits:
+    """``fit_all`` with overflow silenced: a misfit's chi-square may overflow to inf, which loses."""
+    root_w = 1.0 / sigma
     replicates, count = values.shape[0], len(plan.candidates)
     weights = np.ones((count, len(root_w))) if robust is None else robust
     passes = (REWEIGHT + 1 if len(root_w) >= 4 else 1) if robust is None else 1
@@ -153,8 +159,8 @@ def fit_all(plan: Design, values: np.ndarray, sigma: np.ndarray, robust: np.ndar
             weights = _furthest_down(np.abs(z[0]))
     z = np.abs(z)
     huber = np.where(z <= HUBER, z**2, 2 * HUBER * z - HUBER**2)
-    loss = np.where(weights[None, :, :] < 1.0, huber, z**2)
-    return Fits(coefficients, loss.sum(axis=2), weights)
+    loss = np.where(weights[None, :, :] < 1.0, huber, z**2).sum(axis=2)
+    return Fits(coefficients, np.where(np.isfinite(loss), loss, np.inf), weights)
 
 
 def _furthest_down(z: np.ndarray) -> np.ndarray:

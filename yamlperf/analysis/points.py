@@ -35,6 +35,9 @@ JITTER_SHARE = 0.03
 MIN_SAMPLES = 4
 """Fewer samples than this say nothing about a cell's spread: a 10% sampling error is assumed."""
 UNKNOWN_SHARE = 0.10
+MAX_SPREAD = 2.0
+"""Log-scale spread a replicate's draw is capped at (a factor of e^2 either way): beyond it a
+figure says nothing, and a wider draw only overflows."""
 REPLICATES = 400
 """Bootstrap replicates per endpoint: a share of 80% is known to +-2 points."""
 
@@ -146,14 +149,14 @@ def replicates(data: Series, count: int, rng: np.random.Generator, inflate: floa
         columns.append(_resampled(point, float(sampling), data.percentile, count, rng))
     drawn = np.stack(columns, axis=1)
     unseen = np.sqrt(np.maximum(inflate * data.sigma**2 - data.sampling**2, 0.0)) / data.values
-    return drawn * np.exp(rng.normal(0.0, 1.0, drawn.shape) * unseen)
+    return drawn * np.exp(rng.normal(0.0, 1.0, drawn.shape) * np.minimum(unseen, MAX_SPREAD))
 
 
 def _resampled(point: Point, sampling: float, percentile: float, count: int,
                rng: np.random.Generator) -> np.ndarray:
     samples = point.samples
     if len(samples) < MIN_SAMPLES:  # a figure without samples: its noise as stated
-        return point.value * np.exp(rng.normal(0.0, sampling / point.value, count))
+        return point.value * np.exp(rng.normal(0.0, min(sampling / point.value, MAX_SPREAD), count))
     picks = samples[rng.integers(0, len(samples), size=(count, len(samples)))]
     stats = np.percentile(picks, percentile, axis=1)
     shrink = math.sqrt(len(samples) / max(point.answered, len(samples)))

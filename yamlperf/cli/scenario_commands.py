@@ -23,7 +23,7 @@ from ..textable import format_table
 from ..validation import load_schema
 from .app import echo_error, handle_errors, main
 from .flags import flag_overrides, host_note, load_for_run, run_flag_options, run_flags, set_option
-from .schedule import cell_requests, cell_workload_json, cost_lines, load_line, schedule_lines
+from .schedule import cell_requests, cell_workload_json, cost_lines, load_line, sampling_line, schedule_lines
 
 
 @main.command()
@@ -125,10 +125,12 @@ def plan_json(scenario: Scenario, matrix: Plan) -> dict[str, object]:
         "scenario": scenario.source, "name": scenario.name,
         "cells": [{"size": c.size, "concurrency": c.concurrency, "endpoint": c.endpoint.name,
                    "method": c.endpoint.request.method, "path": c.endpoint.request.path,
-                   "iterations": c.iterations, "warmup": c.warmup, **cell_workload_json(c)}
+                   "iterations": c.iterations, "warmup": c.warmup, "rounds": list(c.rounds),
+                   "max_iterations": max(c.budget, c.iterations), **cell_workload_json(c)}
                   for c in matrix.cells],
         "planned_seconds": matrix.planned_seconds,
         "measured_requests": matrix.measured_requests, "warmup_requests": matrix.warmup_requests,
+        "max_measured_requests": matrix.max_measured_requests,
         "records_to_create": matrix.records_to_create, "records_to_delete": matrix.records_to_delete,
         "count_requests": matrix.count_requests, "total_requests": matrix.total_requests,
         "thresholds": [r.text for t in scenario.thresholds for r in t.rules],
@@ -142,7 +144,10 @@ def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None
     rows = [(str(c.index + 1), "-" if c.size is None else str(c.size), str(c.concurrency), c.endpoint.name,
              c.endpoint.request.method, c.endpoint.request.path, cell_requests(c)) for c in matrix.cells]
     lines.append(format_table(header, rows, right={0, 1, 2}))
-    costs = [f"cells: {len(matrix.cells)}", f"measured requests: {matrix.measured_requests}",
+    measured = f"measured requests: {matrix.measured_requests}"
+    if matrix.max_measured_requests > matrix.measured_requests:
+        measured += f" (up to {matrix.max_measured_requests} sampling for precision)"
+    costs = [f"cells: {len(matrix.cells)}", measured,
              f"warm-up requests: {matrix.warmup_requests}", f"records to create: {matrix.records_to_create}"]
     if matrix.records_to_delete:
         costs.append(f"cleanup deletes: {matrix.records_to_delete}")
@@ -179,6 +184,7 @@ def _describe(scenario: Scenario) -> list[str]:
         lines.append(f"dataset: sizes {', '.join(map(str, dataset.sizes))}; created with "
                      f"{dataset.create.method} {dataset.create.path}; {cleanup}")
     lines.append(load_line(scenario))
+    lines.append(f"sampling: {sampling_line(scenario.load)}")
     lines.append(f"output: {scenario.output.directory} ({', '.join(scenario.output.formats)})")
     return lines
 

@@ -4,12 +4,13 @@ what it costs in requests and time."""
 from __future__ import annotations
 
 from ..engine.matrix import Cell, Plan
-from ..scenario import Scenario
+from ..scenario import Load, Scenario
 from ..units import format_rate, format_span
 
 
 def cell_requests(cell: Cell) -> str:
-    """The plan table's requests column: ``200``, ``600 at 300/s for 2s``, ``as answered in 30s x4``."""
+    """The plan table's requests column: ``200``, ``600 at 300/s for 2s``, ``as answered in 30s x4``,
+    ``30-300 in 3 rounds (+2 warm-up each)`` (a count sampled for precision, in rounds)."""
     spec = cell.spec
     warm = (f" (+{cell.warmup} warm-up)" if cell.warmup else
             f" (+{format_span(cell.warmup_time)} warm-up)" if cell.warmup_time else "")
@@ -17,7 +18,28 @@ def cell_requests(cell: Cell) -> str:
         return f"{cell.iterations:,} {spec.describe()}{warm}"
     if spec.timed:
         return f"as answered, {spec.describe()}{warm}"
-    return f"{cell.iterations}{warm}"
+    text = str(cell.iterations)
+    if cell.budget > cell.iterations:
+        text += f"-{cell.budget}"
+    if len(cell.rounds) > 1:
+        text += f" in {len(cell.rounds)} rounds"
+        warm = warm.replace(" warm-up)", " warm-up each)") if cell.warmup else warm
+    return text + warm
+
+
+def sampling_line(load: Load) -> str:
+    """How the count-based cells are sampled: rounds, and the precision target with its budget."""
+    rounds = f"{load.rounds} round{'s' if load.rounds != 1 else ''}"
+    text = f"{rounds} per size, cells interleaved in a shuffled order"
+    if load.seed is not None:
+        text += f" (seed {load.seed})"
+    if load.samples_to_precision:
+        targets = [f"{load.precision * 100:g}%" if load.precision is not None else "",
+                   format_span(load.precision_floor) if load.precision_floor is not None else ""]
+        most = f"{load.max_iterations} requests" if load.max_iterations is not None else "10x the iterations"
+        text += (f"; sampling on until the median is known within {' or '.join(t for t in targets if t)},"
+                 f" at most {most} or {format_span(load.max_sampling_time)} a cell")
+    return text
 
 
 def schedule_lines(matrix: Plan) -> list[str]:

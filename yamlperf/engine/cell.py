@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..redact import SecretRegistry
 from ..results import CellStats
 from ..results_load import IntervalStats
-from ..scenario import Endpoint, Target
+from ..scenario import Endpoint, Scenario, Target
 from ..templating import TemplateError
 from .arrivals import OpenLoop
 from .auth import Authenticator
@@ -72,19 +72,37 @@ class RunShared:
     debug: bool = False
     watch: WindowWatch | None = None
     """Window thresholds checked while a cell runs (``abort_on_fail`` stops the run)."""
+    query_header: str | None = None
+    """The answer header that counts the target's database queries (``analysis.query_count_header``)."""
+
+
+def query_header(scenario: Scenario) -> str | None:
+    """The answer header to read the target's query count from, lower-cased once."""
+    header = scenario.analysis.query_count_header
+    return header.lower() if header else None
 
 
 class CellRun:
-    """One pass of one cell (the warm-up or the measurement): ``total`` requests on the cell's
-    workers, or ``work`` (a duration, a ramp of workers, or an open model's arrivals)."""
+    """One pass of one cell (the warm-up, the measurement or one round of it): ``total`` requests on
+    the cell's workers, or ``work`` (a duration, a ramp of workers, or an open model's arrivals).
+
+    A count of requests may be preceded by ``warmup`` requests that are not counted, sent by the
+    same workers on the same connections right before: the first request after a pause is measured
+    up to twice as slow as the next ones (an idle server thread and CPU wake up), so a warm-up in a
+    pass of its own does not take that cost off the measurement. ``first_index`` numbers the pass's
+    first request (``{{ i }}``), so that numbers keep counting across the rounds of a cell."""
 
     def __init__(self, cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
-                 total: int, *, work: CellWork | None = None) -> None:
+                 total: int, *, work: CellWork | None = None, warmup: int = 0, first_index: int = 0) -> None:
         self._cell = cell
         self._compiled = compiled
         self._shared = shared
         self._ids = tuple(ids)
         self._total = total
+        self._warmup = warmup
+        self._first_index = first_index
+        self._unmeasured: list[Recorder] = []
+        self._measuring_since: float | None = None
         self._counter = itertools.count()
         self.work = work if work is not None else CellWork(False, cell.concurrency, total)
         self._timed = self.work.timed
@@ -102,6 +120,8 @@ class CellRun:
         self._open: OpenLoop | None = None
         self.clock = Series()
         """The watcher's own series: the client's CPU per interval."""
+        self._folded = Series()
+        self._folded_upto = 0
         self.truncated = False
         self.aborted = ""
 
@@ -116,6 +136,7 @@ class CellRun:
             return Recorder(), 0.0
         self._origin, self._wall = time.perf_counter(), time.time()
         self.clock = Series(self._origin, self._wall, self.work.interval)
+        self._folded = Series(self._origin, self._wall, self.work.interval)
         threads = self._start_open() if self.work.open else self._start_closed()
         started = self._origin
         if self._shared.max_duration and not self._timed:
@@ -125,25 +146,28 @@ class CellRun:
         except BaseException:
             self._shared.stop.set()
             raise
-        wall = time.perf_counter() - started
+        wall = time.perf_counter() - (self._measuring_since or started)
         merged = merge_all(self._recorders)
         merged.series = merged.series or Series(self._origin, self._wall, self.work.interval)
         merged.series.merge(self.clock)
+        merged.series.merge(self._folded)
         if self._open is not None:
             merged.series.merge(self._open.drops)
         return merged, wall
 
     def _start_closed(self) -> list[threading.Thread]:
         self._recorders = [self._recorder(k) for k in range(self._workers)]
+        self._unmeasured = [self._recorder(k) for k in range(self._workers)] if self._warmup else []
         barrier = threading.Barrier(self._workers + 1)
         threads = [threading.Thread(target=self._work, args=(k, barrier), daemon=True,
                                     name=f"yamlperf-worker-{k}") for k in range(self._workers)]
         for thread in threads:
             thread.start()
         self._origin, self._wall = time.perf_counter(), time.time()
-        for recorder in self._recorders:
+        for recorder in (*self._recorders, *self._unmeasured):
             recorder.series.rebase(self._origin, self._wall)
         self.clock = Series(self._origin, self._wall, self.work.interval)
+        self._folded = Series(self._origin, self._wall, self.work.interval)
         if self._timed:
             self._end = self._origin + (self.work.length or 0.0)
         barrier.wait()
@@ -181,6 +205,7 @@ class CellRun:
                 self.clock.add_cpu(now, used - cpu)
                 cpu = used
                 ticker.tick(now)
+                self._fold_old(now)
         if self._open is not None:
             for thread in list(self._open.threads):
                 while thread.is_alive():
@@ -189,10 +214,34 @@ class CellRun:
             now, used = time.perf_counter(), time.process_time()
             self.clock.add_cpu(min(now, self._origin + (self.work.length or 0.0)), used - cpu)
 
+    def _fold_old(self, now: float) -> None:
+        """Move the intervals that ended two or more intervals ago out of the workers' series into
+        the cell's own (``folded``): a long cell with many workers keeps one copy of its past
+        intervals, not one per worker, so its memory does not grow with workers x seconds. A late
+        start written to a moved interval makes it again in the worker's series; both merge."""
+        folded = self._folded
+        before = int((now - self._origin) // self.work.interval) - 1
+        if before <= self._folded_upto:
+            return
+        self._folded_upto = before
+        for recorder in list(self._recorders):
+            series = recorder.series
+            if series is None:
+                continue
+            for index in [i for i in list(series.intervals) if i < before]:
+                interval = series.intervals.pop(index, None)
+                kept = folded.intervals.get(index)
+                if kept is None and interval is not None:
+                    folded.intervals[index] = interval
+                elif interval is not None:
+                    kept.merge(interval)
+
     def snapshot(self, index: int) -> Interval:
         """Interval ``index`` of every worker's series merged (read while they record: an
         interval that is over is no longer written)."""
         merged = Interval()
+        if (moved := self._folded.intervals.get(index)) is not None:
+            merged.merge(moved)
         for recorder in list(self._recorders):
             interval = recorder.series.intervals.get(index) if recorder.series is not None else None
             if interval is not None:
@@ -226,7 +275,10 @@ class CellRun:
         barrier.wait()
         transport = self._shared.transports(worker)
         recorder = self._recorders[worker]
+        unmeasured = self._unmeasured[worker] if self._unmeasured else recorder
         stop, think, total, end = self._shared.stop, self._shared.think_time, self._total, self._end
+        warmup, first = self._warmup, self._first_index
+        total += warmup
         clock, work = time.perf_counter, self.work
         ramp = bool(work.stages)
         while not stop.is_set():
@@ -245,6 +297,12 @@ class CellRun:
                 if self._deadline is not None and now >= self._deadline:
                     self.truncated = True
                     return
+                if index < warmup:
+                    self._one(first + index, worker, transport, unmeasured, now, due=now)
+                    continue
+                if index == warmup and warmup:
+                    self._measuring_since = now
+                index += first
             self._one(index, worker, transport, recorder, now, due=now)
             if think:
                 stop.wait(think)
@@ -277,6 +335,10 @@ class CellRun:
         series.record(due, lag, started + exchange.duration, category, latency)
         if exchange.server_timing:
             recorder.server_timing.add(exchange.server_timing)
+        if shared.query_header is not None and exchange.status:
+            queries = exchange.headers.get(shared.query_header)
+            if queries is not None:
+                recorder.record_queries(queries)
         if sent:
             log_exchange(sent[-1], exchange, category, shared.secrets)
 

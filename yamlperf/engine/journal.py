@@ -22,13 +22,16 @@ SERVER_LOG = "server.log"
 class Journal:
     def __init__(self, scenario: Scenario, run_dir: Path, secrets: SecretRegistry, *,
                  scenario_file: Path | None, command: str, run_id: str = "",
-                 transport: tuple[str, str] = ("", "")) -> None:
+                 transport: tuple[str, str] = ("", ""), order_seed: int | None = None) -> None:
         self.run_dir = run_dir
+        self.order_seed = order_seed
+        """The seed of the rounds' shuffled order: ``meta.order_seed``."""
         self.transport = transport
         self.executor = "threads"
         """``meta.executor``: who sent the measured requests."""
         """(name, why the fast transport was not used): ``meta.transport`` and ``meta.transport_note``"""
         self.cells: list[CellStats] = []
+        self._ranks: dict[tuple[str, int | None, int], int] = {}
         self.seeding: list[SeedStep] = []
         self.cleanup: CleanupOutcome | None = None
         self.auth: AuthStats | None = None
@@ -46,13 +49,24 @@ class Journal:
         self.cells.append(stats)
         self.write(complete=False)
 
+    def set_cell(self, stats: CellStats, rank: int) -> None:
+        """Add a cell, or replace the one with its key (a cell measured in rounds grows), unwritten.
+        Cells are kept in the order of their ``rank`` (the plan's), whatever order they ran in."""
+        self._ranks[stats.key] = rank
+        for index, cell in enumerate(self.cells):
+            if cell.key == stats.key:
+                self.cells[index] = stats
+                return
+        place = sum(self._ranks.get(c.key, -1) < rank for c in self.cells)
+        self.cells.insert(place, stats)
+
     def add_seeding(self, step: SeedStep) -> None:
         self.seeding.append(step)
 
     def write(self, *, complete: bool, stop_reason: str | None = None) -> RunResult:
         scenario = self._scenario
         meta = run_meta(self._identity, time.monotonic() - self._started, transport=self.transport,
-                        run_id=self._run_id, executor=self.executor)
+                        run_id=self._run_id, executor=self.executor, order_seed=self.order_seed)
         cells = tuple(self.cells)
         result = RunResult(
             name=scenario.name, meta=meta, scenario=redact(dict(scenario.raw), self._secrets),

@@ -23,10 +23,20 @@ class Cell:
     warmup: int
     work: CellWork | None = None
     warmup_time: float = 0.0
+    rounds: tuple[int, ...] = ()
+    """The measured requests of each round (``load.rounds``); empty for a cell measured in one
+    continuous pass (timed or open-model cells)."""
+    budget: int = 0
+    """The most measured requests the cell may take sampling for ``load.precision``."""
 
     @property
     def key(self) -> tuple[str, int | None, int]:
         return (self.endpoint.name, self.size, self.concurrency)
+
+    @property
+    def passes(self) -> int:
+        """Passes the cell is measured in, each opened by the ``warmup`` requests."""
+        return max(1, len(self.rounds))
 
     @property
     def spec(self) -> CellWork:
@@ -73,9 +83,15 @@ class Plan:
 
     @property
     def warmup_requests(self) -> int:
-        """Warm-up requests: counted ones, and the arrivals of an open model's timed warm-up."""
-        return sum(c.warmup or ((c.warmup_spec.planned_requests() or 0) if c.warmup_spec else 0)
-                   for c in self.cells)
+        """Warm-up requests: those opening each planned round (the cell's ``warmup``), and the
+        arrivals of an open model's timed warm-up."""
+        return sum(c.warmup * c.passes if c.warmup else
+                   ((c.warmup_spec.planned_requests() or 0) if c.warmup_spec else 0) for c in self.cells)
+
+    @property
+    def max_measured_requests(self) -> int:
+        """Measured requests if every cell sampled for precision up to its budget."""
+        return sum(max(c.budget, c.iterations) for c in self.cells)
 
     @property
     def planned_seconds(self) -> float:
@@ -88,6 +104,20 @@ class Plan:
         (not counting logins)."""
         return (self.measured_requests + self.warmup_requests + self.records_to_create
                 + self.records_to_delete + self.count_requests)
+
+
+MIN_ROUND_REQUESTS = 3
+ROUND_REQUESTS_PER_WORKER = 2
+
+
+def round_sizes(iterations: int, concurrency: int, rounds: int) -> list[int]:
+    """How many of ``iterations`` requests each round sends: as even as possible, and no round
+    smaller than ``MIN_ROUND_REQUESTS`` or two requests per worker (a cell too small for that
+    takes fewer rounds)."""
+    smallest = max(MIN_ROUND_REQUESTS, ROUND_REQUESTS_PER_WORKER * concurrency)
+    count = max(1, min(rounds, iterations // smallest))
+    base, extra = divmod(iterations, count)
+    return [base + (1 if k < extra else 0) for k in range(count)]
 
 
 def expand(scenario: Scenario) -> Plan:
@@ -105,9 +135,12 @@ def expand(scenario: Scenario) -> Plan:
                     continue
                 iterations = endpoint.iterations or load.iterations
                 work = cell_work(workload, concurrency, iterations)
-                planned = work.planned_requests()
-                cells.append(Cell(len(cells), size, work.workers, endpoint, planned or 0, load.warmup, work,
-                                  load.warmup_time))
+                planned = work.planned_requests() or 0
+                counted = not work.timed and not work.open
+                rounds = tuple(round_sizes(planned, work.workers, load.rounds)) if counted else ()
+                budget = load.budget(planned) if counted else planned
+                cells.append(Cell(len(cells), size, work.workers, endpoint, planned, load.warmup, work,
+                                  load.warmup_time, rounds, budget))
     largest = max((s for s in scenario.sizes if s is not None), default=0)
     dataset = scenario.dataset
     deletes = largest if dataset is not None and dataset.delete is not None and dataset.cleanup else 0

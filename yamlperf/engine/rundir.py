@@ -137,7 +137,7 @@ def identify(scenario_file: Path | None, command: str) -> RunIdentity:
 
 
 def run_meta(identity: RunIdentity, duration: float, transport: tuple[str, str] = ("", ""),
-             run_id: str = "", executor: str = "threads") -> RunMeta:
+             run_id: str = "", executor: str = "threads", *, order_seed: int | None = None) -> RunMeta:
     """``transport``: the name of the client that measured and why the fast one was not used."""
     return RunMeta(
         yamlperf_version=__version__,
@@ -156,6 +156,7 @@ def run_meta(identity: RunIdentity, duration: float, transport: tuple[str, str] 
         transport_note=transport[1],
         run_id=run_id,
         executor=executor,
+        order_seed=order_seed,
     )
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TargetError, UsageError, YamlperfError
@@ -24,7 +25,7 @@ from ..scenario import WRITE_METHODS, Endpoint, Scenario
 from ..templating import names_in
 from ..urls import is_http_url
 from .auth import Authenticator
-from .cell import CompiledEndpoint, RunShared
+from .cell import CompiledEndpoint, RunShared, query_header
 from .client import SessionClient
 from .context import RunContext, new_run_id
 from .credentials import Credentials, credential_context, resolve_credentials
@@ -35,6 +36,7 @@ from .journal import Journal
 from .matrix import Plan, expand
 from .patience import Patient
 from .progress import NullObserver, Observer
+from .rounds import SizeRounds
 from .rundir import make_run_dir
 from .seed import Seeder
 from .target import check_reachable, running_target
@@ -99,7 +101,8 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
     ready = _prepare(scenario, options)
     journal = Journal(scenario, make_run_dir(scenario.output.directory, scenario.name), options.secrets,
                       scenario_file=options.scenario_file, command=options.command, run_id=options.run_id,
-                      transport=(ready.transport.name, ready.transport.note))
+                      transport=(ready.transport.name, ready.transport.note),
+                      order_seed=order_seed(scenario))
     stop = options.stop
     watch = WindowWatch(scenario.thresholds)
     try:
@@ -121,6 +124,11 @@ def run_scenario(scenario: Scenario, options: RunOptions = RunOptions(),
     if stop.is_set():
         return RunOutcome(journal.write(complete=False, stop_reason=INTERRUPTED), journal.run_dir)
     return RunOutcome(journal.write(complete=True), journal.run_dir)
+
+
+def order_seed(scenario: Scenario) -> int:
+    """The plan's ``load.seed``, or a new one: recorded either way, so a run's order can be repeated."""
+    return scenario.load.seed if scenario.load.seed is not None else random.SystemRandom().randrange(2 ** 31)
 
 
 def _prepare(scenario: Scenario, options: RunOptions) -> _Prepared:
@@ -169,7 +177,8 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
                     else make_executor(load.executor, load.workers, load.cluster, work))
         journal.executor = executor.description
         shared = RunShared(transports, auth, ready.context, options.stop, options.secrets,
-                           load.think_time, load.max_duration, options.debug, watch or None)
+                           load.think_time, load.max_duration, options.debug, watch or None,
+                           query_header=query_header(scenario))
         if scenario.dataset:
             seeder = Seeder(scenario.dataset, target, client=client, auth=auth, context=ready.context,
                             workers=load.max_workers, stop=options.stop, observer=observer,
@@ -194,6 +203,7 @@ def _measure(scenario: Scenario, ready: _Prepared, options: RunOptions, journal:
 def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: Seeder | None, *,
                journal: Journal, observer: Observer, transports: TransportSet, executor: Executor) -> None:
     stop = shared.stop
+    rng = random.Random(journal.order_seed)
     reading_ids = {e.name for e in scenario.endpoints if RECORD_NAMES & names_in(_templated(e))}
     for size in scenario.sizes:
         if stop.is_set():
@@ -208,15 +218,16 @@ def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: 
         needing = list(dict.fromkeys(c.endpoint.name for c in cells if c.endpoint.name in reading_ids))
         if seeder is not None and size is not None and not ids and needing and not stop.is_set():
             raise UsageError(seeder.no_ids(size, needing))
-        for cell in cells:
-            if stop.is_set():
-                return
-            stats = executor.run_cell(cell, ready.endpoints[cell.endpoint.name], shared, ids, observer)
+
+        def round_done() -> None:
             journal.executor = executor.description
-            if measured is not None:
-                stats = replace(stats, measured_size=measured)
             journal.transport = (transports.used(ready.transport.name), ready.transport.note)
-            journal.add_cell(stats)
+            journal.write(complete=False)
+
+        rounds = SizeRounds(cells, ready.endpoints, shared, ids, load=scenario.load, rng=rng,
+                            observer=observer, measured=journal.set_cell, round_done=round_done,
+                            measured_size=measured, executor=executor)
+        for stats in rounds.run():
             observer.cell_done(stats)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from ..results import CellStats, Latency
+from ..results import ANSWERED, CellStats, Latency
 from .server_timing import TimingTotals
 
 HDR_LOWEST_US = 1
@@ -31,12 +31,10 @@ _PENDING_FLUSH = 1_024
 _NEVER = 2**62
 EXACT_METHOD = "exact: linear interpolation between closest ranks"
 HDR_METHOD = "hdr"
-ANSWERED = frozenset({"ok", "http_4xx", "http_5xx", "bad_body", "expectation_failed"})
-"""Categories with an answer from the target: only these have a response time worth reporting."""
 
 
-_STATE = ("bytes", "categories", "count", "errors", "max", "min", "requests", "sample_cap", "samples",
-          "series", "server_timing", "statuses", "sum", "sum_sq")
+_STATE = ("bytes", "categories", "count", "errors", "max", "min", "queries", "queries_counted", "requests",
+          "sample_cap", "samples", "series", "server_timing", "statuses", "sum", "sum_sq")
 """A recorder's fields that travel as they are (see ``Recorder.__getstate__``)."""
 
 
@@ -52,8 +50,8 @@ class Recorder:
     """
 
     __slots__ = ("_histogram", "_next_kept", "_pending", "_rng", "_skip", "bytes", "categories", "count",
-                 "errors", "max", "min", "requests", "sample_cap", "samples", "series", "server_timing",
-                 "statuses", "sum", "sum_sq")
+                 "errors", "max", "min", "queries", "queries_counted", "requests", "sample_cap", "samples",
+                 "series", "server_timing", "statuses", "sum", "sum_sq")
 
     def __init__(self, sample_cap: int = SAMPLE_CAP, seed: int = 0) -> None:
         self.sample_cap = sample_cap
@@ -76,6 +74,8 @@ class Recorder:
         """The count of the next latency to keep: every one up to the cap, then reservoir sampling
         (Li's algorithm L), which draws how many to pass over, not a number for each latency."""
         self.server_timing = TimingTotals()
+        self.queries = 0.0
+        self.queries_counted = 0
         self.series: Any = None
         """The cell's time series (``series.Series``) when the cell keeps one; merged with the rest."""
 
@@ -116,6 +116,21 @@ class Recorder:
         else:
             samples[int(self._rng.random() * self.sample_cap)] = duration
             self._next_kept = self._skip.next(count)
+
+    def record_queries(self, header: str) -> None:
+        """The target's count of database queries for one answer; a value that is not a number is
+        the server's mistake, never a reason to fail the request, and is skipped."""
+        try:
+            value = float(header)
+        except ValueError:
+            return
+        if math.isfinite(value):
+            self.queries += value
+            self.queries_counted += 1
+
+    @property
+    def mean_queries(self) -> float | None:
+        return self.queries / self.queries_counted if self.queries_counted else None
 
     def _flush(self) -> None:
         histogram = self._histogram
@@ -177,6 +192,8 @@ class Recorder:
             self.min = min(self.min, other.min)
             self.max = max(self.max, other.max)
             self.server_timing.merge(other.server_timing)
+            self.queries += other.queries
+            self.queries_counted += other.queries_counted
             if other.series is not None:
                 if self.series is None:
                     self.series = other.series.empty_like()
@@ -245,7 +262,7 @@ def merge_all(recorders: Sequence[Recorder], sample_cap: int = SAMPLE_CAP) -> Re
     return Recorder(sample_cap).merge_many(recorders)
 
 
-def percentile(ordered: list[float], q: float) -> float:
+def percentile(ordered: Sequence[float], q: float) -> float:
     """Linear interpolation between closest ranks (numpy's default): position ``(n - 1) * q``."""
     position = (len(ordered) - 1) * q
     low = math.floor(position)
@@ -296,7 +313,7 @@ def summarize(recorder: Recorder, info: CellInfo, wall_time: float, truncated: b
         status_codes={str(k): v for k, v in sorted(recorder.statuses.items())},
         percentile_method=method, histogram=encode_histogram(recorder),
         samples=bounded_samples(recorder.samples), truncated=truncated, errors=tuple(recorder.errors),
-        server_timing=recorder.server_timing.means(),
+        server_timing=recorder.server_timing.means(), query_count=recorder.mean_queries,
     )
 
 

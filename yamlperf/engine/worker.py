@@ -23,7 +23,7 @@ from typing import Any
 from ..redact import SecretRegistry
 from ..scenario import Scenario
 from .auth import AuthHeaders
-from .cell import CompiledEndpoint, Measured, RunShared, measure_cell
+from .cell import CompiledEndpoint, Measured, RunShared, measure_cell, query_header
 from .context import RunContext
 from .feed import RowFeed
 from .http import Exchange, TransportFactory, TransportOptions, TransportSet
@@ -150,7 +150,8 @@ def run_share(job: ShareJob, progress: Progress | None = None, worker: str = "")
     load = job.scenario.load
     shared = RunShared(state.transports, FixedAuth(job.auth),  # type: ignore[arg-type]
                        _ShiftedContext(state.context, job.first_request, job.first_worker), state.stop,
-                       state.secrets, load.think_time, load.max_duration, job.debug)
+                       state.secrets, load.think_time, load.max_duration, job.debug,
+                       query_header=query_header(job.scenario))
     measured = measure_cell(job.cell, state.endpoints[job.cell.endpoint.name], shared, job.ids,
                             _Forward(progress))
     if progress is not None:

@@ -204,8 +204,8 @@ def _headline(endpoints: tuple[EndpointFinding, ...], sized: bool,
     total = len(endpoints)
     plural = "s" if total != 1 else ""
     saturated = [s for s in saturations if s.saturates]
-    tail = "".join(f" {s.endpoint} saturates at about {s.saturated_at} requests in flight."
-                   for s in saturated)
+    tail = "".join(f" {s.endpoint} saturates at about {s.saturated_at} request"
+                   f"{'s' if s.saturated_at != 1 else ''} in flight." for s in saturated)
     growth_read = any(e.growth is not None and len(e.growth.data) >= 3 for e in endpoints)
     if not flagged:
         if not sized or not growth_read:

@@ -11,6 +11,7 @@ from ..results import CellStats, RunResult, SeedStep
 from ..scenario import WRITE_METHODS
 from ..textable import format_table
 from ..units import format_ms
+from .sampling import precision_notice
 
 HEADER = ("Endpoint", "Requests", "Concurrency", "Success %", "Avg (ms)", "Median (ms)", "P95 (ms)",
           "Min (ms)", "Max (ms)")
@@ -35,6 +36,9 @@ def format_summary(result: RunResult) -> str:
         lines += ["", _size_title(size, result.seeding)]
         lines.append(format_table(HEADER, [_row(c) for c in cells], right=NUMERIC_COLUMNS))
         lines += _failure_lines(cells)
+    imprecise = precision_notice(result)
+    if imprecise:
+        lines += ["", f"precision: {imprecise}"]
     return "\n".join(lines)
 
 

@@ -17,6 +17,8 @@ LATENCY_COLUMNS = {"median": "median_ms", "mean": "avg_ms", "min": "min_ms", "ma
 COLUMNS = (
     "endpoint", "method", "path", "size", "concurrency", "requests", "failures", "success_pct",
     *LATENCY_COLUMNS.values(), "rps", "bytes", "avg_bytes", *(f"failures_{c}" for c in FAILURE_CATEGORIES),
+    "rounds", "median_ci_low_ms", "median_ci_high_ms", "precision_reached", "outliers_mild",
+    "outliers_severe", "query_count",
 )
 
 
@@ -44,7 +46,25 @@ def cell_row(cell: CellStats) -> dict[str, str | int]:
     for category, count in cell.failures.items():
         known[category if category in known else "other"] += count
     row.update({f"failures_{c}": n for c, n in known.items()})
+    row.update(_sampling_columns(cell))
     return row
+
+
+def _sampling_columns(cell: CellStats) -> dict[str, str | int]:
+    """How the cell was sampled: its rounds, its median's 95% interval, its outliers, its query count."""
+    precision, outliers = cell.precision, cell.outliers
+    low = precision.low if precision is not None else None
+    high = precision.high if precision is not None else None
+    reached = precision.reached if precision is not None else None
+    return {
+        "rounds": len(cell.rounds) if cell.rounds else "",
+        "median_ci_low_ms": "" if low is None else f"{low * 1e3:.3f}",
+        "median_ci_high_ms": "" if high is None else f"{high * 1e3:.3f}",
+        "precision_reached": "" if reached is None else int(reached),
+        "outliers_mild": outliers.get("low_mild", 0) + outliers.get("high_mild", 0) if outliers else "",
+        "outliers_severe": outliers.get("low_severe", 0) + outliers.get("high_severe", 0) if outliers else "",
+        "query_count": "" if cell.query_count is None else f"{cell.query_count:.3f}",
+    }
 
 
 SERIES_COLUMNS = (

@@ -16,12 +16,14 @@ from .. import __version__, verdicts
 from ..analysis.points import REPLICATES
 from ..redact import redact
 from ..results import RunResult
+from ..textable import join_words
 from . import select, tables
 from .analysis import Analysis, analyze
 from .charts import build_charts
 from .console import leftover_notice
 from .figure import Chart
 from .jinja import environment
+from .sampling import precision_notice
 from .style import INK, MUTED, PALETTE
 
 SECTIONS = (
@@ -51,7 +53,7 @@ def report_html(result: RunResult, charts: Sequence[Chart] | None = None, analys
         environment_table=tables.environment(result), configuration=configuration_text(result),
         sections=[s for s in SECTIONS if present.get(s[0], True)], sized=select.has_sizes(result),
         status=_status(result), unanswered=unanswered_notice(result), stopped=stop_notice(result),
-        leftover=leftover_notice(result), ink=INK,
+        leftover=leftover_notice(result), imprecise=precision_notice(result), ink=INK,
         muted=MUTED,
         accent=PALETTE[0],
     )
@@ -82,9 +84,9 @@ def stop_notice(result: RunResult) -> str:
     if not count:
         return f"{why} No cell was measured before that, so there is nothing to chart."
     sizes = select.sizes(result)
-    where = f", at {_join([f'{s:,}' for s in sizes])} records" if sizes else ""
+    where = f", at {join_words([f'{s:,}' for s in sizes])} records" if sizes else ""
     missing = [s for s in _planned_sizes(result) if s not in sizes]
-    skipped = (f" {_join([f'{s:,}' for s in missing])} records {'was' if len(missing) == 1 else 'were'} "
+    skipped = (f" {join_words([f'{s:,}' for s in missing])} records {'was' if len(missing) == 1 else 'were'} "
                "not reached." if missing else "")
     return (f"{why} This report covers the {count} cell{'s' if count != 1 else ''} measured before "
             f"that{where}, and the analysis reads only those.{skipped}")
@@ -106,7 +108,7 @@ def unanswered_notice(result: RunResult) -> str:
         where = "no dataset" if cell.size is None else f"{cell.size:,}"
         by_endpoint.setdefault(cell.endpoint, []).append(where + ("" if len(result.concurrency_levels) < 2
                                                                    else f" x{cell.concurrency}"))
-    places = "; ".join(f"{e} ({_join(spots)}{' records' if spots[0] != 'no dataset' else ''})"
+    places = "; ".join(f"{e} ({join_words(spots)}{' records' if spots[0] != 'no dataset' else ''})"
                        for e, spots in by_endpoint.items())
     kinds = sorted({k for c in cells for k, n in c.failures.items() if n})
     noun = "cell" if len(cells) == 1 else "cells"
@@ -114,10 +116,6 @@ def unanswered_notice(result: RunResult) -> str:
             + (f", failing as {', '.join(kinds)}" if kinds else "")
             + ". Their charts show gaps, not times, and the run fails (exit code 1) whatever the "
               "thresholds say.")
-
-
-def _join(words: Sequence[str]) -> str:
-    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else words[0]
 
 
 def configuration_text(result: RunResult) -> str:

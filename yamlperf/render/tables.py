@@ -16,6 +16,7 @@ from ..results_load import keeping_up_text
 from ..thresholds import MetricKind, RuleError, format_metric, parse_rule
 from . import select
 from .analysis import Analysis
+from .sampling import NOTE, QUERIES_NOTE, has_sampling, median_spread, outlier_text, query_text
 from .style import ms, percent, records
 
 
@@ -41,14 +42,28 @@ CELL_HEADER = ("Endpoint", "Requests", "Success", "Avg (ms)", "Median (ms)", "p9
                "Min (ms)", "Max (ms)", "Req/s")
 
 
-def _cell_row(cell: CellStats, concurrency: bool, server_timing: bool) -> Row:
+def _cell_row(cell: CellStats, concurrency: bool, server_timing: bool, columns: _Extra) -> Row:
     lat = cell.latency
     numbers = tuple(ms(lat.get(f)) if lat else "-" for f in ("mean", "median", "p95", "p99", "min", "max"))
     level = "problem" if cell.success_rate < 0.95 else "warning" if cell.success_rate < 0.999 else ""
     head = (cell.endpoint, str(cell.concurrency)) if concurrency else (cell.endpoint,)
+    sampled = (median_spread(cell), outlier_text(cell)) if columns.sampling else ()
+    queries = (query_text(cell),) if columns.queries else ()
     tail = (_server_timing(cell),) if server_timing else ()
     return Row((*head, f"{cell.requests:,}", percent(cell.success_rate), *numbers, f"{cell.throughput:,.1f}",
-                *tail), level)
+                *sampled, *queries, *tail), level)
+
+
+@dataclass(frozen=True, slots=True)
+class _Extra:
+    """Columns a run has data for: how well each cell was measured, the query count."""
+
+    sampling: bool
+    queries: bool
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        return (*(("±Median", "Outliers") if self.sampling else ()), *(("Queries",) if self.queries else ()))
 
 
 def _server_timing(cell: CellStats) -> str:
@@ -60,11 +75,14 @@ def results_by_size(result: RunResult) -> list[Table]:
     """One table per dataset size (the seed's "detailed results tables"), every endpoint and level."""
     sweep = len(result.concurrency_levels) > 1
     timed = any(c.server_timing for c in result.cells)
+    extra = _Extra(has_sampling(result), any(c.query_count is not None for c in result.cells))
     header = (CELL_HEADER[0], "Concurrency", *CELL_HEADER[1:]) if sweep else CELL_HEADER
-    header = (*header, "Server (ms)") if timed else header
+    header = (*header, *extra.header, *(("Server (ms)",) if timed else ()))
     numeric = frozenset(range(1, len(header) - 1 if timed else len(header)))
-    note = ("Server: the mean time the target itself reported per answer in its Server-Timing "
-            "header, by metric, next to the response time measured here." if timed else "")
+    notes = [NOTE if extra.sampling else "", QUERIES_NOTE if extra.queries else "",
+             "Server: the mean time the target itself reported per answer in its Server-Timing "
+             "header, by metric, next to the response time measured here." if timed else ""]
+    note = " ".join(n for n in notes if n)
     tables = []
     for size in result.sizes:
         cells = sorted((c for c in result.cells if c.size == size),
@@ -73,7 +91,7 @@ def results_by_size(result: RunResult) -> list[Table]:
         measured = {c.measured_size for c in cells} - {None, size}
         if measured:
             title += f" (measured on {', '.join(f'{m:,}' for m in sorted(measured))})"
-        tables.append(Table(title, header, tuple(_cell_row(c, sweep, timed) for c in cells), numeric,
+        tables.append(Table(title, header, tuple(_cell_row(c, sweep, timed, extra) for c in cells), numeric,
                             note="" if tables else note))
     return tables
 

@@ -1,0 +1,213 @@
+"""How stable is the growth verdict? Run a scale plan N times and tabulate what each run named.
+
+Runs ``yamlperf run SCENARIO`` (default ``scenarios/scale.yaml`` at its defaults) ``--runs`` times
+in a row, reads each run's results.json, names every endpoint's growth with the same analysis the
+report uses, and prints per endpoint: the class named in each run, how often the modal class was
+named, the confidence levels, and the failures issue #10 names:
+
+- a flat endpoint of the demo (list, filter, detail) called growing with medium or high confidence;
+- related (the N+1 endpoint, about N^2) called linear or better (any confidence);
+- an endpoint named the same way in fewer than ``--min-agree`` of the runs (default 9 of 10).
+
+The issue's failures came from a busy machine: ``--busy N`` keeps N busy-loop processes running
+during the runs (``--busy 1`` takes one of two cores away), stopped at the end. Each run's wall time
+is printed too. Extra arguments after ``--`` go to ``yamlperf run`` (``-- --set load.rounds=5``).
+Each run starts the demo on a free port of its own, so other runs on the machine do not meet it.
+
+    python bench/stability.py [--runs 10] [--busy 1] [--scenario scenarios/scale.yaml] [-- --set k=v]
+
+Exit code 0 when no failure was flagged, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from yamlperf.analysis.classes import CONSTANT, LEGACY, NAMES
+from yamlperf.results import RunResult, load_results
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FLAT = ("list", "filter", "detail")
+"""The demo's paginated or single-record endpoints: their cost does not depend on the dataset."""
+N_PLUS_ONE = "related"
+UNDETERMINED = "undetermined"
+CONFIDENT = ("medium", "high")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one run named for one endpoint: its class (``O(n)``, or ``undetermined``) and rank."""
+
+    growth: str
+    confidence: str
+    detail: str = ""
+    rank: int | None = None
+
+
+def name_growth(result: RunResult) -> dict[str, Verdict]:
+    """Every endpoint's growth class and confidence, as the report names it (base concurrency)."""
+    from yamlperf.analysis.reading import read_run
+
+    verdicts = {}
+    for reading in read_run(result).endpoints:
+        growth = reading.growth
+        if growth is None:
+            continue
+        rank = growth.rank
+        name = UNDETERMINED if rank is None else NAMES[rank]
+        detail = f"{growth.verdict}"
+        verdicts[reading.endpoint] = Verdict(name, growth.confidence, detail, rank)
+    return verdicts
+
+
+def growing(verdict: Verdict) -> bool:
+    return verdict.rank is not None and verdict.rank > CONSTANT
+
+
+def linear_or_better(verdict: Verdict) -> bool:
+    """Named linear or slower-growing (``growth <= linear`` would pass it)."""
+    return verdict.rank is not None and verdict.rank <= LEGACY["linear"]
+
+
+def busy_loop() -> None:
+    while True:
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_once(scenario: Path, out: Path, extra: Sequence[str]) -> tuple[RunResult, float]:
+    """One ``yamlperf run`` with the demo on a port of its own (8765 may be another run's); its
+    results and wall time."""
+    port = free_port()
+    command = [sys.executable, "-m", "yamlperf", "run", str(scenario), "--output-dir", str(out),
+               "--format", "json", "--set", f"target.base_url=http://127.0.0.1:{port}",
+               "--set", f"target.server.command={sys.executable} -m yamlperf demo-server --port {port}",
+               *extra]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    wall = time.perf_counter() - started
+    found = [line.split(": ", 1)[1] for line in done.stdout.splitlines() if line.startswith("results: ")]
+    if not found:
+        raise SystemExit(f"run failed (exit {done.returncode}):\n{done.stdout[-2000:]}\n"
+                         f"{done.stderr[-2000:]}")
+    return load_results(Path(found[-1])), wall
+
+
+def failures(endpoint: str, verdicts: Sequence[Verdict], min_agree: int) -> list[str]:
+    found = []
+    modal, agree = Counter(v.growth for v in verdicts).most_common(1)[0]
+    if agree < min_agree:
+        found.append(f"named '{modal}' in only {agree} of {len(verdicts)} runs")
+    if endpoint in FLAT:
+        wrong = sum(growing(v) and v.confidence in CONFIDENT for v in verdicts)
+        if wrong:
+            found.append(f"flat endpoint called growing with medium/high confidence {wrong}x")
+    if endpoint == N_PLUS_ONE:
+        wrong = sum(linear_or_better(v) for v in verdicts)
+        if wrong:
+            found.append(f"N+1 endpoint called linear or better {wrong}x")
+    return found
+
+
+def table(runs: Sequence[dict[str, Verdict]], min_agree: int) -> tuple[str, int]:
+    """The table per endpoint, and how many failures it flags."""
+    endpoints = list(dict.fromkeys(name for run in runs for name in run))
+    lines = ["| endpoint | named in each run | modal class | runs agreeing | confidence | failures |",
+             "|---|---|---|---|---|---|"]
+    flagged = 0
+    for endpoint in endpoints:
+        verdicts = [run[endpoint] for run in runs if endpoint in run]
+        classes = Counter(v.growth for v in verdicts)
+        modal, agree = classes.most_common(1)[0]
+        confidence = Counter(v.confidence for v in verdicts)
+        shown = ", ".join(f"{v.growth.replace(UNDETERMINED, 'undet.')}/{v.confidence[:1]}" for v in verdicts)
+        found = failures(endpoint, verdicts, min_agree)
+        flagged += len(found)
+        lines.append(f"| {endpoint} | {shown} | {modal} | {agree}/{len(verdicts)} | "
+                     f"{', '.join(f'{k} {n}' for k, n in confidence.most_common())} | "
+                     f"{'; '.join(found) or 'none'} |")
+    return "\n".join(lines), flagged
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "scale.yaml")
+    parser.add_argument("--busy", type=int, default=0, help="busy-loop processes during the runs")
+    parser.add_argument("--min-agree", type=int, default=None, help="default: 90%% of --runs")
+    parser.add_argument("--json", type=Path, help="write each run's verdicts and medians here")
+    parser.add_argument("--details", action="store_true", help="print each run's verdicts as it ends")
+    parser.add_argument("extra", nargs="*", help="after --: arguments for yamlperf run")
+    args = parser.parse_args(argv)
+    min_agree = args.min_agree if args.min_agree is not None else -(-args.runs * 9 // 10)
+    busy = [multiprocessing.Process(target=busy_loop, daemon=True) for _ in range(args.busy)]
+    for process in busy:
+        process.start()
+    out = Path(tempfile.mkdtemp(prefix="yamlperf-stability-"))
+    runs: list[dict[str, Verdict]] = []
+    walls: list[float] = []
+    evidence: list[dict[str, object]] = []
+    try:
+        for number in range(1, args.runs + 1):
+            result, wall = run_once(args.scenario, out, args.extra)
+            verdicts = name_growth(result)
+            runs.append(verdicts)
+            evidence.append({"wall_s": round(wall, 2), "endpoints": {
+                name: {"growth": v.growth, "confidence": v.confidence, "detail": v.detail,
+                       "cells": cells_of(result, name)} for name, v in verdicts.items()}})
+            walls.append(wall)
+            line = "; ".join(f"{k}: {v.detail}" for k, v in verdicts.items())
+            print(f"run {number}/{args.runs}: {wall:.1f} s" + (f": {line}" if args.details else ""),
+                  flush=True)
+    finally:
+        for process in busy:
+            process.terminate()
+            process.join(5)
+        shutil.rmtree(out, ignore_errors=True)
+    text, flagged = table(runs, min_agree)
+    print(f"\n{args.runs} runs of {args.scenario.name} {' '.join(args.extra)} with {args.busy} busy-loop "
+          f"process(es); wall time per run {min(walls):.1f}-{max(walls):.1f} s, median "
+          f"{sorted(walls)[len(walls) // 2]:.1f} s\n")
+    print(text)
+    print(f"\n{flagged} failure(s) flagged")
+    if args.json:
+        args.json.write_text(json.dumps(evidence, indent=1))
+    return 1 if flagged else 0
+
+
+def cells_of(result: RunResult, endpoint: str) -> list[dict[str, object]]:
+    """What the verdict was drawn from: per size, the median, its interval and the requests."""
+    rows = []
+    for cell in sorted((c for c in result.cells if c.endpoint == endpoint), key=lambda c: c.size or 0):
+        precision = cell.precision
+        rows.append({"size": cell.size, "requests": cell.requests,
+                     "median_ms": round(cell.latency.median * 1e3, 4) if cell.latency else None,
+                     "relative": precision.relative if precision else None,
+                     "reached": precision.reached if precision else None,
+                     "round_medians_ms": [round(r.median * 1e3, 4) for r in cell.rounds
+                                          if r.median is not None]})
+    return rows
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
