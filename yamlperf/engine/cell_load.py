@@ -40,17 +40,26 @@ def with_load(stats: CellStats, work: CellWork, series: Series | None, *, droppe
     cpu = sum(series.cpu.values())
     client_cpu = cpu / stats.wall_time if stats.wall_time > 0 and series.cpu else None
     asked = work.planned_requests() if work.open else None
-    if asked is not None and stats.truncated and work.timed:
-        asked = sum(1 for due in work.arrivals() if due < length)
+    cut = stats.truncated and work.timed
+    if asked is not None and cut:
+        asked = work.arrivals_before(length)
     load = CellLoad(
         model=work.model, workers=work.workers, duration=work.length if work.timed else None,
-        rate=(asked / length if asked is not None and length else work.rate) if work.open else None,
+        rate=_asked_rate(work, length, cut),
         stages=tuple((s.duration, s.target) for s in work.stages), asked=asked, dropped=dropped, late=late,
         achieved_rate=achieved, client_cpu=client_cpu, max_start_lag=max_lag,
         limited_by=limited_by(asked, started, dropped, late, client_cpu=client_cpu, behind=behind),
         interval=work.interval,
     )
     return replace(stats, load=load, series=(*warmup, *rows))
+
+
+def _asked_rate(work: CellWork, length: float, cut: bool) -> float | None:
+    """Open model: the schedule's mean rate over the time the cell ran (the plan's rate unless a
+    ramp), from its integral: counting the arrivals due in a cut cell is one too many."""
+    if not work.open:
+        return None
+    return work.asked_by(length if cut else None) / length if length else work.rate
 
 
 def limited_by(asked: int | None, started: int, dropped: int, late: int, *, client_cpu: float | None,

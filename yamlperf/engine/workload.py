@@ -94,13 +94,45 @@ class CellWork:
                 k += 1
             begin, previous, done = begin + stage.duration, stage.target, total
 
+    def asked_by(self, t: float | None = None) -> float:
+        """Open model: the arrivals the schedule asks for in its first ``t`` seconds (all of them
+        when None), the integral of its rate: exact, where counting ``arrivals()`` of a long or
+        fast cell would take seconds."""
+        if not self.open:
+            return 0.0
+        if not self.stages:
+            rate = self.rate or 0.0
+            count = float(self.iterations) if self.iterations is not None else (self.duration or 0.0) * rate
+            return count if t is None else min(count, max(0.0, t) * rate)
+        area, begin, previous = 0.0, 0.0, 0.0
+        for stage in self.stages:
+            span = stage.duration if t is None else min(stage.duration, max(0.0, t - begin))
+            if stage.duration and span:
+                at_end = previous + (stage.target - previous) * span / stage.duration
+                area += (previous + at_end) / 2 * span
+            begin, previous = begin + stage.duration, stage.target
+        return area
+
+    def arrivals_before(self, t: float | None = None) -> int:
+        """Open model: how many of ``arrivals()`` are due before ``t`` (all when None), counted
+        without drawing them: the k-th is due when the rate's integral reaches k."""
+        if not self.open or not (self.rate or self.stages):
+            return 0
+        if self.stages or self.iterations is None:
+            count = math.ceil(self.asked_by() - 1e-9)
+        else:
+            count = self.iterations
+        if t is None:
+            return max(0, count)
+        return max(0, min(count, math.ceil(self.asked_by(t) - 1e-9)))
+
     def planned_requests(self) -> int | None:
         """Requests the cell will send: its count, its arrivals, or None (closed and timed: as
         many as the target answers)."""
         if self.iterations is not None and not self.stages and self.duration is None:
             return self.iterations
         if self.open:
-            return sum(1 for _ in self.arrivals())
+            return self.arrivals_before()
         return None
 
     def divide(self, parts: int) -> tuple[CellWork, ...]:
