@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from servers import RecordsServer
 
 from yamlperf.engine.workload import CellWork
 from yamlperf.scenario import Stage
@@ -58,6 +59,18 @@ def test_plan_counts_a_day_at_a_billion_a_second_without_drawing_it(tmp_path: Pa
     ramp = (24 + 1) * 3600 * 10**9 // 2  # up to 1e9/s over 24 h, down over 1 h: half the peak throughout
     assert f"{ramp:,} ramp" in done.stdout
     assert f"{24 * 3600 * 10**9:,} at 1e+09/s for 24h" in done.stdout
+
+
+def test_an_open_cell_asked_more_than_the_client_can_draw_stops_on_time(records_server: RecordsServer,
+                                                                         tmp_path: Path) -> None:
+    cell = only_cell(run_data(plan(records_server.url, {"rate": "20000000/s", "duration": "1s",
+                                                        "max_in_flight": 4}, tmp_path)))
+    assert cell.load is not None
+    assert cell.wall_time < 6  # one interval past its second; drawing 20 million arrivals took ~15 s
+    assert cell.load.asked == 20_000_000
+    assert cell.requests + cell.load.dropped == 20_000_000
+    assert cell.load.limited_by == "client"
+    assert sum(i.dropped for i in cell.series if not i.warmup) == cell.load.dropped
 
 
 @pytest.mark.parametrize("rate", ["50/s", "7/s"])

@@ -73,13 +73,19 @@ class OpenLoop:
         idle, inboxes, stop, clock = self._idle, self._inboxes, self._stop, time.perf_counter
         cap = self._work.workers
         self.drops.rebase(origin, time.time())
+        length = self._work.length
+        deadline = None if length is None else origin + length + self._work.interval
         try:
-            for offset in self._work.arrivals():
+            for index, offset in enumerate(self._work.arrivals()):
                 due = origin + offset
-                delay = due - clock()
+                now = clock()
+                delay = due - now
                 if delay > 0 and stop.wait(delay):
                     return
                 if delay < -LATE_AFTER_S:
+                    if deadline is not None and now > deadline:
+                        self._drop_rest(index, origin)
+                        return
                     self.behind += 1
                 if stop.is_set():
                     return
@@ -96,6 +102,23 @@ class OpenLoop:
         finally:
             for inbox in inboxes:
                 inbox.put(None)
+
+    def _drop_rest(self, first: int, origin: float) -> None:
+        """The schedule's arrivals from the ``first``-th on, never handed out by the cell's end (an
+        interval past it): the client could not draw them as fast as they were due. Counted as
+        dropped, and behind (the client's delay), in their intervals, without drawing each one."""
+        work = self._work
+        total = work.arrivals_before()
+        done, begin = first, 0.0
+        while done < total:
+            ends = work.arrivals_before(begin + work.interval) if begin + work.interval < (work.length or 0) \
+                else total
+            if ends > done:
+                self.drops.at(origin + begin).dropped += ends - done
+                done = ends
+            begin += work.interval
+        self.dropped += total - first
+        self.behind += total - first
 
     def _serve(self, worker: int, inbox: SimpleQueue[float | None], recorder: Recorder) -> None:
         send, idle, clock = self._send, self._idle, time.perf_counter
