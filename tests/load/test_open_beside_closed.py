@@ -59,7 +59,9 @@ def test_an_open_model_endpoint_beside_closed_ones_is_analysed_at_its_own_level(
     page = _text((run_dir / "report.html").read_text(encoding="utf-8"))
     assert "no request to detail succeeded" not in page
     assert "at each endpoint's lowest concurrency" in page
-    row = re.search(r"detail \d+ 100% (\S+ → \S+) (\S+ \(O\([^)]*\)\)|undetermined)", page)
+    # its row in the growth table has a median from the smallest to the largest size, and a class
+    # (a name, or the range undetermined between), where it had "- - -"
+    row = re.search(r"\bdetail 60 100% [\d.]+ → [\d.]+ (?!- )\S", page)
     assert row is not None, page[:3000]
     assert json.loads((run_dir / "results.json").read_text())["cells"][1]["load"]["model"] == "open"
 
