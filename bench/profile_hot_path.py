@@ -31,6 +31,8 @@ STAGES = {
     "  of which the stale-connection check (poll)": ("_Connection.dropped",),
     "  of which llhttp's callbacks": ("_Answer.on_",),
     "recording: Recorder.record": ("Recorder.record",),
+    "  of which the reservoir's skips (beyond the sample cap)": ("_Skips.",),
+    "time series: Series.record": ("Series.record", "Series.end", "Series.start"),
     "checks: Checker.judge": ("Checker.judge",),
     "request preparation: RequestTemplate.prepare": ("RequestTemplate.prepare",),
     "Server-Timing: TimingTotals.add": ("TimingTotals.add",),

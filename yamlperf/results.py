@@ -264,6 +264,17 @@ class RunResult:
     def concurrency_levels(self) -> tuple[int, ...]:
         return tuple(sorted({c.concurrency for c in self.cells}))
 
+    def endpoint_levels(self, endpoint: str) -> tuple[int, ...]:
+        """The concurrency levels one endpoint was measured at (an open model's: its max in flight)."""
+        return tuple(sorted({c.concurrency for c in self.cells if c.endpoint == endpoint}))
+
+    @property
+    def swept(self) -> bool:
+        """Some endpoint was measured at two or more concurrency levels: a sweep. Endpoints that
+        differ in their one level (an open model's max_in_flight beside closed workers, an
+        endpoint's own max_in_flight) are not one."""
+        return any(len(self.endpoint_levels(e)) > 1 for e in self.endpoints)
+
     def cell(self, endpoint: str, size: int | None, concurrency: int) -> CellStats | None:
         return next((c for c in self.cells if c.key == (endpoint, size, concurrency)), None)
 

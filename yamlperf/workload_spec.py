@@ -9,7 +9,7 @@ duration (and the other way round), and its ``stages`` replace everything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -99,7 +99,7 @@ def _open_stages(data: Mapping[str, Any]) -> bool:
 def _level_problems(document: Document, where: KeyPath, data: Mapping[str, Any],
                     merged: Mapping[str, Any]) -> list[Problem]:
     """``data`` as written at ``where``; ``merged`` what it means once the plan's keys are added."""
-    problems = []
+    problems = _nothing_to_send(document, where, data)
     if _given(data, "stages"):
         for key in ("iterations", "duration", "rate"):
             if _given(data, key):
@@ -119,6 +119,52 @@ def _level_problems(document: Document, where: KeyPath, data: Mapping[str, Any],
             (*where, key), "an arrival rate needs a length",
             hint="add `duration:` (e.g. duration: 1m), or `iterations:` for a number of arrivals"))
     return problems
+
+
+def _nothing_to_send(document: Document, where: KeyPath, data: Mapping[str, Any]) -> list[Problem]:
+    """A rate of 0/s, a duration of 0 or stages that last 0 s in all: a cell that would send no
+    request and then pass (a 0/s target belongs in a stage, where the ramp moves to or from it)."""
+    problems = []
+    if _parsed(parse_rate, data.get("rate")) == 0:
+        problems.append(document.problem(
+            (*where, "rate"), "an arrival rate of 0/s sends no request",
+            hint="give a rate above 0 (e.g. rate: 10/s); to ramp down to 0 or up from it, write `stages:`"))
+    if _parsed(parse_duration, data.get("duration")) == 0:
+        problems.append(document.problem(
+            (*where, "duration"), "a duration of 0 runs no request",
+            hint="give a length above 0 (e.g. duration: 30s), or `iterations:` for a count of requests"))
+    stages = data.get("stages")
+    if isinstance(stages, list) and stages and all(isinstance(s, dict) for s in stages):
+        lengths = [_parsed(parse_duration, s.get("duration")) for s in stages]
+        targets = [_parsed(parse_rate, s.get("rate", s.get("workers"))) for s in stages]
+        if all(length == 0 for length in lengths):
+            problems.append(document.problem(
+                (*where, "stages"), "the stages last 0 s in all: the ramp would send no request",
+                hint="give a stage a duration above 0 (e.g. {duration: 30s, rate: 50/s})"))
+        elif None not in lengths and None not in targets and any(targets) and _area(lengths, targets) == 0:
+            problems.append(document.problem(
+                (*where, "stages"), "the stages are at 0 whenever they last: the ramp would send no request",
+                hint="give a stage that lasts (a duration above 0) a rate or workers above 0"))
+    return problems
+
+
+def _area(lengths: list[float | None], targets: list[float | None]) -> float:
+    """The ramp's integral: arrivals (open) or worker-seconds (closed) it asks for."""
+    area, previous = 0.0, 0.0
+    for length, target in zip(lengths, targets, strict=True):
+        area += (previous + (target or 0.0)) / 2 * (length or 0.0)
+        previous = target or 0.0
+    return area
+
+
+def _parsed(parse: Callable[[Any], float], value: Any) -> float | None:
+    """``value`` parsed, or None when it is absent or malformed (the schema reports those)."""
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except (ValueError, TypeError):
+        return None
 
 
 def _stage_problems(document: Document, where: KeyPath, stages: Any) -> list[Problem]:

@@ -139,3 +139,17 @@ def test_undetermined_names_the_range_and_its_shares() -> None:
     assert growth.verdict.startswith("undetermined between ")
     assert sum(growth.shares.values()) == pytest.approx(1.0)
     assert growth.low < growth.high
+
+
+def test_an_undetermined_range_within_one_coarse_class_says_it_first() -> None:
+    """The demo's related at 10 requests a cell: n^1.7 or n^2 cannot be told apart, super-linear can."""
+    from yamlperf.analysis.growth import Growth
+
+    growth = name_growth(medians([(10, 0.6e-3), (50, 2.1e-3), (100, 5.6e-3), (200, 17e-3), (500, 95e-3)],
+                                 share=0.06), key="related")
+    assert growth.family == "superlinear"
+    if growth.rank is None:
+        assert growth.verdict.startswith("super-linear, undetermined between ")
+    flat = name_growth(medians([(10, 1e-3), (50, 1.02e-3), (100, 0.98e-3)]), key="flat")
+    assert isinstance(flat, Growth)
+    assert flat.family in ("constant", None)

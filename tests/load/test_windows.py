@@ -45,7 +45,10 @@ def test_a_stalled_window_fails_its_rule_and_names_the_window(tmp_path: Path) ->
 
 
 def test_abort_on_fail_stops_the_run_at_the_broken_window(tmp_path: Path) -> None:
-    with StallServer(stall_after=1.0, stall_for=1.0) as server:
+    # The stall is timed from the server's first request, the run's reachability probe, a moment
+    # before the cell starts: ending 1.0 s after it, the held answers fell in the window 1-2 s or
+    # 2-3 s by that moment; ending 2.5 s after it, they fall in 2-3 s.
+    with StallServer(stall_after=1.5, stall_for=1.0) as server:
         data = plan(server.url, {"rate": "50/s", "duration": "20s", "max_in_flight": 100}, tmp_path / "out",
                     thresholds=[{"rules": ["p95 < 300ms over 1s"], "abort_on_fail": True}])
         data["endpoints"].append({"name": "never", "path": "/health"})

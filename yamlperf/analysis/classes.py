@@ -23,6 +23,9 @@ LEGACY = {"constant": CONSTANT, "sublinear": SUBLINEAR_POWER, "linear": N_LOG_N,
 always did: N log N reads as N^1.1-1.2); anything steeper is super-linear."""
 LEGACY_OF_RANK = ("constant", "sublinear", "sublinear", "linear", "linear", "superlinear", "superlinear",
                   "superlinear")
+FAMILY_WORDS = {"constant": "constant", "sublinear": "sub-linear", "linear": "linear or n log n",
+                "superlinear": "super-linear"}
+"""An undetermined verdict whose range lies in one coarse class says that class first."""
 
 
 def power_rank(exponent: float) -> int:

@@ -51,15 +51,18 @@ QUIET = RunNoise()
 
 
 def run_noise(cells: Iterable[CellStats]) -> RunNoise:
-    """The run's noise from its sized cells at the lowest concurrency level (where growth is read)."""
+    """The run's noise from its sized cells at each endpoint's lowest concurrency level (where its
+    growth is read)."""
     sized = [c for c in cells if c.size is not None]
     if not sized:
         return RunNoise()
-    level = min(c.concurrency for c in sized)
+    level: dict[str, int] = {}
+    for cell in sized:
+        level[cell.endpoint] = min(cell.concurrency, level.get(cell.endpoint, cell.concurrency))
     jitter = round_share([points_of(sized)])
     by_endpoint: dict[str, list[CellStats]] = {}
     for cell in sized:
-        if cell.concurrency == level:
+        if cell.concurrency == level[cell.endpoint]:
             by_endpoint.setdefault(cell.endpoint, []).append(cell)
     floor = run_overdispersion([latency_series(group, 50.0, jitter) for group in by_endpoint.values()])
     return RunNoise(jitter, floor)

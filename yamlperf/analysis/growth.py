@@ -146,7 +146,19 @@ class Growth:
             return f"{classes.WORDS[self.top]} ({self.label()}), {self.support:.0%} of resamples"
         if self.low == self.high:
             return f"undetermined: {self.label()} in {self.support:.0%} of resamples"
-        return f"undetermined between {self.label(self.low)} and {self.label(self.high)}"
+        family = f"{classes.FAMILY_WORDS[self.family]}, " if self.family else ""
+        return f"{family}undetermined between {self.label(self.low)} and {self.label(self.high)}"
+
+    @property
+    def family(self) -> str | None:
+        """The coarse class (``classes.LEGACY_OF_RANK``: constant, sublinear, linear, superlinear)
+        the named class, or the whole plausible range, lies in; None when the range spans two."""
+        if self.note:
+            return None
+        if self.rank is not None:
+            return classes.LEGACY_OF_RANK[self.rank]
+        low, high = classes.LEGACY_OF_RANK[self.low], classes.LEGACY_OF_RANK[self.high]
+        return low if low == high else None
 
     def predict(self, size: float) -> float:
         if self.curve is None:

@@ -2,7 +2,7 @@
 write path and, for a concurrency sweep, where each endpoint saturates (pure).
 
 The report, the console's verdict lines and the thresholds read the same numbers from here.
-Growth is read at the lowest concurrency level (queueing at higher levels adds time that is not
+Growth is read at each endpoint's lowest concurrency level (queueing at higher levels adds time that is not
 the data's); saturation at the largest size.
 """
 
@@ -78,14 +78,16 @@ def latency_limits(scenario: Mapping[str, Any]) -> list[Limit]:
     return found
 
 
-def base_level(result: RunResult) -> int:
-    levels = result.concurrency_levels
+def base_level(result: RunResult, endpoint: str | None = None) -> int:
+    """The run's lowest level, or ``endpoint``'s own (an open model's max_in_flight beside closed
+    workers is that endpoint's only level: its growth is read there)."""
+    levels = result.concurrency_levels if endpoint is None else result.endpoint_levels(endpoint)
     return levels[0] if levels else 1
 
 
 def read_endpoint(result: RunResult, endpoint: str, limits: Sequence[Limit] = (),
                   noise: RunNoise = QUIET) -> Reading:
-    level = base_level(result)
+    level = base_level(result, endpoint)
     cells = tuple(sorted((c for c in result.cells if c.endpoint == endpoint and c.concurrency == level
                           and c.size is not None), key=lambda c: c.size or 0))
     if not cells:
@@ -125,7 +127,7 @@ def _read(result: RunResult) -> RunReading:
     noise = run_noise(result.cells)
     endpoints = tuple(read_endpoint(result, e, limits, noise) for e in result.endpoints)
     saturations = []
-    if len(result.concurrency_levels) > 1:
+    if result.swept:
         for endpoint in result.endpoints:
             cells = [c for c in result.cells if c.endpoint == endpoint]
             largest = max((c.size for c in cells if c.size is not None), default=None)

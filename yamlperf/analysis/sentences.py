@@ -174,7 +174,7 @@ def verdict_line(reading: Reading) -> str:
 def saturation_sentence(found: Saturation) -> str:
     at = found.saturated_at
     throughput = found.throughput[found.levels.index(at)]
-    text = (f"{found.endpoint} saturates at about {at} requests in flight ({throughput:,.0f} req/s "
+    text = (f"{found.endpoint} saturates at about {_in_flight(at)} ({throughput:,.0f} req/s "
             "measured there")
     best = max(found.throughput)
     if found.best_level != at:
@@ -190,9 +190,14 @@ def saturation_sentence(found: Saturation) -> str:
                 f"({throughput:,.0f} req/s); measure higher levels to find where it saturates")
     fit = found.fit
     if fit is not None:
-        peak = (f"a peak at {fit.peak_concurrency:.1f} in flight and a predicted maximum of "
-                f"{fit.peak_throughput:,.0f} req/s" if math.isfinite(fit.peak_concurrency)
-                else f"no peak (no coherency cost), throughput approaching {fit.peak_throughput:,.0f} req/s")
+        if fit.peak_concurrency <= SERIAL_PEAK:
+            peak = (f"the work is serialised: throughput does not grow with more in flight (at most "
+                    f"{fit.peak_throughput:,.0f} req/s)")
+        elif math.isfinite(fit.peak_concurrency):
+            peak = (f"a peak at {fit.peak_concurrency:.1f} in flight and a predicted maximum of "
+                    f"{fit.peak_throughput:,.0f} req/s")
+        else:
+            peak = f"no peak (no coherency cost), throughput approaching {fit.peak_throughput:,.0f} req/s"
         text += (f". Universal Scalability Law: contention \u03c3 = {_small(fit.sigma)}, coherency "
                  f"\u03ba = {_small(fit.kappa)}, {peak} (R\u00b2 {fit.r_squared:.2f})")
         if fit.r_squared < LOOSE_FIT:
@@ -210,8 +215,14 @@ def writes_sentence(trend: Trend) -> str:
     return head + "."
 
 
+SERIAL_PEAK = 1.5
+"""A USL peak below 1.5 in flight: one request at a time is as fast as it gets."""
 LOOSE_FIT = 0.8
 """A USL fit explaining less of the throughput's variation than this is said to be rough."""
+
+
+def _in_flight(level: int) -> str:
+    return f"{level} request{'s' if level != 1 else ''} in flight"
 
 
 def _small(value: float) -> str:

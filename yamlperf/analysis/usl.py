@@ -88,7 +88,7 @@ def fit_usl(levels: Sequence[float], throughput: Sequence[float]) -> UslFit | No
     outcome = least_squares(residuals, x0=[start, 0.1, 0.001], x_scale=[start, 0.1, 0.01], method="trf",
                             bounds=([1e-12, 0.0, 0.0], [np.inf, 1.0, np.inf]))
     lam, sigma, kappa = (float(v) for v in outcome.x)
-    peak = math.sqrt((1 - sigma) / kappa) if kappa > 1e-12 else math.inf
+    peak = max(1.0, math.sqrt((1 - sigma) / kappa)) if kappa > 1e-12 else math.inf
     fit = UslFit(lam, sigma, kappa, peak, 0.0, 0.0)
     top = fit.throughput(peak) if math.isfinite(peak) else lam / sigma if sigma > 0 else math.inf
     logs = np.log(x)

@@ -120,6 +120,8 @@ class CellRun:
         self._open: OpenLoop | None = None
         self.clock = Series()
         """The watcher's own series: the client's CPU per interval."""
+        self._folded = Series()
+        self._folded_upto = 0
         self.truncated = False
         self.aborted = ""
 
@@ -134,6 +136,7 @@ class CellRun:
             return Recorder(), 0.0
         self._origin, self._wall = time.perf_counter(), time.time()
         self.clock = Series(self._origin, self._wall, self.work.interval)
+        self._folded = Series(self._origin, self._wall, self.work.interval)
         threads = self._start_open() if self.work.open else self._start_closed()
         started = self._origin
         if self._shared.max_duration and not self._timed:
@@ -147,6 +150,7 @@ class CellRun:
         merged = merge_all(self._recorders)
         merged.series = merged.series or Series(self._origin, self._wall, self.work.interval)
         merged.series.merge(self.clock)
+        merged.series.merge(self._folded)
         if self._open is not None:
             merged.series.merge(self._open.drops)
         return merged, wall
@@ -163,6 +167,7 @@ class CellRun:
         for recorder in (*self._recorders, *self._unmeasured):
             recorder.series.rebase(self._origin, self._wall)
         self.clock = Series(self._origin, self._wall, self.work.interval)
+        self._folded = Series(self._origin, self._wall, self.work.interval)
         if self._timed:
             self._end = self._origin + (self.work.length or 0.0)
         barrier.wait()
@@ -200,6 +205,7 @@ class CellRun:
                 self.clock.add_cpu(now, used - cpu)
                 cpu = used
                 ticker.tick(now)
+                self._fold_old(now)
         if self._open is not None:
             for thread in list(self._open.threads):
                 while thread.is_alive():
@@ -208,10 +214,34 @@ class CellRun:
             now, used = time.perf_counter(), time.process_time()
             self.clock.add_cpu(min(now, self._origin + (self.work.length or 0.0)), used - cpu)
 
+    def _fold_old(self, now: float) -> None:
+        """Move the intervals that ended two or more intervals ago out of the workers' series into
+        the cell's own (``folded``): a long cell with many workers keeps one copy of its past
+        intervals, not one per worker, so its memory does not grow with workers x seconds. A late
+        start written to a moved interval makes it again in the worker's series; both merge."""
+        folded = self._folded
+        before = int((now - self._origin) // self.work.interval) - 1
+        if before <= self._folded_upto:
+            return
+        self._folded_upto = before
+        for recorder in list(self._recorders):
+            series = recorder.series
+            if series is None:
+                continue
+            for index in [i for i in list(series.intervals) if i < before]:
+                interval = series.intervals.pop(index, None)
+                kept = folded.intervals.get(index)
+                if kept is None and interval is not None:
+                    folded.intervals[index] = interval
+                elif interval is not None:
+                    kept.merge(interval)
+
     def snapshot(self, index: int) -> Interval:
         """Interval ``index`` of every worker's series merged (read while they record: an
         interval that is over is no longer written)."""
         merged = Interval()
+        if (moved := self._folded.intervals.get(index)) is not None:
+            merged.merge(moved)
         for recorder in list(self._recorders):
             interval = recorder.series.intervals.get(index) if recorder.series is not None else None
             if interval is not None:

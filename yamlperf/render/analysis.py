@@ -85,6 +85,15 @@ class Analysis:
     findings: tuple[str, ...]
     reading: RunReading | None = None
 
+    @property
+    def levels_read(self) -> str:
+        """Where growth was read: "concurrency 1", or each endpoint's own lowest level when they
+        differ (an open model is measured at its max_in_flight)."""
+        levels = {e.first.concurrency for e in self.endpoints if e.first is not None}
+        if len(levels) > 1:
+            return "each endpoint's lowest concurrency (an open model's: its max in flight)"
+        return f"concurrency {next(iter(levels), self.concurrency)}"
+
     def by_level(self, level: str) -> tuple[EndpointFinding, ...]:
         return tuple(e for e in self.endpoints if e.level == level)
 
@@ -128,7 +137,7 @@ def _endpoint(result: RunResult, reading: Reading, outlier: Outlier | None) -> E
         decline, level = _steepest_decline(result, endpoint)
     first, last = (cells[0], cells[-1]) if cells else (None, select.reference_cell(result, endpoint))
     cliff = growth.cliff if growth else None
-    swept = len(result.concurrency_levels) > 1
+    swept = result.swept
     finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, (), level,
                               _worst_at_largest(result, endpoint, last), swept, reading)
     return replace(finding, sentences=_sentences(finding))
@@ -147,7 +156,7 @@ def _steepest_decline(result: RunResult, endpoint: str) -> tuple[SuccessDecline 
     """The success decline with size at the level where it is steepest, and that level when the run
     swept several. Growth is read at the base level only (queueing distorts it), but requests that
     start failing as the data grows do so first under load, so every level is looked at."""
-    levels = result.concurrency_levels or (select.base_concurrency(result),)
+    levels = result.endpoint_levels(endpoint) or (select.base_concurrency(result, endpoint),)
     found = []
     for level in levels:
         points = [(c.size, c.success_rate) for c in select.series(result, endpoint, level)
@@ -195,8 +204,8 @@ def _headline(endpoints: tuple[EndpointFinding, ...], sized: bool,
     total = len(endpoints)
     plural = "s" if total != 1 else ""
     saturated = [s for s in saturations if s.saturates]
-    tail = "".join(f" {s.endpoint} saturates at about {s.saturated_at} requests in flight."
-                   for s in saturated)
+    tail = "".join(f" {s.endpoint} saturates at about {s.saturated_at} request"
+                   f"{'s' if s.saturated_at != 1 else ''} in flight." for s in saturated)
     growth_read = any(e.growth is not None and len(e.growth.data) >= 3 for e in endpoints)
     if not flagged:
         if not sized or not growth_read:

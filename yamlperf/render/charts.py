@@ -180,7 +180,6 @@ def success_rate_by_size(result: RunResult) -> Chart | None:
     if len(sizes) < 2:
         return None
     colours = endpoint_colours(result)
-    level = select.base_concurrency(result)
     chart = pygal.Bar(**chart_config(
         list(colours.values()), legend_entries=len(colours), range=(0, 100),
         y_labels=[0, 20, 40, 60, 80, 100], title=f"Success rate by dataset size{select.level_note(result)}",
@@ -190,7 +189,7 @@ def success_rate_by_size(result: RunResult) -> Chart | None:
     for endpoint in result.endpoints:
         values: list[dict[str, object] | None] = []
         for size in sizes:
-            cell = result.cell(endpoint, size, level)
+            cell = result.cell(endpoint, size, select.base_concurrency(result, endpoint))
             values.append(None if cell is None or not cell.requests else {
                 "value": cell.success_rate * 100,
                 "label": f"{endpoint} \u00b7 {records(size)} \u00b7 {cell.successes}/{cell.requests} ok "
@@ -198,7 +197,8 @@ def success_rate_by_size(result: RunResult) -> Chart | None:
             })
         chart.add(legend_title(endpoint), values)
     caption = "Bars that shrink towards the larger sizes are reliability problems that appear at scale."
-    if any(c.requests and not c.successes for c in result.cells if c.concurrency == level):
+    if any(c.requests and not c.successes for c in result.cells
+           if c.concurrency == select.base_concurrency(result, c.endpoint)):
         caption += " A red 0 marks a bar of 0%: no request succeeded."
     return from_pygal("success_rate_by_size", chart, caption)
 

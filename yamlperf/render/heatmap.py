@@ -67,8 +67,7 @@ def response_time_heatmap(result: RunResult) -> Chart | None:
     endpoints = result.endpoints
     if len(sizes) * len(endpoints) < 2:
         return None
-    level = select.base_concurrency(result)
-    grid = [[result.cell(e, s, level) for s in sizes] for e in endpoints]
+    grid = [[result.cell(e, s, select.base_concurrency(result, e)) for s in sizes] for e in endpoints]
     values = [t.median for row in grid for c in row if (t := select.timing(c)) is not None]
     scale = ColourScale(min(values), max(values)) if values else ColourScale(0.001, 0.001)
     title = f"Median response time by endpoint and dataset size{select.level_note(result)}"

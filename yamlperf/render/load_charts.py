@@ -55,10 +55,12 @@ def latency_distribution(result: RunResult) -> Chart | None:
 
 
 def sweep_charts(result: RunResult) -> list[Chart]:
-    """Throughput and p95 against concurrency, when the run swept several levels."""
-    levels = result.concurrency_levels
-    if len(levels) < 2:
+    """Throughput and p95 against concurrency, for the endpoints measured at several levels (not
+    for endpoints that each have their one level, such as an open model's max_in_flight)."""
+    swept = [e for e in result.endpoints if len(result.endpoint_levels(e)) > 1]
+    if not swept:
         return []
+    levels = tuple(sorted({level for e in swept for level in result.endpoint_levels(e)}))
     colours = _colours(result)
     largest = max(select.sizes(result), default=None)
     where = f" at {records(largest)}" if largest is not None else ""
@@ -74,7 +76,7 @@ def sweep_charts(result: RunResult) -> list[Chart]:
             x_title="Concurrency (requests in flight)", y_title=y_title, allow_interruptions=True,
         ))
         chart.x_labels = [str(level) for level in levels]
-        for endpoint in result.endpoints:
+        for endpoint in swept:
             by_level = {c.concurrency: c for c in select.sweep(result, endpoint)}
             chart.add(legend_title(endpoint), [
                 None if (cell := by_level.get(level)) is None or read(cell) is None

@@ -36,20 +36,22 @@ def sizes(result: RunResult) -> tuple[int, ...]:
     return tuple(s for s in result.sizes if s is not None)
 
 
-def base_concurrency(result: RunResult) -> int:
-    levels = result.concurrency_levels
+def base_concurrency(result: RunResult, endpoint: str | None = None) -> int:
+    """The lowest level of the run, or of ``endpoint``: where its growth is read. An endpoint with
+    an open model (measured at its max_in_flight) beside closed ones has its own."""
+    levels = result.concurrency_levels if endpoint is None else result.endpoint_levels(endpoint)
     return levels[0] if levels else 1
 
 
 def level_note(result: RunResult) -> str:
     """", concurrency 1" for the title of a per-size view of a sweep, which draws the base level
     only: without it the other levels' cells would seem to be in the chart."""
-    return f", concurrency {base_concurrency(result)}" if len(result.concurrency_levels) > 1 else ""
+    return f", concurrency {base_concurrency(result)}" if result.swept else ""
 
 
 def series(result: RunResult, endpoint: str, concurrency: int | None = None) -> list[CellStats]:
-    """An endpoint's cells at one concurrency, by ascending size."""
-    level = base_concurrency(result) if concurrency is None else concurrency
+    """An endpoint's cells at one concurrency (by default its own lowest), by ascending size."""
+    level = base_concurrency(result, endpoint) if concurrency is None else concurrency
     cells = [c for c in result.cells if c.endpoint == endpoint and c.concurrency == level]
     return sorted(cells, key=lambda c: -1 if c.size is None else c.size)
 
@@ -70,7 +72,7 @@ def reference_label(result: RunResult) -> str:
     parts = []
     if has_sizes(result):
         parts.append(f"{max(sizes(result)):,} records")
-    if len(result.concurrency_levels) > 1:
+    if result.swept:
         parts.append(f"concurrency {base_concurrency(result)}")
     return "at " + ", ".join(parts) if parts else ""
 
