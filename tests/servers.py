@@ -19,6 +19,7 @@ Routes (every one but /health and /auth/login needs a valid bearer token when ``
     GET    /slow?ms=N              answers after N milliseconds
     GET    /noisy?ms=N             answers after a random 0 to N milliseconds (seeded)
     GET    /spiky?every=K&ms=N     every K-th request answers after N milliseconds, the others at once
+    GET    /phased?every=K&ms=A,B  K requests answer after A ms, the next K after B ms, and so on
     GET    /echo                   the request's method, path, query, headers and body as JSON
     GET    /static                 a tiny constant JSON answer
 
@@ -131,6 +132,7 @@ class RecordsServer(Background):
         self.sequence: list[str] = []
         self._noise = random.Random(0)
         self._spikes = itertools.count(1)
+        self._phases = itertools.count()
         self.logins = 0
         self.unauthorized = 0
         self.tokens: list[str] = []
@@ -216,6 +218,11 @@ class RecordsServer(Background):
                 delay = self._noise.uniform(0, float(query.get("ms", ["20"])[0]))
             time.sleep(delay / 1e3)
             return 200, {"noisy": True}
+        if route == "/phased":
+            delays = [float(v) for v in query.get("ms", ["5,15"])[0].split(",")]
+            phase = (next(self._phases) // int(query.get("every", ["10"])[0])) % len(delays)
+            time.sleep(delays[phase] / 1e3)
+            return 200, {"phase": phase}
         if route == "/spiky":
             if next(self._spikes) % int(query.get("every", ["10"])[0]) == 0:
                 time.sleep(float(query.get("ms", ["50"])[0]) / 1e3)

@@ -72,7 +72,7 @@ def test_the_error_example_is_what_yamlperf_prints(tmp_path: Path) -> None:
     for path in (ROOT / "scenarios").glob("*.yaml"):
         text = path.read_text()
         if path.name == "scale.yaml":
-            text = text.replace("\n  iterations: 10", "\n  iteratons: 10", 1)
+            text = text.replace("\n  iterations: 30", "\n  iteratons: 30", 1)
         (tmp_path / "scenarios" / path.name).write_text(text)
     result = subprocess.run([sys.executable, "-m", "yamlperf", "validate", "scenarios/scale.yaml"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)

@@ -42,6 +42,9 @@ class Precision:
     low: float | None
     high: float | None
     reached: bool | None
+    rounds_relative: float | None = None
+    """The same, from the scatter of the cell's round medians (3 rounds or more): how far a busy
+    spell that slowed some rounds moves the cell's figure. ``reached`` needs both within target."""
 
 
 def _ms(seconds: float | None) -> float | None:
@@ -69,9 +72,11 @@ def precision_to_json(precision: Precision | None) -> dict[str, Any] | None:
     if precision is None:
         return None
     relative = None if precision.relative is None else round(precision.relative, 6)
+    spread = None if precision.rounds_relative is None else round(precision.rounds_relative, 6)
     return {"target": precision.target, "floor_ms": _ms(precision.floor),
             "half_width_ms": _ms(precision.half_width), "relative": relative,
-            "low_ms": _ms(precision.low), "high_ms": _ms(precision.high), "reached": precision.reached}
+            "low_ms": _ms(precision.low), "high_ms": _ms(precision.high), "reached": precision.reached,
+            "rounds_relative": spread}
 
 
 def precision_from_json(data: Mapping[str, Any] | None) -> Precision | None:
@@ -79,4 +84,5 @@ def precision_from_json(data: Mapping[str, Any] | None) -> Precision | None:
         return None
     return Precision(target=data.get("target"), floor=_s(data.get("floor_ms")),
                      half_width=_s(data.get("half_width_ms")), relative=data.get("relative"),
-                     low=_s(data.get("low_ms")), high=_s(data.get("high_ms")), reached=data.get("reached"))
+                     low=_s(data.get("low_ms")), high=_s(data.get("high_ms")), reached=data.get("reached"),
+                     rounds_relative=data.get("rounds_relative"))

@@ -139,6 +139,22 @@ def test_a_steady_cell_stops_early_and_a_noisy_one_at_its_budget(
     assert records_server.hits["GET /noisy"] == 120
 
 
+def test_rounds_that_disagree_are_not_precise_however_tight_the_pooled_interval(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    """A busy spell slows a whole round: /phased answers 12 requests at a time in 5, 5, 5 then 40 ms."""
+    endpoints = [{"name": "phased", "path": "/phased?every=12&ms=5,5,5,40"}]
+    data = records_scenario(records_server.url, sizes=[1], endpoints=endpoints,
+                            load={"iterations": 48, "rounds": 4, "precision": "5%", "precision_floor": "3ms",
+                                  "max_iterations": 96})
+    (cell,) = run(write_scenario(data)).result.cells
+    assert [r.median < 0.02 for r in cell.rounds[:4]] == [True, True, True, False], cell.rounds
+    assert cell.precision.half_width <= 0.003, "3 answers in 4 at 5 ms: the pooled median is tight"
+    assert cell.precision.rounds_relative * cell.latency.median > 0.003
+    assert cell.precision.reached is False
+    assert cell.requests == 96, "one more round of 12 at a time, up to the budget"
+    assert [r.requests for r in cell.rounds] == [12] * 8
+
+
 def test_sampling_stops_when_the_cells_time_is_spent(
         records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
     endpoints = [{"name": "noisy", "path": "/noisy?ms=20"}]

@@ -8,7 +8,13 @@ import random
 import pytest
 
 from yamlperf.engine.precision import Spent, next_batch, precision_of
-from yamlperf.engine.sampling import classify_outliers, median_interval, median_ranks, precise_enough
+from yamlperf.engine.sampling import (
+    classify_outliers,
+    median_interval,
+    median_ranks,
+    precise_enough,
+    rounds_spread,
+)
 from yamlperf.engine.stats import Recorder
 from yamlperf.scenario import Load
 
@@ -105,3 +111,23 @@ def test_query_counts_are_averaged_merged_and_a_bad_header_skipped() -> None:
     assert one.mean_queries == 4.0
     assert one.merge(two).mean_queries == 5.0
     assert Recorder().mean_queries is None
+
+
+def test_the_rounds_spread_is_the_standard_error_of_their_mean_log() -> None:
+    assert rounds_spread([1.0, 1.0]) is None, "two rounds say nothing about their scatter"
+    assert rounds_spread([2.0, 2.0, 2.0]) == 0.0
+    spread = rounds_spread([1.0, 1.1, 0.9, 1.05])
+    logs = [math.log(v) for v in (1.0, 1.1, 0.9, 1.05)]
+    mean = sum(logs) / 4
+    sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / 3)
+    assert spread == pytest.approx(math.expm1(1.959964 * sd / 2))
+
+
+def test_a_tight_interval_with_rounds_that_disagree_is_not_reached() -> None:
+    ordered = sorted([0.005] * 36 + [0.015] * 12)
+    load = Load(precision=0.05)
+    assert precision_of(ordered, load).reached is True
+    split = precision_of(ordered, load, rounds=[0.005, 0.005, 0.005, 0.015])
+    assert split.reached is False
+    assert split.rounds_relative > 0.05
+    assert precision_of(ordered, load, rounds=[0.005, 0.0051, 0.00495]).reached is True

@@ -9,7 +9,7 @@ import pytest
 from yamlperf.render.console import format_summary
 from yamlperf.render.csv_export import cell_row
 from yamlperf.render.report import report_html
-from yamlperf.render.sampling import precision_notice
+from yamlperf.render.sampling import median_spread, precision_notice
 from yamlperf.render.tables import results_by_size
 from yamlperf.results import CellStats, Precision
 
@@ -61,6 +61,8 @@ def test_cells_that_missed_the_precision_target_are_marked_and_named() -> None:
     endpoint = plain.cells[0].endpoint
     assert notice.startswith(f"1 of {len(cells)} cells did not reach the precision target (±5% on the median")
     assert f"{endpoint} at 100 (±8.3% after " in notice
+    rounds_apart = replace(cells[0], precision=replace(cells[0].precision, rounds_relative=0.12, reached=False))
+    assert median_spread(rounds_apart) == "±12.0%*", "the rounds' scatter shows when it is the larger"
     assert "Less certain medians." in report_html(run)
     assert f"precision: 1 of {len(cells)} cells" in format_summary(run)
 

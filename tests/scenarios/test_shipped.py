@@ -52,7 +52,8 @@ def test_each_scenario_runs_end_to_end_on_small_sizes(path: Path, tmp_path: Path
     port = free_port()
     small = ["--iterations", "3", "--output-dir", str(tmp_path / "out"), "--format", "json",
              "--set", f"target.base_url=http://127.0.0.1:{port}",
-             "--set", f"target.server.command=yamlperf demo-server --port {port}"]
+             "--set", f"target.server.command=yamlperf demo-server --port {port}",
+             "--set", "load.precision=null", "--set", "load.precision_floor=null"]  # exactly 3 a cell
     if "dataset:" in path.read_text():
         small += ["--sizes", "5", "12", "20"]
     if path.name == "concurrency-sweep.yaml":

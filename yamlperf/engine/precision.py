@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..results import Precision
 from ..scenario import Load
-from .sampling import MedianInterval, median_interval, precise_enough
+from .sampling import MedianInterval, median_interval, precise_enough, rounds_spread
 from .stats import Recorder
 
 MIN_BATCH = 3
@@ -18,16 +18,31 @@ SAFETY = 1.2
 """Ask for this much more than the square-root law predicts, so that one more round usually does."""
 
 
-def precision_of(ordered: Sequence[float], load: Load) -> Precision:
-    """The interval of the median of ``ordered`` (sorted latencies) against ``load``'s target."""
+def precision_of(ordered: Sequence[float], load: Load, rounds: Sequence[float] = ()) -> Precision:
+    """How well the median of ``ordered`` (sorted latencies) is known, against ``load``'s target:
+    its order-statistic interval, and the scatter of the cell's ``rounds`` medians."""
     interval = median_interval(ordered)
+    spread = rounds_spread(rounds)
     wanted = load.samples_to_precision
-    reached = precise_enough(interval, load.precision, load.precision_floor) if wanted else None
+    reached = _reached(interval, spread, load) if wanted else None
     if interval is None:
-        return Precision(load.precision, load.precision_floor, None, None, None, None, reached)
+        return Precision(load.precision, load.precision_floor, None, None, None, None, reached, spread)
     relative = interval.relative if math.isfinite(interval.relative) else None
     return Precision(load.precision, load.precision_floor, interval.half_width, relative,
-                     interval.low, interval.high, reached)
+                     interval.low, interval.high, reached, spread)
+
+
+def _reached(interval: MedianInterval | None, spread: float | None, load: Load) -> bool:
+    if not precise_enough(interval, load.precision, load.precision_floor):
+        return False
+    return spread is None or _rounds_agree(interval, spread, load)
+
+
+def _rounds_agree(interval: MedianInterval | None, spread: float, load: Load) -> bool:
+    if interval is None:
+        return False
+    allowed = max((load.precision or 0.0) * interval.median, load.precision_floor or 0.0)
+    return spread * interval.median <= allowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +55,21 @@ class Spent:
 
 
 def next_batch(recorder: Recorder, spent: Spent, load: Load, concurrency: int,
-               max_duration: float | None) -> int:
+               max_duration: float | None, *, rounds: Sequence[float] = ()) -> int:
     """Requests for the cell's next precision round: 0 when its median is precise enough, its
     budget of requests or time is spent, or it has no successful request to make precise.
 
     The half-width of the interval shrinks with the square root of the sample, so the batch aims at
     ``n * (half-width / target)^2`` in all, at most doubling the sample per round (a noisy start
-    would otherwise ask for the whole budget at once) and at least a few requests per worker.
+    would otherwise ask for the whole budget at once) and at least a few requests per worker. When
+    the interval is tight but the ``rounds`` medians disagree (a busy machine), one more round of
+    the cell's usual size is asked for: more rounds, not more requests in one, is what helps then.
     """
     if not load.samples_to_precision or not recorder.categories.get("ok"):
         return 0
     interval = median_interval(sorted(recorder.samples))
-    if precise_enough(interval, load.precision, load.precision_floor):
+    spread = rounds_spread(rounds)
+    if _reached(interval, spread, load):
         return 0
     left = spent.max_requests - spent.requests
     time_left = load.max_sampling_time - spent.wall
@@ -60,9 +78,12 @@ def next_batch(recorder: Recorder, spent: Spent, load: Load, concurrency: int,
     if left <= 0 or time_left <= 0:
         return 0
     answered = max(recorder.count, 1)
-    wanted = _wanted(interval, load, answered)
     smallest = max(MIN_BATCH, BATCH_PER_WORKER * concurrency)
-    wanted = min(max(wanted, smallest, answered // 4), max(spent.requests, smallest))
+    if precise_enough(interval, load.precision, load.precision_floor):  # the rounds disagree
+        wanted = max(smallest, math.ceil(spent.requests / max(1, len(rounds))))
+    else:
+        wanted = min(max(_wanted(interval, load, answered), smallest, answered // 4),
+                     max(spent.requests, smallest))
     if spent.requests and spent.wall > 0:
         wanted = min(wanted, max(1, math.floor(time_left * spent.requests / spent.wall)))
     return max(0, min(wanted, left))

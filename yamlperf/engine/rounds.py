@@ -146,7 +146,7 @@ class SizeRounds:
             return 0
         spent = Spent(progress.recorder.requests, progress.wall, progress.cell.budget)
         return next_batch(progress.recorder, spent, self._load, progress.cell.concurrency,
-                          self._shared.max_duration)
+                          self._shared.max_duration, rounds=_round_medians(progress))
 
     def _stats(self, progress: _Progress) -> CellStats:
         cell, recorder = progress.cell, progress.recorder
@@ -160,5 +160,10 @@ class SizeRounds:
             truncated = progress.truncated or recorder.requests < cell.iterations
             stats = summarize(recorder, info, progress.wall, truncated=truncated)
             stats = with_load(stats, cell.spec, recorder.series, dropped=0, max_lag=0.0)
-            stats = replace(stats, rounds=tuple(progress.rounds), precision=precision_of(ordered, self._load))
+            stats = replace(stats, rounds=tuple(progress.rounds),
+                            precision=precision_of(ordered, self._load, _round_medians(progress)))
         return replace(stats, outliers=classify_outliers(ordered), measured_size=self._measured_size)
+
+
+def _round_medians(progress: _Progress) -> list[float]:
+    return [r.median for r in progress.rounds if r.median is not None]

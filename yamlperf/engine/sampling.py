@@ -22,6 +22,8 @@ EXACT_UP_TO = 1000
 MILD_FENCE = 1.5
 SEVERE_FENCE = 3.0
 OUTLIER_CLASSES = ("low_severe", "low_mild", "high_mild", "high_severe")
+MIN_ROUNDS = 3
+Z_95 = 1.959964
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +109,18 @@ def precise_enough(interval: MedianInterval | None, target: float | None, floor:
         return False
     allowed = max(target * interval.median if target is not None else 0.0, floor or 0.0)
     return interval.half_width <= allowed
+
+
+def rounds_spread(medians: Sequence[float]) -> float | None:
+    """The relative 95% half-width of a cell's level from its rounds' medians (batch means): the
+    standard error of their mean log, times 1.96; ``None`` with fewer than ``MIN_ROUNDS`` rounds.
+
+    The order-statistic interval assumes the samples are independent draws from one distribution;
+    on a shared machine they are not (a busy spell slows a whole round), and the rounds' own
+    scatter says how much that moves the cell's figure, as batch means do for simulation output."""
+    logs = [math.log(m) for m in medians if m > 0]
+    if len(logs) < MIN_ROUNDS:
+        return None
+    mean = sum(logs) / len(logs)
+    variance = sum((x - mean) ** 2 for x in logs) / (len(logs) - 1)
+    return math.expm1(Z_95 * math.sqrt(variance / len(logs)))

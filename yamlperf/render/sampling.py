@@ -6,21 +6,23 @@ from __future__ import annotations
 from ..results import CellStats, RunResult
 from ..textable import join_words
 
-NOTE = ("±Median: half the 95% confidence interval of the median (order statistics), as a share of "
-        "the median; a mark (*) where the plan's precision target was not reached. Outliers: latencies "
-        "beyond Tukey's fences (1.5 interquartile ranges past the quartiles; severe beyond 3), counted "
-        "and kept in every statistic.")
+NOTE = ("±Median: half the 95% confidence interval of the median (order statistics), or the scatter of "
+        "its rounds' medians when larger, as a share of the median; a mark (*) where the plan's precision "
+        "target was not reached. Outliers: latencies beyond Tukey's fences (1.5 interquartile ranges "
+        "past the quartiles; severe beyond 3), counted and kept in every statistic.")
 QUERIES_NOTE = "Queries: the mean of the target's query-count header per answer."
 LISTED = 8
 """Cells named in the notice; the rest are counted."""
 
 
 def median_spread(cell: CellStats) -> str:
-    """``±3.2%``, ``±7.9%*`` when the target was not reached, ``-`` without an interval."""
+    """``±3.2%``, ``±7.9%*`` when the target was not reached, ``-`` without an interval: the larger
+    of the median's interval and its rounds' scatter (``rounds_relative``)."""
     precision = cell.precision
     if precision is None or precision.relative is None:
         return "-"
-    return f"±{precision.relative * 100:.1f}%" + ("*" if precision.reached is False else "")
+    relative = max(precision.relative, precision.rounds_relative or 0.0)
+    return f"±{relative * 100:.1f}%" + ("*" if precision.reached is False else "")
 
 
 def outlier_text(cell: CellStats) -> str:
