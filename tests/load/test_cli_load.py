@@ -93,6 +93,8 @@ def test_plan_shows_the_schedule_and_its_cost(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "load: open model, a ramp of 3 stages over 3m, at most 40 in flight, warm-up 2s" in out
+    assert ("sampling: every cell is timed, measured once in one continuous pass (rounds and precision sample "
+            "count-based cells)") in out, "no rounds for a plan whose cells are all timed"
     # 0->50 over 30 s (750), 50->300 over 2 m (21,000), 300->0 over 30 s (4,500)
     assert "26,250 ramp 0->50->300->0/s over 3m (+2s warm-up)" in out
     assert "search: 0->50/s for 30s, 50->300/s for 2m, 300->0/s for 30s" in out
