@@ -91,6 +91,10 @@ _HEAD_BODY = httptools.HttpParserError if httptools is not None else ValueError
 _UPGRADE = httptools.HttpParserUpgrade if httptools is not None else ValueError
 MAX_HEAD_BYTES = 65536
 """How much of a head is read to mend repeated ``Content-Length`` fields (http.client's line limit)."""
+FRESH_S = 0.05
+"""A connection whose last answer ended less than this ago is not polled before an idempotent
+request goes on it (a system call a request): no server closes a connection for idling that soon,
+and one closed right after its answer is met at the read and sent again (``_worth_another_try``)."""
 SLACK_S = 0.001
 SLACK_SHARE = 0.01
 """Connecting or sending longer than ``SLACK_S`` and this share of the timeout shortens the first
@@ -332,6 +336,16 @@ class _Stale(Exception):
         self.unsent = unsent
 
 
+def _unusable(connection: _Connection, method: str, now: float) -> bool:
+    """Whether an idle connection must be replaced before ``method`` is sent on it."""
+    idempotent = method in IDEMPOTENT
+    if connection.after_head and not idempotent:
+        return True
+    if idempotent and now - connection.idle_since < FRESH_S:
+        return False
+    return connection.dropped()
+
+
 def _worth_another_try(stale: _Stale, method: str, idle: float) -> bool:
     """Whether a request that met a closed reused connection goes again on a new one.
 
@@ -413,8 +427,7 @@ class FastTransport:
         connection = self._connections.get(origin)
         start = time.perf_counter()
         try:
-            if connection is not None and (connection.dropped() or (
-                    connection.after_head and request.method not in IDEMPOTENT)):
+            if connection is not None and _unusable(connection, request.method, start):
                 if connection.after_head and connection.unread():
                     self._head_bodies.add(origin)
                 self._discard(origin)
