@@ -14,7 +14,13 @@ during the runs (``--busy 1`` takes one of two cores away), stopped at the end. 
 is printed too. Extra arguments after ``--`` go to ``yamlperf run`` (``-- --set load.rounds=5``).
 Each run starts the demo on a free port of its own, so other runs on the machine do not meet it.
 
+``--keep DIR`` saves each run's results.json in DIR (``run-01.json``...); ``--reanalyse DIR`` runs
+nothing: it names the growth of the results saved there (any ``*.json``, in name order) and prints
+the same table, so a change to the analysis can be judged against real runs in seconds.
+
     python bench/stability.py [--runs 10] [--busy 1] [--scenario scenarios/scale.yaml] [-- --set k=v]
+    python bench/stability.py --runs 10 --keep runs/quiet
+    python bench/stability.py --reanalyse runs/quiet
 
 Exit code 0 when no failure was flagged, 1 otherwise.
 """
@@ -95,9 +101,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def run_once(scenario: Path, out: Path, extra: Sequence[str]) -> tuple[RunResult, float]:
+def run_once(scenario: Path, out: Path, extra: Sequence[str]) -> tuple[RunResult, float, Path]:
     """One ``yamlperf run`` with the demo on a port of its own (8765 may be another run's); its
-    results and wall time."""
+    results, wall time and results file."""
     port = free_port()
     command = [sys.executable, "-m", "yamlperf", "run", str(scenario), "--output-dir", str(out),
                "--format", "json", "--set", f"target.base_url=http://127.0.0.1:{port}",
@@ -110,7 +116,8 @@ def run_once(scenario: Path, out: Path, extra: Sequence[str]) -> tuple[RunResult
     if not found:
         raise SystemExit(f"run failed (exit {done.returncode}):\n{done.stdout[-2000:]}\n"
                          f"{done.stderr[-2000:]}")
-    return load_results(Path(found[-1])), wall
+    path = Path(found[-1])
+    return load_results(path), wall, path
 
 
 def failures(endpoint: str, verdicts: Sequence[Verdict], min_agree: int) -> list[str]:
@@ -157,9 +164,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-agree", type=int, default=None, help="default: 90%% of --runs")
     parser.add_argument("--json", type=Path, help="write each run's verdicts and medians here")
     parser.add_argument("--details", action="store_true", help="print each run's verdicts as it ends")
+    parser.add_argument("--keep", type=Path, help="save each run's results.json in this directory")
+    parser.add_argument("--reanalyse", type=Path, help="run nothing: name the results saved here")
     parser.add_argument("extra", nargs="*", help="after --: arguments for yamlperf run")
     args = parser.parse_args(argv)
+    if args.reanalyse:
+        return reanalyse(args.reanalyse, args.min_agree)
     min_agree = args.min_agree if args.min_agree is not None else -(-args.runs * 9 // 10)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     busy = [multiprocessing.Process(target=busy_loop, daemon=True) for _ in range(args.busy)]
     for process in busy:
         process.start()
@@ -169,7 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     evidence: list[dict[str, object]] = []
     try:
         for number in range(1, args.runs + 1):
-            result, wall = run_once(args.scenario, out, args.extra)
+            result, wall, path = run_once(args.scenario, out, args.extra)
+            if args.keep:
+                shutil.copyfile(path, args.keep / f"run-{number:02d}.json")
             verdicts = name_growth(result)
             runs.append(verdicts)
             evidence.append({"wall_s": round(wall, 2), "endpoints": {
@@ -192,6 +207,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\n{flagged} failure(s) flagged")
     if args.json:
         args.json.write_text(json.dumps(evidence, indent=1))
+    return 1 if flagged else 0
+
+
+def reanalyse(directory: Path, min_agree: int | None) -> int:
+    """The table of the results saved in ``directory``, named by the analysis as it is now."""
+    paths = sorted(directory.glob("*.json"))
+    if not paths:
+        raise SystemExit(f"{directory}: no saved results (*.json)")
+    runs = [name_growth(load_results(path)) for path in paths]
+    text, flagged = table(runs, min_agree if min_agree is not None else -(-len(runs) * 9 // 10))
+    print(f"{len(runs)} saved runs in {directory}, named again\n")
+    print(text)
+    print(f"\n{flagged} failure(s) flagged")
     return 1 if flagged else 0
 
 
