@@ -114,3 +114,20 @@ def test_the_readme_says_what_the_tests_need_and_how_its_times_were_measured() -
     assert "python bench/readme_claims.py" in readme
     assert (ROOT / "bench" / "readme_claims.py").is_file()
     assert "about 20 seconds" not in readme
+
+
+@pytest.mark.parametrize("index", range(sum(lang == "yaml" for lang, _ in BLOCKS)))
+def test_every_yaml_example_is_a_plan_yamlperf_accepts(index: int, tmp_path: Path) -> None:
+    """A plan by example, the everyday load test, the executors: what a user copies first. A fragment
+    (a `load:` block and its thresholds) is read as the demo plan it would go into."""
+    from click.testing import CliRunner
+
+    from yamlperf.cli import main
+
+    body = [body for lang, body in BLOCKS if lang == "yaml"][index]
+    shutil.copy(ROOT / "scenarios" / "demo-base.yaml", tmp_path / "demo-base.yaml")
+    plan = tmp_path / "example.yaml"
+    plan.write_text(body if "extends:" in body or "target:" in body else f"extends: demo-base.yaml\n{body}")
+    for command in (["validate", str(plan)], ["plan", str(plan)]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0, (command, body, result.output)

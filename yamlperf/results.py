@@ -7,13 +7,14 @@ re-rendered without running it again.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import UsageError
 from .results_load import (
@@ -409,15 +410,19 @@ def _cleanup_from_json(data: Mapping[str, Any] | None) -> CleanupOutcome | None:
     return CleanupOutcome(**fields, wall_time=data.get("wall_time_s", 0.0))
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: a reader never sees half a file."""
+def write_atomic(path: Path, content: str | bytes | Callable[[BinaryIO], None]) -> None:
+    """Write to a temporary file in the same folder, then rename: a reader never sees half a file.
+    ``content`` may be a function that writes to the open file, so that a large file is written
+    as it is made, never held whole in memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if callable(content):
+                content(handle)
+            else:
+                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -439,7 +444,16 @@ _UMASK = _umask()
 
 
 def save_results(result: RunResult, path: Path) -> Path:
-    write_atomic(path, json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n")
+    """``results.json``, encoded piece by piece into the file: a long cell's series (a histogram an
+    interval) is several times its own size as one string of JSON, written after every cell."""
+    def write(handle: BinaryIO) -> None:
+        text = io.TextIOWrapper(handle, encoding="utf-8", write_through=False)
+        json.dump(to_json(result), text, indent=2, ensure_ascii=False)
+        text.write("\n")
+        text.flush()
+        text.detach()
+
+    write_atomic(path, write)
     return path
 
 

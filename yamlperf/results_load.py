@@ -116,7 +116,7 @@ def interval_to_json(item: IntervalStats) -> dict[str, Any]:
         "late": item.late, "latency_ms": None if latency is None else {
             name: _ms(getattr(latency, name)) for name in SERIES_LATENCY},
         "target": item.target, "client_cpu": item.client_cpu, "warmup": item.warmup,
-        "histogram": [list(pair) for pair in item.histogram],
+        "histogram": item.histogram,
     }
 
 

@@ -97,6 +97,10 @@ def parse_rule(text: str) -> Rule:
     windowed = _WINDOW.match(raw)
     if windowed:
         rule = parse_rule(f"{name} {op} {windowed.group(1)}")
+        if rule.window is not None:
+            limit = windowed.group(1).split(" over ")[0]
+            raise RuleError(f"the rule {text!r} names more than one window",
+                            f"hold it `over` one length, e.g. `{name} {op} {limit} over 10s`")
         return replace(rule, text=text, window=_window(rule, windowed.group(2)))
     if name in TIME_METRICS:
         return Rule(text, TIME_METRICS[name], MetricKind.TIME, op, _time_limit(raw))

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import Problem
 from .scenario import DEFAULT_MAX_IN_FLIGHT, Stage, Workload
 from .source import Document, KeyPath
-from .units import parse_duration, parse_rate
+from .units import parse_duration, parse_percent, parse_rate
 
 MODEL_KEYS = ("iterations", "duration", "rate", "stages")
 DEFAULT_ITERATIONS = 10
@@ -88,7 +88,25 @@ def workload_problems(document: Document, endpoints: list[dict[str, Any]]) -> li
             ("load", "concurrency"), "a list of concurrency levels sweeps closed-model workers, and this "
             "plan's load is an arrival rate (an open model)",
             hint="bound the requests in flight with load.max_in_flight, and give one concurrency or none"))
+    problems.extend(_precision_problems(document, plan))
     return problems
+
+
+def _precision_problems(document: Document, load: Mapping[str, Any]) -> list[Problem]:
+    """A precision target of 0 (``0%`` with no floor above 0, or a floor of 0 alone) is never
+    reached: every cell would sample on to its budget and be named as short of it."""
+    share = _parsed(parse_percent, load.get("precision"))
+    floor = _parsed(parse_duration, load.get("precision_floor"))
+    if share == 0 and not floor:
+        key = "precision"
+    elif floor == 0 and not share:
+        key = "precision_floor"
+    else:
+        return []
+    return [document.problem(
+        ("load", key), "a precision target of 0 is never reached: every cell would sample on to its budget "
+        "(max_iterations, max_sampling_time)", hint="give a share above 0 (e.g. precision: 5%) or a floor "
+        "above 0 (e.g. precision_floor: 0.05ms), or drop the key to measure each cell's iterations once")]
 
 
 def _open_stages(data: Mapping[str, Any]) -> bool:

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from executors import Keeping, Watching, assert_merged_like_one_process, cell_by
-from servers import RecordsServer, ScenarioFactory, records_scenario
+from servers import RecordsServer, ScenarioFactory, free_port, records_scenario
 
 from yamlperf.cli import main
 from yamlperf.engine.dask_backend import DaskBackend
@@ -130,3 +130,18 @@ def test_asking_for_dask_without_it_says_what_to_install(records_server: Records
     assert "Traceback" not in done.stderr
     assert records_server.hits["GET /static"] == 0
     assert not list(path.parent.glob("out/*")), "a run folder for a run that could not start"
+
+
+def test_a_scheduler_that_does_not_answer_is_named_with_the_commands_that_start_one(
+        records_server: RecordsServer, write_scenario: ScenarioFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exit 3, as for a target that does not answer; the waiting is Dask's connect timeout, cut short here."""
+    from yamlperf.engine import dask_backend
+
+    monkeypatch.setattr(dask_backend, "START_TIMEOUT_S", 1.0)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    plan = write_scenario(records_scenario(records_server.url, sizes=[3]))
+    result = CliRunner().invoke(main, ["run", str(plan), "--cluster", address])
+    assert result.exit_code == 3, result.output
+    assert (f"cannot reach the Dask scheduler at {address} (") in result.output
+    assert f"start it with `dask scheduler` and workers with `dask worker {address}`" in result.output
+    assert records_server.load_hits() == 0

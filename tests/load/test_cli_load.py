@@ -93,6 +93,8 @@ def test_plan_shows_the_schedule_and_its_cost(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "load: open model, a ramp of 3 stages over 3m, at most 40 in flight, warm-up 2s" in out
+    assert ("sampling: every cell is timed, measured once in one continuous pass (rounds and precision sample "
+            "count-based cells)") in out, "no rounds for a plan whose cells are all timed"
     # 0->50 over 30 s (750), 50->300 over 2 m (21,000), 300->0 over 30 s (4,500)
     assert "26,250 ramp 0->50->300->0/s over 3m (+2s warm-up)" in out
     assert "search: 0->50/s for 30s, 50->300/s for 2m, 300->0/s for 30s" in out
@@ -134,3 +136,25 @@ def test_quick_takes_a_rate_and_a_duration(records_server: RecordsServer, tmp_pa
     assert closed["load"]["model"] == "closed"
     assert closed["load"]["duration_s"] == 1.0
     assert closed["requests"] > 2
+
+
+@pytest.mark.parametrize(("flags", "said"), [
+    (["--rate", "fast"], "--rate fast: load.rate: expected a rate such as 300/s"),
+    (["--rate", "20/s", "--duration", "soon"], "--duration soon: load.duration: expected a duration such as 250ms"),
+    (["--rate", "0/s", "--duration", "2s"], "--rate 0/s: load.rate: an arrival rate of 0/s sends no request"),
+])
+def test_quick_says_a_wrong_flag_at_the_flag_not_at_a_line_of_a_plan_never_written(
+        records_server: RecordsServer, tmp_path: Path, flags: list[str], said: str) -> None:
+    from click.testing import CliRunner
+
+    from yamlperf.cli import main
+
+    result = CliRunner().invoke(main, ["quick", records_server.url, "--endpoint", "/health", *flags,
+                                       "--output-dir", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert "<quick>" not in result.output
+    wrong_url = CliRunner().invoke(main, ["quick", "localhost:5000", "--output-dir", str(tmp_path)])
+    assert wrong_url.exit_code == 2, wrong_url.output
+    assert "URL localhost:5000: target.base_url: expected an http:// or https:// URL" in wrong_url.output
+    assert records_server.load_hits() == 0

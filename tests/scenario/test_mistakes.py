@@ -132,6 +132,12 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
     ("base_url with a query", VALID.replace(":8000", ":8000/api?key=k"), 2, 13, "base_url has a query"),
     ("endpoint URL with a bad port", VALID.replace("    path: /items\n", "    path: http://h:1x/items\n", 2)
      .replace("    path: http://h:1x/items\n", "    path: /items\n", 1), 12, 11, "not a usable URL"),
+    ("a precision of 0%, never reached", VALID.replace("iterations: 5", "iterations: 5\n  precision: 0%"), 10, 14,
+     "load.precision: a precision target of 0 is never reached"),
+    ("a precision floor of 0 alone", VALID.replace("iterations: 5", "iterations: 5\n  precision_floor: 0ms"), 10, 20,
+     "load.precision_floor: a precision target of 0 is never reached"),
+    ("a window rule with two windows", VALID + "thresholds:\n  - error_rate < 1% over 5s over 10s\n", 14, 5,
+     "the rule 'error_rate < 1% over 5s over 10s' names more than one window"),
 ]
 
 

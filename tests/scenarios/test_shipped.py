@@ -14,6 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 DEMO_ENV = {"YAMLPERF_USERNAME": "admin", "YAMLPERF_PASSWORD": "admin_password"}
+DEMO_SERVER = f"{sys.executable} -m yamlperf demo-server"
+"""The demo as this interpreter runs it: the tests pass with the venv's python whether or not its
+`bin` folder is on PATH (`yamlperf demo-server`, as the plans write it, needs that)."""
 
 
 def free_port() -> int:
@@ -52,7 +55,7 @@ def test_each_scenario_runs_end_to_end_on_small_sizes(path: Path, tmp_path: Path
     port = free_port()
     small = ["--iterations", "3", "--output-dir", str(tmp_path / "out"), "--format", "json",
              "--set", f"target.base_url=http://127.0.0.1:{port}",
-             "--set", f"target.server.command=yamlperf demo-server --port {port}",
+             "--set", f"target.server.command={DEMO_SERVER} --port {port}",
              "--set", "load.precision=null", "--set", "load.precision_floor=null"]  # exactly 3 a cell
     if "dataset:" in path.read_text():
         small += ["--sizes", "5", "12", "20"]
@@ -77,7 +80,7 @@ def test_credentials_from_flags_replace_unset_environment_variables(tmp_path: Pa
         [sys.executable, "-m", "yamlperf", "run", str(ROOT / "scenarios" / "auth-jwt.yaml"),
          "--username", "admin", "--password", "admin_password", "--iterations", "2", "--sizes", "3",
          "--output-dir", str(tmp_path / "out"), "--format", "json", "--set", f"target.base_url=http://127.0.0.1:{port}",
-         "--set", f"target.server.command=yamlperf demo-server --port {port} --token-ttl 5"],
+         "--set", f"target.server.command={DEMO_SERVER} --port {port} --token-ttl 5"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     (results_file,) = (tmp_path / "out").rglob("results.json")
@@ -90,7 +93,7 @@ def test_auth_jwt_logs_in_again_when_its_token_expires_without_failed_requests(t
     result = yamlperf("run", str(ROOT / "scenarios" / "auth-jwt.yaml"), "--debug", "--sizes", "5",
                       "--output-dir", str(tmp_path / "out"), "--format", "json",
                       "--set", f"target.base_url=http://127.0.0.1:{port}",
-                      "--set", f"target.server.command=yamlperf demo-server --port {port} --token-ttl 1",
+                      "--set", f"target.server.command={DEMO_SERVER} --port {port} --token-ttl 1",
                       cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr.count("[login]") >= 2, "the 1-second token was renewed during the run"

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import ExitCode
 from .app import echo_error, handle_errors, main
+
+if TYPE_CHECKING:
+    from ..engine.leftovers import CleanupReport
 
 
 @main.command()
@@ -43,10 +47,19 @@ def cleanup(run_dir: Path, username: str | None, password: str | None, plan: Pat
         click.echo(f"nothing to clean up: {run_dir} lists no records left on the target")
         return
     outcome = report.outcome
-    click.echo(f"cleanup: {outcome.deleted} of the {report.listed} records listed in {report.leftovers} "
-               "deleted")
+    click.echo(f"cleanup: {outcome.deleted - report.gone} of the {report.listed} records listed in "
+               f"{report.leftovers} deleted")
+    if report.gone:
+        click.echo(_gone_line(report))
     if outcome.failed:
         why = f" (first failure: {outcome.first_failure})" if outcome.first_failure else ""
         echo_error(f"could not delete {outcome.failed} records{why}; their ids are still in "
                    f"{report.leftovers}, and `yamlperf cleanup {run_dir}` tries again")
         sys.exit(int(ExitCode.THRESHOLD_FAILED))
+
+
+def _gone_line(report: CleanupReport) -> str:
+    where = (f"the server cleanup started, as nothing answered on its port ({report.started}): a server "
+             "that keeps its records only while it runs (as `yamlperf demo-server` without --db) lost them "
+             "when the run stopped it" if report.started else "the target: deleted since the run")
+    return f"  {report.gone} were not there any more (404 or 410 from the delete) on {where}"

@@ -18,6 +18,7 @@ from typing import Any
 import click
 import yaml
 
+from ..compose import Override, apply_overrides
 from ..errors import ExitCode, TargetError, UsageError, path_problem
 from ..loader import build_scenario
 from ..redact import is_secret_key
@@ -184,9 +185,21 @@ def seed_image(result: Any, extension: str) -> bytes:
     return svg_to_pdf(svg) if extension == "pdf" else svg_to_png(svg)
 
 
-def load_quick(text: str) -> Scenario:
-    """The YAML text through the same loader as a file: schema, templates, located errors."""
-    return build_scenario(parse_document(text, "<quick>"), Path.cwd(), os.environ)
+def load_quick(text: str, options: QuickOptions | None = None) -> Scenario:
+    """The YAML text through the same loader as a file: schema, templates, located errors; a value
+    the user typed as a flag (``options``) is reported at the flag (``--rate abc: ...``), not at a
+    line of a plan they never wrote."""
+    document = parse_document(text, "<quick>")
+    if options is not None:
+        document = apply_overrides(document, _flag_overrides(options))
+    return build_scenario(document, Path.cwd(), os.environ)
+
+
+def _flag_overrides(options: QuickOptions) -> list[Override]:
+    given = [("target.base_url", options.url.rstrip("/"), f"URL {options.url}"),
+             ("load.rate", options.rate, f"--rate {options.rate}"),
+             ("load.duration", options.duration, f"--duration {options.duration}")]
+    return [Override(path, value, origin) for path, value, origin in given if value is not None]
 
 
 def base_url(argument: str | None, option: str | None) -> str:
@@ -251,7 +264,7 @@ def quick(*, url: str | None, url_option: str | None, endpoint: str, requests_: 
     options = QuickOptions(base_url(url, url_option), endpoint, requests_, concurrency, auth, login_path,
                            token_path, method, headers, data, formats, output_dir, rate, duration)
     text = scenario_yaml(scenario_data(options))
-    scenario = load_quick(text)
+    scenario = load_quick(text, options)
     if emit_yaml:
         plan, moved = without_secret_values(scenario_data(options))
         if auth:

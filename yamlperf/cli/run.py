@@ -105,7 +105,7 @@ def run(file: Path, username: str | None, password: str | None, keep_data: bool,
     """Run a scenario: seed the data, measure every cell, write results.json, print a summary.
 
     Exit codes: 0 ok, 1 a threshold failed or a cell had no successful request, 2 invalid input,
-    3 target unreachable or login failed, 130 interrupted.
+    3 target (or Dask scheduler) unreachable or login failed, 130 interrupted.
     """
     supplied = tuple(key for key, value in (("auth.username", username), ("auth.password", password))
                      if value is not None)

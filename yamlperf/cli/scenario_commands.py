@@ -138,7 +138,8 @@ def plan_json(scenario: Scenario, matrix: Plan) -> dict[str, object]:
 
 
 def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None) -> str:
-    target, *described = _describe(scenario)
+    counted = any(not c.spec.timed and not c.spec.open for c in matrix.cells)
+    target, *described = _describe(scenario, counted)
     lines = [f"{scenario.source}: {scenario.name}", target, *(notes or []), *described, ""]
     header = ("#", "size", "conc", "endpoint", "method", "path", "requests")
     rows = [(str(c.index + 1), "-" if c.size is None else str(c.size), str(c.concurrency), c.endpoint.name,
@@ -171,7 +172,8 @@ def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None
     return "\n".join(lines)
 
 
-def _describe(scenario: Scenario) -> list[str]:
+def _describe(scenario: Scenario, counted: bool) -> list[str]:
+    """The plan's settings, a line each; ``counted``: some cell is count-based, so rounds apply."""
     target = scenario.target
     lines = [f"target: {target.base_url}"
              + (f" (started by yamlperf: {' '.join(target.server.command)})" if target.server else "")]
@@ -184,7 +186,9 @@ def _describe(scenario: Scenario) -> list[str]:
         lines.append(f"dataset: sizes {', '.join(map(str, dataset.sizes))}; created with "
                      f"{dataset.create.method} {dataset.create.path}; {cleanup}")
     lines.append(load_line(scenario))
-    lines.append(f"sampling: {sampling_line(scenario.load)}")
+    lines.append(f"sampling: {sampling_line(scenario.load)}" if counted else
+                 "sampling: every cell is timed, measured once in one continuous pass (rounds and precision "
+                 "sample count-based cells)")
     lines.append(f"output: {scenario.output.directory} ({', '.join(scenario.output.formats)})")
     return lines
 

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import TargetError, UsageError
 from .worker import Lost, ShareJob, ShareOutcome, close_run, run_share, stop_all
 
 logger = logging.getLogger(__name__)
@@ -68,8 +68,8 @@ class DaskBackend:
             try:
                 self._client = distributed.Client(cluster, timeout=START_TIMEOUT_S, set_as_default=False)
             except OSError as exc:
-                raise UsageError(f"cannot reach the Dask scheduler at {cluster} ({exc}): start it with "
-                                 "`dask scheduler` and workers with `dask worker {cluster}`") from None
+                raise TargetError(f"cannot reach the Dask scheduler at {cluster} ({exc}): start it with "
+                                  f"`dask scheduler` and workers with `dask worker {cluster}`") from None
         else:
             from .executor import default_workers
 

@@ -3,7 +3,10 @@
 The run folder says what to delete (``leftover_ids.txt``, written as records are created) and how
 (the plan as run, in ``results.json``, secrets masked: a masked password is asked for again). The
 deletes go through the run's own cleanup (``Seeder.cleanup``): the same rate-limit patience, the
-same 404 rule, and the ids it could not delete are written back to the file.
+same 404 rule, and the ids it could not delete are written back to the file. When nothing answers
+on the port of the plan's ``target.server``, cleanup starts it; a 404 from that new process means the
+record is gone (a server that keeps its data in memory lost it when the run stopped it), as when an
+endpoint of the run deletes records.
 """
 
 from __future__ import annotations
@@ -54,6 +57,12 @@ class CleanupReport:
     listed: int
     outcome: CleanupOutcome
     leftovers: Path
+    gone: int = 0
+    """Records the target answered 404 or 410 for: not there any more (counted in ``outcome.deleted``)."""
+    started: str = ""
+    """The plan's ``target.server`` command when cleanup had to start it (nothing answered on its
+    port), else "": a server started anew holds only what it stores, so the records the run left
+    on the one it stopped may have gone with that process."""
 
 
 def clean_up_run(request: CleanupRequest, observer: Observer | None = None) -> CleanupReport | None:
@@ -80,7 +89,7 @@ def clean_up_run(request: CleanupRequest, observer: Observer | None = None) -> C
     client = SessionClient(TransportOptions(target.timeout, target.verify))
     try:
         with running_target(_reusing(scenario), request.run_dir / "cleanup-server.log", request.stop, environ,
-                            request.secrets):
+                            request.secrets) as started:
             check_reachable(target.base_url, target.timeout, target.verify)
             context = RunContext(scenario.variables, credential_context(credentials),
                                  _run_id(request.run_dir), None, environ)
@@ -90,12 +99,13 @@ def clean_up_run(request: CleanupRequest, observer: Observer | None = None) -> C
             seeder = Seeder(dataset, target, client=client, auth=auth, context=context,
                             workers=scenario.load.max_workers, stop=request.stop,
                             observer=observer or NullObserver(), secrets=request.secrets,
-                            endpoints_write=writes)
+                            endpoints_write=writes or started)
             seeder.ids = list(ids)
             outcome = seeder.cleanup(leftovers)
     finally:
         client.close()
-    return CleanupReport(len(ids), outcome, leftovers)
+    command = " ".join(target.server.command) if started and target.server is not None else ""
+    return CleanupReport(len(ids), outcome, leftovers, seeder.gone, command)
 
 
 def _scenario(request: CleanupRequest, environ: Mapping[str, str]) -> Scenario:

@@ -98,6 +98,8 @@ class Seeder:
         """How the first failed create of the last ``grow`` failed (status or fault, the answer)."""
         self.delete_error = ""
         """Why the delete request could not be built for some id (its template failed), if it could not."""
+        self.gone = 0
+        """Records whose delete answered 404 or 410 and were counted as gone (see ``GONE``)."""
         self.delete_failure = ""
         """How the first delete the target refused or failed went (status or fault, the answer)."""
         self.outcome: CleanupOutcome | None = None
@@ -212,10 +214,11 @@ class Seeder:
         started = time.perf_counter()
         self._observer.phase(f"cleaning up {total} records", total)
 
-        def take(result: tuple[Any, bool]) -> None:
-            record_id, ok = result
+        def take(result: tuple[Any, bool, bool]) -> None:
+            record_id, ok, gone = result
             if ok:
                 remaining.pop(record_id, None)
+                self.gone += gone
 
         try:
             self._run_all((partial(self._delete_one, rid) for rid in list(remaining)), take, stoppable=False)
@@ -330,20 +333,22 @@ class Seeder:
         header = self._dataset.id_header
         return f"header {header!r}" if header is not None else repr(self._dataset.id_path)
 
-    def _delete_one(self, record_id: Any) -> tuple[Any, bool]:
+    def _delete_one(self, record_id: Any) -> tuple[Any, bool, bool]:
+        """(the id, deleted or gone, gone: the answer said it was not there)."""
         if self._delete is None:
-            return record_id, False
+            return record_id, False, False
         context = self._context.record(n=0, ids=(), size=None, record_id=record_id)
         try:
             exchange = self._auth.send(self._delete, context, self._sends["delete"])
         except TemplateError as exc:
             self.delete_error = self._scrub(
                 f"dataset.delete: the request for id {record_id!r} cannot be built: {exc}")
-            return record_id, False
-        ok = not exchange.fault and (200 <= exchange.status < 300 or exchange.status in self._gone)
+            return record_id, False, False
+        gone = not exchange.fault and exchange.status in self._gone
+        ok = gone or (not exchange.fault and 200 <= exchange.status < 300)
         if not ok and not self.delete_failure:
             self.delete_failure = self._describe_failure(exchange, self._delete)
-        return record_id, ok
+        return record_id, ok, gone
 
     def _run_all(self, tasks: Iterable[Callable[[], Any]], take: Callable[[Any], None],
                  stoppable: bool = True) -> None:

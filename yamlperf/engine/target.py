@@ -150,20 +150,21 @@ def _tls_failure(exc: BaseException) -> str | None:
 @contextlib.contextmanager
 def running_target(target: Target, log_path: Path, stop: threading.Event,
                    environ: Mapping[str, str] | None = None,
-                   secrets: SecretRegistry | None = None) -> Iterator[None]:
-    """The target is up inside the block; a server started here is stopped on the way out, always.
+                   secrets: SecretRegistry | None = None) -> Iterator[bool]:
+    """The target is up inside the block, which is given whether ``target.server`` was started here
+    (not reused, nor absent); a server started here is stopped on the way out, always.
 
     ``secrets`` receives the secret values of ``server.env`` and scrubs the log lines an error shows.
     """
     server = target.server
     if server is None:
-        yield
+        yield False
         return
     url = ready_url(target, server)
     holder = port_holder(url, target.verify)
     if holder is not None and server.reuse_existing and holder.status:
         logger.info("reusing the server that already answers at %s (%d)", url, holder.status)
-        yield
+        yield False
         return
     if holder is not None:
         raise TargetError(holder.refusal(url))
@@ -172,7 +173,7 @@ def running_target(target: Target, log_path: Path, stop: threading.Event,
     try:
         _wait_ready(process, server, url, verify_tls=target.verify, log_path=log_path, stop=stop,
                     scrub=secrets.scrub)
-        yield
+        yield True
     finally:
         stop_process(process, server.stop_timeout)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..redact import MASK
 from ..results import CellStats, RunResult, SeedStep
 from ..scenario import WRITE_METHODS
 from ..textable import format_table
@@ -50,11 +51,11 @@ def leftover_notice(result: RunResult) -> str:
     if cleanup is None or not (cleanup.failed or cleanup.leftover_file):
         return ""
     listed = f" Their ids are in {cleanup.leftover_file}, one a line." if cleanup.leftover_file else ""
-    later = (f" `yamlperf cleanup {Path(cleanup.leftover_file).parent}` deletes them."
+    later = (f" `yamlperf cleanup {Path(cleanup.leftover_file).parent}{_password_flag(result)}` deletes them."
              if cleanup.leftover_file and _deletes(result) else "")
     if not cleanup.failed and cleanup.kept_because.startswith(("--keep-data", "dataset.cleanup")):
         return (f"The {cleanup.kept} records this run created were kept on the target "
-                f"({cleanup.kept_because}).{listed}{later}")
+                f"({cleanup.kept_because}).{listed}{later}{_stopped_server_note(result)}")
     if not cleanup.failed:
         return (f"The {cleanup.kept} records this run created are still on the target: the dataset has "
                 f"no `delete` request.{listed}")
@@ -63,6 +64,24 @@ def leftover_notice(result: RunResult) -> str:
     return (f"Cleanup failed: {cleanup.failed} of the {total} records this run created could not be deleted "
             f"and may still be on the target{why}.{listed} Check dataset.delete, then delete them "
             f"with{later.removesuffix(' deletes them.') or ' the API'}.")
+
+
+def _password_flag(result: RunResult) -> str:
+    """`` --password PASSWORD`` when results.json masks the plan's password, which cleanup needs again."""
+    auth = result.scenario.get("auth")
+    return " --password PASSWORD" if isinstance(auth, dict) and auth.get("password") == MASK else ""
+
+
+def _stopped_server_note(result: RunResult) -> str:
+    """The run started ``target.server`` (it refuses a port already taken unless told to reuse it) and
+    stopped it at the end: the kept records outlive it only if it stores them."""
+    target = result.scenario.get("target")
+    server = target.get("server") if isinstance(target, dict) else None
+    if not isinstance(server, dict) or server.get("reuse_existing"):
+        return ""
+    return (" The run stopped the server it started (target.server), so they are there only if it stores "
+            "them: one that keeps them only while it runs (as `yamlperf demo-server` without --db) has "
+            "lost them.")
 
 
 def _deletes(result: RunResult) -> bool:
