@@ -186,9 +186,20 @@ def _describe(scenario: Scenario, counted: bool) -> list[str]:
         lines.append(f"dataset: sizes {', '.join(map(str, dataset.sizes))}; created with "
                      f"{dataset.create.method} {dataset.create.path}; {cleanup}")
     lines.append(load_line(scenario))
-    lines.append(f"sampling: {sampling_line(scenario.load)}" if counted else
-                 "sampling: every cell is timed, measured once in one continuous pass (rounds and precision "
-                 "sample count-based cells)")
+    load = scenario.load
+    if load.executor != "threads":
+        workers = f" x{load.workers}" if load.workers else ""
+        local = ", a local cluster" if load.executor == "dask" else ""
+        where = f" on {load.cluster}" if load.cluster else local
+        lines.append(f"executor: {load.executor}{workers}{where}")
+    if not counted:
+        lines.append("sampling: every cell is timed, measured once in one continuous pass (rounds and "
+                     "precision sample count-based cells)")
+    elif load.executor != "threads":
+        lines.append(f"sampling: each cell measured once, in one pass split across the {load.executor} "
+                     "workers (rounds and precision sample on threads only)")
+    else:
+        lines.append(f"sampling: {sampling_line(load)}")
     lines.append(f"output: {scenario.output.directory} ({', '.join(scenario.output.formats)})")
     return lines
 
