@@ -13,7 +13,9 @@ named, the confidence levels, and the failures issue #10 names:
 
 The headline is what the report leads with: the class when one is named ("O(n)"), else the coarse
 class that 80% of the resamples chose ("linear or n log n"), else "undetermined". The table also
-counts how often the class itself (or "undetermined") was the same, the stricter reading.
+counts how often the class itself (or "undetermined") was the same, the stricter reading, and how
+often the coarse class was (constant, sublinear, linear, superlinear; the one a named class lies
+in), the looser one. Failures are flagged on the headline.
 
 The issue's failures came from a busy machine: ``--busy N`` keeps N busy-loop processes running
 during the runs (``--busy 1`` takes one of two cores away), stopped at the end. Each run's wall time
@@ -164,19 +166,21 @@ def failures(endpoint: str, verdicts: Sequence[Verdict], min_agree: int) -> list
 def table(runs: Sequence[dict[str, Verdict]], min_agree: int) -> tuple[str, int]:
     """The table per endpoint, and how many failures it flags."""
     endpoints = list(dict.fromkeys(name for run in runs for name in run))
-    lines = ["| endpoint | headline in each run | modal headline | runs agreeing | same class | confidence "
-             "| failures |", "|---|---|---|---|---|---|---|"]
+    lines = ["| endpoint | headline in each run | modal headline | runs agreeing | same class "
+             "| same coarse class | confidence | failures |", "|---|---|---|---|---|---|---|---|"]
     flagged = 0
     for endpoint in endpoints:
         verdicts = [run[endpoint] for run in runs if endpoint in run]
         modal, agree = Counter(v.headline for v in verdicts).most_common(1)[0]
         strict_modal, strict = Counter(v.growth for v in verdicts).most_common(1)[0]
+        coarse_modal, coarse = Counter(v.family or UNDETERMINED for v in verdicts).most_common(1)[0]
         confidence = Counter(v.confidence for v in verdicts)
         shown = ", ".join(f"{short(v.headline)}/{v.confidence[:1]}" for v in verdicts)
         found = failures(endpoint, verdicts, min_agree)
         flagged += len(found)
         lines.append(f"| {endpoint} | {shown} | {modal} | {agree}/{len(verdicts)} | "
                      f"{strict}/{len(verdicts)} {short(strict_modal)} | "
+                     f"{coarse}/{len(verdicts)} {coarse_modal} | "
                      f"{', '.join(f'{k} {n}' for k, n in confidence.most_common())} | "
                      f"{'; '.join(found) or 'none'} |")
     return "\n".join(lines), flagged
