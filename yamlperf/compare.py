@@ -167,6 +167,9 @@ def describe(criteria: Criteria, noise: Noise) -> str:
 def _untested(noise: Noise) -> str:
     """Why no latency change could be called, and what to do: "Holm-corrected over 0 cells" said
     neither."""
+    if noise.most_samples == 0:
+        return ("verdicts: latency not tested: no cell has successful requests in both runs (the same "
+                "endpoint, dataset size and concurrency), so no latency can be compared")
     if noise.most_samples < MIN_SAMPLES:
         return (f"verdicts: latency not tested: the Mann-Whitney U test needs {MIN_SAMPLES} or more samples "
                 f"of a cell in both runs, and these cells have at most {noise.most_samples}; measure "

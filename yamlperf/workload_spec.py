@@ -89,7 +89,24 @@ def workload_problems(document: Document, endpoints: list[dict[str, Any]]) -> li
             "plan's load is an arrival rate (an open model)",
             hint="bound the requests in flight with load.max_in_flight, and give one concurrency or none"))
     problems.extend(_precision_problems(document, plan))
+    problems.extend(_executor_problems(document, plan))
     return problems
+
+
+def _executor_problems(document: Document, load: Mapping[str, Any]) -> list[Problem]:
+    """``workers`` or ``cluster`` on an executor that has no use for them: the run would quietly go on
+    threads, one process, which is not what the user asked for."""
+    executor = load.get("executor")
+    if _given(load, "cluster") and executor in ("threads", "processes"):
+        return [document.problem(
+            ("load", "cluster"), f"a Dask scheduler is named, and the executor is {executor}",
+            hint="write executor: dask (or drop `executor`: a cluster implies dask), or drop `cluster`")]
+    if _given(load, "workers") and not _given(load, "cluster") and executor in (None, "threads"):
+        return [document.problem(
+            ("load", "workers"), "workers are processes of `executor: processes` or `dask`, and this plan "
+            "runs on threads (the default), one process", hint="add executor: processes (or --executor "
+            "processes) to split each cell across processes, or raise `concurrency` for more threads")]
+    return []
 
 
 def _precision_problems(document: Document, load: Mapping[str, Any]) -> list[Problem]:

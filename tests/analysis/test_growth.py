@@ -153,3 +153,35 @@ def test_an_undetermined_range_within_one_coarse_class_says_it_first() -> None:
     flat = name_growth(medians([(10, 1e-3), (50, 1.02e-3), (100, 0.98e-3)]), key="flat")
     assert isinstance(flat, Growth)
     assert flat.family in ("constant", None)
+
+
+def test_a_class_left_open_is_named_at_the_coarse_class_most_resamples_choose() -> None:
+    """The demo's search on a busy machine: O(n) and O(n log n) split the resamples, a few say
+    n^2; no class has 80%, linear-or-n-log-n has, and the verdict leads with it and its share."""
+    growth = name_growth(medians([(10, 0.61e-3), (50, 1.25e-3), (100, 1.36e-3), (200, 2.88e-3),
+                                  (500, 7.59e-3)], share=0.08), key="search")
+    assert growth.rank is None
+    assert growth.family == "linear"
+    assert growth.family_support >= 0.8
+    assert growth.verdict.startswith(f"linear or n log n in {growth.family_support:.0%} of resamples, "
+                                     "undetermined between O(n) and ")
+    assert growth.shares.get(classes.QUADRATIC, 0) > 0, "the range still names what it cannot rule out"
+
+
+def test_a_split_between_constant_and_growing_names_no_coarse_class() -> None:
+    growth = name_growth(medians([(10, 0.35e-3), (50, 0.41e-3), (100, 0.44e-3), (200, 0.55e-3),
+                                  (500, 0.65e-3)], share=0.05), key="list")
+    assert growth.rank is None
+    assert growth.family is None
+    assert growth.verdict.startswith("undetermined between O(1) and ")
+
+
+def test_an_n_plus_one_query_is_quadratic_with_its_linear_term() -> None:
+    """N queries of N rows plus the rows: a free power law reads n^1.6; the class with its
+    lower-order term fits it, and the fitted curve is that mixture."""
+    truth = lambda n: FIXED + 4e-5 * n + 4e-7 * n * n  # noqa: E731
+    growth = name_growth(shape(truth, (10, 30, 100, 300, 1000, 3000), share=0.005), key="n+1")
+    assert growth.rank == classes.QUADRATIC, growth.verdict
+    assert growth.curve is not None
+    assert growth.curve.candidate.lower == classes.LINEAR
+    assert growth.predict(300) == pytest.approx(truth(300), rel=0.05)

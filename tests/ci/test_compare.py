@@ -149,6 +149,9 @@ def test_fail_on_regression_with_no_cells_in_common_is_an_error(tmp_path: Path) 
     assert "nothing compared" in out.output
     plain = CliRunner().invoke(main, ["compare", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
     assert plain.exit_code == 0, plain.output
+    assert ("verdicts: latency not tested: no cell has successful requests in both runs (the same endpoint, "
+            "dataset size and concurrency)") in plain.output
+    assert "at most 0" not in plain.output, "no cell in common is not a want of iterations"
 
 
 def test_html_escapes_names_from_users_files(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .delay_server import DelayServer
 
 
@@ -44,5 +46,17 @@ output: {{directory: '{tmp_path / "runs"}', formats: [json, html, junit]}}
     assert "This report covers the 2 cells measured before that" in report
     assert "interrupted.</" not in report
     assert 'type="incomplete_run"' in (run_dir / "junit.xml").read_text(encoding="utf-8")
-    assert f"interrupted: partial results in {run_dir}" in stderr
+    assert f"interrupted: partial results in {run_dir}; report.html, junit.xml cover the 2 cells measured" in stderr
     assert f"`yamlperf report {run_dir}` draws the report again" in stderr
+
+
+def test_the_interrupted_line_names_what_it_drew_in_words_that_agree(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from yamlperf.cli.run import finish_partial
+
+    from .builders import cell, result, scenario
+
+    plan = scenario(tmp_path, f"output: {{directory: '{tmp_path}', formats: [json, html]}}\n")
+    finish_partial(result(cell("search"), cell("list")), tmp_path / "run", plan)
+    said = capsys.readouterr().err
+    assert f"interrupted: partial results in {tmp_path / 'run'}; report.html covers the 2 cells measured" in said

@@ -126,3 +126,28 @@ def test_the_command_line_chooses_the_executor(records_server: RecordsServer, wr
     wrong = CliRunner().invoke(main, ["run", str(path), "--cluster", "scheduler:8786"])
     assert wrong.exit_code == 2
     assert "tcp://scheduler:8786" in wrong.output
+
+
+def test_plan_names_the_executor_and_refuses_workers_or_a_cluster_it_has_no_use_for(
+        write_scenario: ScenarioFactory) -> None:
+    """`--workers 4` on threads ran one process as if it were not there; `plan` said "3 rounds per size"
+    for a processes run that measures each cell in one pass."""
+    path = write_scenario({"name": "flags", "target": {"base_url": "http://127.0.0.1:9"},
+                           "load": {"iterations": 30}, "endpoints": [{"name": "static", "path": "/static"}]})
+    split = CliRunner().invoke(main, ["plan", str(path), "--executor", "processes", "--workers", "4"])
+    assert split.exit_code == 0, split.output
+    assert "executor: processes x4\n" in split.output
+    assert ("sampling: each cell measured once, in one pass split across the processes workers (rounds and "
+            "precision sample on threads only)") in split.output
+    remote = CliRunner().invoke(main, ["plan", str(path), "--cluster", "tcp://scheduler:8786"])
+    assert "executor: dask on tcp://scheduler:8786\n" in remote.output
+    threads = CliRunner().invoke(main, ["plan", str(path)])
+    assert "executor:" not in threads.output
+    assert "sampling: 3 rounds per size" in threads.output
+    alone = CliRunner().invoke(main, ["plan", str(path), "--workers", "4"])
+    assert alone.exit_code == 2
+    assert ("--workers 4: load.workers: workers are processes of `executor: processes` or `dask`, and this plan "
+            "runs on threads (the default), one process") in alone.output
+    crossed = CliRunner().invoke(main, ["plan", str(path), "--executor", "processes", "--cluster", "tcp://s:8786"])
+    assert crossed.exit_code == 2
+    assert "load.cluster: a Dask scheduler is named, and the executor is processes" in crossed.output

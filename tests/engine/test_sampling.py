@@ -96,6 +96,17 @@ def test_the_next_batch_aims_at_the_target_and_respects_the_budget() -> None:
     assert next_batch(failed, Spent(1, 0.001, 200), load, 1, None) == 0, "nothing to make precise"
 
 
+def test_a_cell_measured_in_rounds_gets_more_rounds_of_its_usual_size_not_a_larger_one() -> None:
+    """On a busy machine the speed moves between rounds: one round of 30 would outweigh five of 6."""
+    load = Load(iterations=30, precision=0.05)
+    noisy = recorder_of([random.Random(k).uniform(0.001, 0.003) for k in range(30)])
+    alone = next_batch(noisy, Spent(30, 0.06, 200), load, 1, None)
+    assert alone > 6, "measured in one pass, the batch aims at the target"
+    rounds = [0.002, 0.0021, 0.0019, 0.002, 0.0022]
+    assert next_batch(noisy, Spent(30, 0.06, 200), load, 1, None, rounds=rounds) == 6
+    assert next_batch(noisy, Spent(30, 0.06, 33), load, 1, None, rounds=rounds) == 3, "the requests left"
+
+
 def test_precision_without_an_interval_is_not_reached() -> None:
     precision = precision_of([0.001, 0.002], Load(precision=0.05))
     assert precision.half_width is None

@@ -10,14 +10,25 @@ from its residuals; never below 1). BIC and not AIC: AIC's charge of 2 per param
 free power law (one parameter more) beat the true class one time in six, and it is undefined in
 its small-sample form (AICc) for three sizes.
 
+From four sizes on, O(n log n) and O(n^2) are also fitted with their lower-order linear term
+(``a + b n + c n^2``: an N+1 query is N queries of N rows plus the N rows, which a pure n^2
+misses and a free power law reads as n^1.7); the mixture is charged its extra parameter, and a
+replicate whose leading term is under ``NEGLIGIBLE_SHARE`` of its growth counts as O(n).
+
 The same choice is made on each bootstrap replicate of the figures. The share of replicates that
 choose a class is its support: a class is named when it has ``NAME_SUPPORT`` (80%) of them, "high"
 confidence from 95%; otherwise the verdict is "undetermined between" the lowest and the highest
-class of the smallest set that holds ``RANGE_SUPPORT`` (90%) of the replicates. A replicate whose
-size-dependent part is under ``NEGLIGIBLE_SHARE`` of its time at the largest size counts as O(1):
-a 5% rise over 50x the data is constant in practice, however significant. A cliff is a step
-model's jump of at least ``CLIFF_MIN_JUMP`` beyond its trend, chosen at the same place by 80% of
-the replicates, with two sizes on each side (one point alone is what a disturbed cell does).
+class of the smallest set that holds ``RANGE_SUPPORT`` (90%) of the replicates, led by the coarse
+class (constant, sub-linear, linear or n log n, super-linear) when ``NAME_SUPPORT`` of them lie in
+one: "linear or n log n in 91% of resamples, undetermined between O(n) and O(n^2)". Over two
+decades of sizes on a shared machine O(n) and O(n log n), or n^1.7 and n^2, are often not
+separable run to run while the coarse class is; the claim is made at the granularity the
+resamples support, and the gates (``gates``) still read the shares, so doubt still fails them.
+A replicate whose size-dependent part is under ``NEGLIGIBLE_SHARE`` of its time at the largest
+size counts as O(1): a 5% rise over 50x the data is constant in practice, however significant.
+A cliff is a step model's jump of at least ``CLIFF_MIN_JUMP`` beyond its trend, chosen at the
+same place by 80% of the replicates, with two sizes on each side (one point alone is what a
+disturbed cell does).
 """
 
 from __future__ import annotations
@@ -146,19 +157,38 @@ class Growth:
             return f"{classes.WORDS[self.top]} ({self.label()}), {self.support:.0%} of resamples"
         if self.low == self.high:
             return f"undetermined: {self.label()} in {self.support:.0%} of resamples"
-        family = f"{classes.FAMILY_WORDS[self.family]}, " if self.family else ""
-        return f"{family}undetermined between {self.label(self.low)} and {self.label(self.high)}"
+        family = self.family
+        if family is None:
+            return f"undetermined between {self.label(self.low)} and {self.label(self.high)}"
+        words = classes.FAMILY_WORDS[family]
+        within = classes.LEGACY_OF_RANK[self.low] == classes.LEGACY_OF_RANK[self.high] == family
+        said = words if within else f"{words} in {self.family_support:.0%} of resamples"
+        return f"{said}, undetermined between {self.label(self.low)} and {self.label(self.high)}"
+
+    def _families(self) -> tuple[str, float]:
+        """The coarse class most replicates chose, and their share."""
+        held: Counter[str] = Counter()
+        for rank, share in self.shares.items():
+            held[classes.LEGACY_OF_RANK[rank]] += share
+        return max(held.items(), key=lambda item: item[1], default=("", 0.0))
+
+    @property
+    def family_support(self) -> float:
+        """The share of the replicates whose class lies in the most chosen coarse class."""
+        return self._families()[1]
 
     @property
     def family(self) -> str | None:
         """The coarse class (``classes.LEGACY_OF_RANK``: constant, sublinear, linear, superlinear)
-        the named class, or the whole plausible range, lies in; None when the range spans two."""
+        of the named class, or, when no class is named, the coarse class that ``NAME_SUPPORT`` of
+        the replicates chose (the claim the data supports at the granularity it can: O(n) and
+        O(n log n) are often not separable over two decades of sizes, linear is); None else."""
         if self.note:
             return None
         if self.rank is not None:
             return classes.LEGACY_OF_RANK[self.rank]
-        low, high = classes.LEGACY_OF_RANK[self.low], classes.LEGACY_OF_RANK[self.high]
-        return low if low == high else None
+        best, share = self._families()
+        return best if share >= NAME_SUPPORT else None
 
     def predict(self, size: float) -> float:
         if self.curve is None:
@@ -240,10 +270,16 @@ def name_growth(data: Series, key: str = "", count: int = REPLICATES, floor: flo
 
 
 def _ranks(plan: models.Design, index: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-    """Each replicate's class: its model's, or O(1) when its growth is negligible."""
-    totals = (coefficients * plan.matrix[index, -1, :]).sum(axis=1)
+    """Each replicate's class: its model's, O(1) when its growth is negligible, and its
+    lower-order term's class when the leading term is a negligible part of its growth."""
+    terms = coefficients * plan.matrix[index, -1, :]
+    totals = terms.sum(axis=1)
     negligible = (totals - coefficients[:, 0]) < NEGLIGIBLE_SHARE * totals
-    return np.where(negligible, classes.CONSTANT, plan.ranks[index])
+    lower = plan.lower[index]
+    grown = totals - coefficients[:, 0]
+    minor = (lower >= 0) & (terms[:, 2] < NEGLIGIBLE_SHARE * grown)
+    ranks = np.where(minor, lower, plan.ranks[index])
+    return np.where(negligible, classes.CONSTANT, ranks)
 
 
 def _verdict(data: Series, vote: _Vote, phi: float, two: bool) -> Growth:

@@ -2,11 +2,13 @@
 
 Every model is a fixed cost plus growth: ``t(n) = a + b * g(n)`` with ``a, b >= 0`` and ``g`` one
 of ``log n``, ``n``, ``n log n``, ``n^2`` or a free power ``n^k`` (a grid of ``k``); ``O(1)`` is
-``t = a``. A cliff is the same with a step ``c`` added to every size after one of them
-(``c >= 0``). The models are linear in their coefficients, so each fit is a small weighted least
-squares problem; the constraints are met by trying every subset of free coefficients and keeping
-the best feasible one (exact for two or three coefficients). Everything is solved for all
-bootstrap replicates and all candidates at once: one ``numpy.linalg.solve`` per subset.
+``t = a``. From four sizes on, ``n log n`` and ``n^2`` also come with their lower-order linear
+term, ``a + b n + c g(n)`` (``LOWER_ORDER``). A cliff is the same with a step ``c`` added to
+every size after one of them (``c >= 0``). The models are linear in their coefficients, so each
+fit is a small weighted least squares problem; the constraints are met by trying every subset of
+free coefficients and keeping the best feasible one (exact for two or three coefficients).
+Everything is solved for all bootstrap replicates and all candidates at once: one
+``numpy.linalg.solve`` per subset.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ POWER_GRID = tuple(round(0.1 * i, 1) for i in range(1, 41) if i not in (10, 20))
 """Free powers 0.1 .. 4.0 by 0.1 (finer moves the power by less than the noise does); 1 and 2 are
 O(n) and O(n^2) themselves."""
 TREND_CLASSES = (classes.LOG, classes.LINEAR, classes.N_LOG_N, classes.QUADRATIC)
+LOWER_ORDER = ((classes.N_LOG_N, classes.LINEAR), (classes.QUADRATIC, classes.LINEAR))
+"""Classes also fitted with their lower-order linear term: ``a + b n + c n log n`` and
+``a + b n + c n^2``. Real work is rarely one pure term: an N+1 query is N queries of N rows
+plus the N rows themselves, and over two decades of sizes ``a + b n + c n^2`` reads as
+``n^1.7``, a free power it is not. From four sizes on (three sizes leave no residual)."""
 STEP_MIN_SIDE = 2
 """A step needs two sizes on each side: one point apart from the rest is a disturbed cell."""
 
@@ -36,10 +43,14 @@ class Candidate:
     step_after: int | None
     parameters: int
     columns: int
+    lower: int | None = None
+    """The class of a lower-order term beside the leading one (``O(n)`` under ``O(n^2)``), or None."""
 
     @property
     def name(self) -> str:
         base = classes.label(self.rank, self.exponent)
+        if self.lower is not None:
+            base = f"{base} + {classes.label(self.lower)}"
         return base if self.step_after is None else f"{base} + step"
 
 
@@ -57,6 +68,8 @@ class Design:
     parameters: np.ndarray
     step_after: np.ndarray
     """Index of the last size before the step, -1 for a smooth model."""
+    lower: np.ndarray
+    """The rank of the lower-order term, -1 for a model without one (its column is then 1)."""
 
     def basis(self, candidate: Candidate, sizes: np.ndarray) -> np.ndarray:
         """The design matrix of ``candidate`` at other sizes (for curves and forecasts): ``(len, P)``."""
@@ -80,6 +93,8 @@ def growth(rank: int, exponent: float | None, sizes: np.ndarray, reference: floa
 
 def _columns(candidate: Candidate, at: np.ndarray, measured: np.ndarray) -> np.ndarray:
     columns = [np.ones_like(at)]
+    if candidate.lower is not None:
+        columns.append(growth(candidate.lower, None, at, float(measured.max())))
     if candidate.rank != classes.CONSTANT:
         columns.append(growth(candidate.rank, candidate.exponent, at, float(measured.max())))
     if candidate.step_after is not None:
@@ -94,6 +109,8 @@ def design(sizes: np.ndarray, steps: bool = True) -> Design:
     found = [Candidate(classes.CONSTANT, None, None, 1, 1)]
     found += [Candidate(rank, None, None, 2, 2) for rank in TREND_CLASSES]
     found += [Candidate(classes.power_rank(k), k, None, 3, 2) for k in POWER_GRID]
+    if len(sizes) >= 4:
+        found += [Candidate(rank, None, None, 3, 3, lower) for rank, lower in LOWER_ORDER]
     m = len(sizes)
     if steps:
         for after in range(STEP_MIN_SIDE - 1, m - STEP_MIN_SIDE):
@@ -109,7 +126,8 @@ def design(sizes: np.ndarray, steps: bool = True) -> Design:
         groups.append((index, padded[index, :, :width]))
     return Design(sizes, tuple(found), tuple(groups), padded, np.array([c.rank for c in found]),
                   np.array([c.parameters for c in found], dtype=float),
-                  np.array([-1 if c.step_after is None else c.step_after for c in found]))
+                  np.array([-1 if c.step_after is None else c.step_after for c in found]),
+                  np.array([-1 if c.lower is None else c.lower for c in found]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,6 +181,7 @@ def finish_partial(result: RunResult, run_dir: Path, scenario: Scenario) -> None
                    f"`yamlperf report {run_dir}` tries again")
         return
     count = len(result.cells)
-    drawn = (f"; {', '.join(dict.fromkeys(p.relative_to(run_dir).parts[0] for p in written))} cover the "
+    names = list(dict.fromkeys(p.relative_to(run_dir).parts[0] for p in written))
+    drawn = (f"; {', '.join(names)} cover{'s' if len(names) == 1 else ''} the "
              f"{count} cell{'s' if count != 1 else ''} measured" if written else "")
     echo_error(f"{where}{drawn}; `yamlperf report {run_dir}` draws the report again")

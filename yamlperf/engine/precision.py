@@ -64,6 +64,11 @@ def next_batch(recorder: Recorder, spent: Spent, load: Load, concurrency: int,
     would otherwise ask for the whole budget at once) and at least a few requests per worker. When
     the interval is tight but the ``rounds`` medians disagree (a busy machine), one more round of
     the cell's usual size is asked for: more rounds, not more requests in one, is what helps then.
+    A cell measured in rounds never gets a round larger than its usual one: on a shared machine
+    the speed moves from round to round (1.5-2x on a 2-core box with other jobs) and stays within
+    one, so one large round would outweigh all the others in the cell's median, and the figure
+    would be one moment's instead of the rounds'. More requests come as more rounds, each
+    interleaved with the other cells again.
     """
     if not load.samples_to_precision or not recorder.categories.get("ok"):
         return 0
@@ -79,11 +84,14 @@ def next_batch(recorder: Recorder, spent: Spent, load: Load, concurrency: int,
         return 0
     answered = max(recorder.count, 1)
     smallest = max(MIN_BATCH, BATCH_PER_WORKER * concurrency)
+    usual = max(smallest, math.ceil(spent.requests / max(1, len(rounds))))
     if precise_enough(interval, load.precision, load.precision_floor):  # the rounds disagree
-        wanted = max(smallest, math.ceil(spent.requests / max(1, len(rounds))))
+        wanted = usual
     else:
         wanted = min(max(_wanted(interval, load, answered), smallest, answered // 4),
                      max(spent.requests, smallest))
+        if rounds:
+            wanted = min(wanted, usual)
     if spent.requests and spent.wall > 0:
         wanted = min(wanted, max(1, math.floor(time_left * spent.requests / spent.wall)))
     return max(0, min(wanted, left))
