@@ -46,6 +46,8 @@ RULE_SHAPE = re.compile(r"^\s*([A-Za-z_0-9.]+(?:\([^)]*\))?)\s*(<=|>=|==|!=|<|>)
 FORECAST_SHAPE = re.compile(r"^([a-z0-9]+)_at\(\s*([0-9][0-9_,]*)\s*\)$")
 FORECAST_METRICS = {"median": "median", "p50": "median", "p90": "p90", "p95": "p95", "p99": "p99"}
 _WINDOW = re.compile(r"^(.+?)\s+over\s+(?:every\s+)?(\S+?)(?:\s+windows?)?$", re.IGNORECASE)
+WINDOW_STEP_S = 1.0
+"""The time series' interval (``engine.workload.SERIES_INTERVAL_S``): a window is whole intervals."""
 WINDOW_TIME_METRICS = ("median", "p95", "p99", "max")
 """What one interval of a time series keeps, so what a window can be judged on."""
 
@@ -126,6 +128,11 @@ def _window(rule: Rule, raw: str) -> float:
         raise RuleError(f"{raw!r} is not a window length", "write e.g. `over 10s`") from None
     if seconds <= 0:
         raise RuleError("a window needs a length above 0", "write e.g. `over 10s`")
+    steps = seconds / WINDOW_STEP_S
+    if steps < 1 or abs(steps - round(steps)) > 1e-9:
+        whole = max(1, round(steps)) * WINDOW_STEP_S
+        raise RuleError(f"a window of {raw} is not a whole number of the time series' {WINDOW_STEP_S:g} s "
+                        "intervals, which windows are made of", f"write `over {whole:g}s`")
     if rule.kind in (MetricKind.GROWTH, MetricKind.COMPLEXITY, MetricKind.FORECAST):
         raise RuleError(f"{rule.metric if rule.kind is not MetricKind.FORECAST else 'a forecast'} is judged "
                         "across dataset sizes, not over windows of time", "drop `over ...` from the rule")

@@ -65,7 +65,7 @@ def window_outcome(rule: Rule, cell: CellStats) -> ThresholdOutcome:
     """A window rule over one cell: failed when any window broke it; the value is the worst window's."""
     where = cell_label(cell.endpoint, cell.size, cell.concurrency)
     interval = cell.load.interval if cell.load is not None else 1.0
-    verdict = judge_windows(rule, cell.series, interval)
+    verdict = judge_windows(rule, cell.series, interval, _measured_until(cell))
     if verdict.worst is None or verdict.worst_value is None:
         missing = "no time series (a results file from before time series)" if not cell.series else \
             "no window had an answer to judge"
@@ -83,6 +83,15 @@ def window_outcome(rule: Rule, cell: CellStats) -> ThresholdOutcome:
                f"{format_metric(rule.kind, verdict.worst_value)}, limit {rule.format_limit()}")
     return ThresholdOutcome(rule.text, cell.endpoint, cell.size, cell.concurrency, verdict.worst_value,
                             rule.limit, passed, message)
+
+
+def _measured_until(cell: CellStats) -> float | None:
+    """Seconds from the cell's start to the end of its measurement: a timed cell's planned length,
+    unless it stopped early (aborted, interrupted), then its wall time."""
+    planned = cell.load.duration if cell.load is not None else None
+    if planned and not cell.truncated:
+        return planned
+    return cell.wall_time or None
 
 
 def _measure(rule: Rule, cell: CellStats) -> tuple[float | None, str]:

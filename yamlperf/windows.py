@@ -45,8 +45,11 @@ def percentile_of(histogram: Mapping[int, int], q: float, highest: float) -> flo
     return highest
 
 
-def windows(series: Sequence[IntervalStats], length: float, interval: float) -> list[WindowCounts]:
-    """The measured intervals grouped into windows of ``length`` seconds."""
+def windows(series: Sequence[IntervalStats], length: float, interval: float,
+            end: float | None = None) -> list[WindowCounts]:
+    """The measured intervals grouped into windows of ``length`` seconds; ``end`` is when the cell
+    stopped measuring (seconds from its start), which cuts the last window short: a 2.5 s cell's
+    last second is half a second, and its requests per second are counted over that half."""
     per = max(1, round(length / interval))
     measured = [item for item in series if not item.warmup]
     found = []
@@ -56,8 +59,11 @@ def windows(series: Sequence[IntervalStats], length: float, interval: float) -> 
         for item in group:
             for micros, count in item.histogram:
                 histogram[micros] = histogram.get(micros, 0) + count
+        seconds = len(group) * interval
+        if end is not None and group[0].t < end < group[0].t + seconds:
+            seconds = end - group[0].t
         found.append(WindowCounts(
-            start=group[0].t, seconds=len(group) * interval, started=sum(i.started for i in group),
+            start=group[0].t, seconds=seconds, started=sum(i.started for i in group),
             ended=sum(i.ok + i.failed for i in group), ok=sum(i.ok for i in group),
             max=max((i.latency.max for i in group if i.latency is not None), default=0.0),
             histogram=histogram))
@@ -89,11 +95,12 @@ class WindowVerdict:
     worst_value: float | None
 
 
-def judge_windows(rule: Rule, series: Sequence[IntervalStats], interval: float) -> WindowVerdict:
+def judge_windows(rule: Rule, series: Sequence[IntervalStats], interval: float,
+                  end: float | None = None) -> WindowVerdict:
     assert rule.window is not None
     judged, broken = 0, []
     worst: tuple[WindowCounts, float] | None = None
-    for window in windows(series, rule.window, interval):
+    for window in windows(series, rule.window, interval, end):
         value = window_value(rule, window)
         if value is None:
             continue

@@ -188,6 +188,27 @@ def test_a_server_closing_idle_connections_causes_no_failure(idle_close_s: float
     assert transport.retries <= 19, "at most once per request after the first"
 
 
+def test_an_idle_connection_is_looked_at_before_a_get_goes_on_it() -> None:
+    """Right after an answer a GET goes without a look (a closed connection is met at the read and
+    the GET sent again); once idle, bytes the server sent meanwhile (a 408 before it closes) are
+    noticed before sending, never taken for the GET's answer."""
+    def script(peer: Peer) -> None:
+        if peer.read_request():
+            peer.send(answer(b"first"))
+            time.sleep(fast_http.FRESH_S * 1.5)
+            peer.send(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
+            peer.read_request()
+
+    with ScriptedServer(script) as server:
+        transport = FastTransport(TransportOptions(timeout=2))
+        first = transport.send(_request(server.url))
+        time.sleep(fast_http.FRESH_S * 3)
+        second = transport.send(_request(server.url))
+        transport.close()
+    assert [(e.status, e.body) for e in (first, second)] == [(200, b"first"), (200, b"first")]
+    assert server.connections == 2
+
+
 def _second_request_reset(peer: Peer) -> None:
     """Every connection answers its first request and resets on the second, unanswered."""
     peer.read_request()

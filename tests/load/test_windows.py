@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from servers import run_plan
+from servers import RecordsServer, run_plan
 from stall_server import StallServer
 
 from yamlperf.thresholds import RuleError, parse_rule
@@ -61,3 +61,14 @@ def test_abort_on_fail_stops_the_run_at_the_broken_window(tmp_path: Path) -> Non
     assert cell["truncated"] is True
     assert cell["wall_time_s"] < 6
     assert cell["load"]["limited_by"] == ""  # judged on the time it ran, not on the 20 s it was cut from
+
+
+def test_the_last_window_of_a_cell_that_ends_mid_interval_counts_its_rate_over_what_was_measured(
+        records_server: RecordsServer, tmp_path: Path) -> None:
+    """A steady 20/s for 2.5 s: the last 1-second window holds half a second of arrivals. Judged as a
+    whole second it read 10 req/s and failed `rps > 12 over 1s` (margin for a busy machine)."""
+    data = plan(records_server.url, {"rate": "20/s", "duration": "2.5s"}, tmp_path / "out",
+                thresholds=["rps > 12 over 1s"])
+    code, output, _ = run_plan(_write(tmp_path, data))
+    assert code == 0, output
+    assert "PASS  rps > 12 over 1s" in output

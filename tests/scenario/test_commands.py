@@ -146,6 +146,21 @@ def test_the_starter_plan_has_the_seed_scale_tests_defaults(tmp_path: Path) -> N
     assert "formats: [json, html, png]" in text
 
 
+def test_the_starters_load_test_comments_are_a_plan_once_written_in(tmp_path: Path) -> None:
+    """What the starter suggests for an everyday load test, put in place of `iterations` as it says."""
+    target = tmp_path / "starter.yaml"
+    assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 0
+    text = target.read_text()
+    stages = next(line for line in text.splitlines() if line.strip().startswith("# stages: ["))
+    window = next(line for line in text.splitlines() if '"p99 < 200ms over 10s"' in line)
+    for load in ("rate: 100/s\n  duration: 1m", stages.replace("# ", "", 1).strip()):
+        variant = text.replace("iterations: 10", load, 1).replace(window, '  - "p99 < 200ms over 10s"')
+        target.write_text(variant)
+        shown = CliRunner().invoke(main, ["plan", str(target), "--json"])
+        assert shown.exit_code == 0, (load, shown.output)
+        assert {c["model"] for c in json.loads(shown.output)["cells"]} == {"open"}
+
+
 def test_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0

@@ -138,7 +138,19 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
      "load.precision_floor: a precision target of 0 is never reached"),
     ("a window rule with two windows", VALID + "thresholds:\n  - error_rate < 1% over 5s over 10s\n", 14, 5,
      "the rule 'error_rate < 1% over 5s over 10s' names more than one window"),
+    ("a window shorter than the series' interval", VALID + "thresholds:\n  - p99 < 200ms over 500ms\n", 14, 5,
+     "a window of 500ms is not a whole number of the time series' 1 s intervals, which windows are made of "
+     "(write `over 1s`)"),
+    ("a window between two intervals", VALID + "thresholds:\n  - p99 < 200ms over 2.5s\n", 14, 5,
+     "(write `over 2s`)"),
 ]
+
+
+def test_windows_are_made_of_the_intervals_the_engine_records() -> None:
+    from yamlperf.engine.workload import SERIES_INTERVAL_S
+    from yamlperf.thresholds import WINDOW_STEP_S
+
+    assert WINDOW_STEP_S == SERIES_INTERVAL_S
 
 
 @pytest.mark.parametrize(("text", "line", "column", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -145,16 +145,16 @@ def format_plan(scenario: Scenario, matrix: Plan, notes: list[str] | None = None
     rows = [(str(c.index + 1), "-" if c.size is None else str(c.size), str(c.concurrency), c.endpoint.name,
              c.endpoint.request.method, c.endpoint.request.path, cell_requests(c)) for c in matrix.cells]
     lines.append(format_table(header, rows, right={0, 1, 2}))
-    measured = f"measured requests: {matrix.measured_requests}"
+    measured = f"measured requests: {matrix.measured_requests:,}"
     if matrix.max_measured_requests > matrix.measured_requests:
-        measured += f" (up to {matrix.max_measured_requests} sampling for precision)"
-    costs = [f"cells: {len(matrix.cells)}", measured,
-             f"warm-up requests: {matrix.warmup_requests}", f"records to create: {matrix.records_to_create}"]
+        measured += f" (up to {matrix.max_measured_requests:,} sampling for precision)"
+    costs = [f"cells: {len(matrix.cells):,}", measured, f"warm-up requests: {matrix.warmup_requests:,}",
+             f"records to create: {matrix.records_to_create:,}"]
     if matrix.records_to_delete:
-        costs.append(f"cleanup deletes: {matrix.records_to_delete}")
+        costs.append(f"cleanup deletes: {matrix.records_to_delete:,}")
     if matrix.count_requests:
-        costs.append(f"count requests: {matrix.count_requests}")
-    costs.append(f"total requests: {matrix.total_requests}")
+        costs.append(f"count requests: {matrix.count_requests:,}")
+    costs.append(f"total requests: {matrix.total_requests:,}")
     lines += ["", "   ".join(costs),
               "  (the total counts every request above, logins not"
               + ("; --keep-data skips the deletes)" if matrix.records_to_delete else ")"),

@@ -91,8 +91,15 @@ _HEAD_BODY = httptools.HttpParserError if httptools is not None else ValueError
 _UPGRADE = httptools.HttpParserUpgrade if httptools is not None else ValueError
 MAX_HEAD_BYTES = 65536
 """How much of a head is read to mend repeated ``Content-Length`` fields (http.client's line limit)."""
+FRESH_S = 0.05
+"""A connection whose last answer ended less than this ago is not polled before an idempotent
+request goes on it (a system call a request): no server closes a connection for idling that soon,
+and one closed right after its answer is met at the read and sent again (``_worth_another_try``)."""
 SLACK_S = 0.001
-"""Connecting or sending longer than this shortens the first read to what is left of the timeout."""
+SLACK_SHARE = 0.01
+"""Connecting or sending longer than ``SLACK_S`` and this share of the timeout shortens the first
+read to what is left of it (a system call each way): a worker thread waiting a few milliseconds for
+its turn on a busy core sends late, and the timeout stays within 1% of what it was asked to be."""
 
 
 def _leniencies(*names: str) -> dict[str, bool]:
@@ -295,10 +302,10 @@ class _Connection:
     def arrival(self) -> float | None:
         """When the kernel received the last bytes read, ``time.time()`` seconds, or None."""
         raw = self.arrived
-        if len(raw) < _TIMESPEC.size:
+        if len(raw) != _TIMESPEC.size:
             return None
-        seconds, nanos = _TIMESPEC.unpack_from(raw)
-        return seconds + nanos * 1e-9 if seconds else None
+        seconds, nanos = _TIMESPEC.unpack(raw)
+        return seconds + nanos * 1e-9
 
     def unread(self) -> bool:
         """Whether bytes wait to be read (a closed connection has none: its end is not a byte)."""
@@ -327,6 +334,16 @@ class _Stale(Exception):
         super().__init__(cause)
         self.cause = cause
         self.unsent = unsent
+
+
+def _unusable(connection: _Connection, method: str, now: float) -> bool:
+    """Whether an idle connection must be replaced before ``method`` is sent on it."""
+    idempotent = method in IDEMPOTENT
+    if connection.after_head and not idempotent:
+        return True
+    if idempotent and now - connection.idle_since < FRESH_S:
+        return False
+    return connection.dropped()
 
 
 def _worth_another_try(stale: _Stale, method: str, idle: float) -> bool:
@@ -383,6 +400,7 @@ class FastTransport:
             raise RuntimeError(f"httptools does not import ({IMPORT_ERROR}): use Urllib3Transport")
         self._options = options
         self._timeout = options.timeout
+        self._slack = max(SLACK_S, SLACK_SHARE * options.timeout)
         self._connections: dict[str, _Connection] = {}
         self._origins: dict[str, tuple[tuple[str, int], bytes]] = {}
         self._buffer = bytearray(RECV_BYTES)
@@ -409,8 +427,7 @@ class FastTransport:
         connection = self._connections.get(origin)
         start = time.perf_counter()
         try:
-            if connection is not None and (connection.dropped() or (
-                    connection.after_head and request.method not in IDEMPOTENT)):
+            if connection is not None and _unusable(connection, request.method, start):
                 if connection.after_head and connection.unread():
                     self._head_bodies.add(origin)
                 self._discard(origin)
@@ -452,7 +469,7 @@ class FastTransport:
             if connection.reused:
                 raise _Stale(exc, unsent=True) from exc
             raise
-        if time.perf_counter() - start > SLACK_S:  # a slow connect or send: the read gets what is left
+        if time.perf_counter() - start > self._slack:  # a slow connect or send: the read gets what is left
             connection.wait_until(deadline)
         self._read(connection, head_only, deadline)
         answer = connection.answer  # a new one when repeated Content-Length fields were mended
