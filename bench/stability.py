@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import shutil
 import socket
 import subprocess
@@ -115,6 +116,11 @@ def linear_or_better(verdict: Verdict) -> bool:
 
 def short(headline: str) -> str:
     return headline.replace(UNDETERMINED, "undet.").replace(" or n log n", "")
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as ``uptime`` prints them."""
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def busy_loop() -> None:
@@ -203,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     min_agree = args.min_agree if args.min_agree is not None else -(-args.runs * 9 // 10)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
+    started_load = load_average()
     busy = [multiprocessing.Process(target=busy_loop, daemon=True) for _ in range(args.busy)]
     for process in busy:
         process.start()
@@ -232,7 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     text, flagged = table(runs, min_agree)
     print(f"\n{args.runs} runs of {args.scenario.name} {' '.join(args.extra)} with {args.busy} busy-loop "
           f"process(es); wall time per run {min(walls):.1f}-{max(walls):.1f} s, median "
-          f"{sorted(walls)[len(walls) // 2]:.1f} s\n")
+          f"{sorted(walls)[len(walls) // 2]:.1f} s; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"load average {started_load} at the start, {load_average()} at the end\n")
     print(text)
     print(f"\n{flagged} failure(s) flagged")
     if args.json:

@@ -90,7 +90,25 @@ def workload_problems(document: Document, endpoints: list[dict[str, Any]]) -> li
             hint="bound the requests in flight with load.max_in_flight, and give one concurrency or none"))
     problems.extend(_precision_problems(document, plan))
     problems.extend(_executor_problems(document, plan))
+    problems.extend(_think_time_problems(document, plan, endpoints))
     return problems
+
+
+def _think_time_problems(document: Document, load: Mapping[str, Any],
+                         endpoints: list[dict[str, Any]]) -> list[Problem]:
+    """A pause between a worker's requests means nothing to an open model, whose requests start on
+    the schedule: with every cell open it would be shown in the plan and quietly never applied."""
+    think = _parsed(parse_duration, load.get("think_time"))
+    if not think or not (_given(load, "rate") or _open_stages(load)):
+        return []
+    closed = [e for e in endpoints if _given(e, "stages") and not _open_stages(e)]
+    if closed:
+        return []
+    return [document.problem(
+        ("load", "think_time"), "think_time pauses closed-model workers between their requests, and this "
+        "plan's cells are an arrival rate (an open model), whose requests start on the schedule",
+        hint="drop think_time (lower the rate for fewer requests), or give workers with `concurrency` and "
+             "`iterations` or `duration` instead of a rate")]
 
 
 def _executor_problems(document: Document, load: Mapping[str, Any]) -> list[Problem]:

@@ -50,7 +50,7 @@ def _shape(shape: str, sizes: tuple[int, ...], rng: np.random.Generator) -> tupl
     fixed = math.exp(rng.uniform(math.log(3e-4), math.log(3e-3)))
     top = max(sizes)
     rise = math.exp(rng.uniform(math.log(1.0), math.log(30.0)))  # growth at the largest size / fixed cost
-    share = rng.uniform(0.2, 0.5)  # of an N+1's growth at the largest size, the part linear in n
+    share = rng.uniform(0.2, 0.5) if shape == "n + n^2" else 0.0  # an N+1's growth at the top: linear part
     growth = {"constant": lambda n: 0.0, "log n": lambda n: math.log(n) / math.log(top),
               "n": lambda n: n / top, "n log n": lambda n: n * math.log(n) / (top * math.log(top)),
               "n^2": lambda n: (n / top) ** 2,

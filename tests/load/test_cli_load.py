@@ -97,6 +97,8 @@ def test_plan_shows_the_schedule_and_its_cost(tmp_path: Path) -> None:
             "count-based cells)") in out, "no rounds for a plan whose cells are all timed"
     # 0->50 over 30 s (750), 50->300 over 2 m (21,000), 300->0 over 30 s (4,500)
     assert "26,250 ramp 0->50->300->0/s over 3m (+2s warm-up)" in out
+    one = CliRunner().invoke(main, ["plan", str(path), "--set", "load.stages=[{duration: 1m, rate: 5/s}]"]).output
+    assert "load: open model, a ramp of 1 stage over 1m" in one
     assert "measured requests: 26,850   warm-up requests: " in out, "the totals read as the table's figures do"
     assert "search: 0->50/s for 30s, 50->300/s for 2m, 300->0/s for 30s" in out
     assert "p99 < 200ms over 10s" in out

@@ -143,6 +143,8 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
      "(write `over 1s`)"),
     ("a window between two intervals", VALID + "thresholds:\n  - p99 < 200ms over 2.5s\n", 14, 5,
      "(write `over 2s`)"),
+    ("a think time in an open model", VALID.replace("iterations: 5", "rate: 10/s\n  duration: 5s\n  think_time: 1s"),
+     11, 15, "load.think_time: think_time pauses closed-model workers between their requests"),
 ]
 
 

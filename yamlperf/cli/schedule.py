@@ -85,7 +85,8 @@ def load_line(scenario: Scenario) -> str:
                   else f"{work.iterations} arrivals")
         how = f"open model at {format_rate(work.rate or 0)} {length}, at most {work.max_in_flight} in flight"
     elif work.stages:
-        how = (f"{'open' if work.open else 'closed'} model, a ramp of {len(work.stages)} stages over "
+        stages = f"{len(work.stages)} stage{'s' if len(work.stages) != 1 else ''}"
+        how = (f"{'open' if work.open else 'closed'} model, a ramp of {stages} over "
                f"{format_span(work.length or 0)}" + (f", at most {work.max_in_flight} in flight"
                                                           if work.open else ""))
     elif work.duration is not None:
