@@ -130,6 +130,8 @@ class RecordsServer(Background):
         self.records: dict[int, dict[str, Any]] = {}
         self.hits: Counter[str] = Counter()
         self.sequence: list[str] = []
+        self.arrivals: list[float] = []
+        """``time.perf_counter()`` of each hit in ``sequence``."""
         self._noise = random.Random(0)
         self._spikes = itertools.count(1)
         self._phases = itertools.count()
@@ -155,6 +157,7 @@ class RecordsServer(Background):
         with self._lock:
             self.hits[key] += 1
             self.sequence.append(key)
+            self.arrivals.append(time.perf_counter())
 
     def request_number(self) -> int:
         return next(self._numbers)

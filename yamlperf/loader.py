@@ -198,6 +198,7 @@ def _load(data: Mapping[str, Any]) -> Load:
         max_iterations=int(data["max_iterations"]) if data.get("max_iterations") is not None else None,
         max_sampling_time=parse_duration(data.get("max_sampling_time", DEFAULT_MAX_SAMPLING_TIME)),
         seed=int(data["seed"]) if data.get("seed") is not None else None,
+        min_stage_time=parse_duration(data.get("min_stage_time", 0)),
     )
 
 

@@ -229,6 +229,9 @@ class Load:
     """Sampling for precision stops once a cell has been measured this long (all rounds)."""
     seed: int | None = None
     """The seed of the rounds' shuffled order; ``None``: a new one each run (recorded)."""
+    min_stage_time: float = 0.0
+    """Each dataset size's planned rounds start evenly over at least this long (pauses between
+    them), so that one slow spell of the machine meets only some of a size's rounds."""
 
     @property
     def samples_to_precision(self) -> bool:

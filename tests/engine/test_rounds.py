@@ -66,6 +66,25 @@ def test_rounds_interleave_the_cells_in_a_recorded_shuffled_order(
     assert counts == {"list": 18, "detail": 18, "static": 18, "health": 18}
 
 
+def test_min_stage_time_spreads_each_sizes_rounds_over_that_long(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    """3 rounds over at least 0.9 s: round 2 starts 0.3 s after round 1 at the earliest, round 3
+    0.6 s after; the requests are the same, and the next size is paced from its own start."""
+    endpoints = [{"name": "static", "path": "/static"}, {"name": "health", "path": "/health"}]
+    data = records_scenario(records_server.url, sizes=[2, 4], endpoints=endpoints,
+                            load={"iterations": 9, "rounds": 3, "warmup": 1, "min_stage_time": "0.9s"})
+    result = run(write_scenario(data)).result
+    assert [c.requests for c in result.cells] == [9] * 4
+    hits = [(key, at) for key, at in zip(records_server.sequence, records_server.arrivals, strict=True)
+            if key in ("GET /static", "GET /health")]
+    assert len(hits) == 2 * 2 * 3 * (3 + 1)
+    starts = [hits[k][1] for k in range(0, len(hits), 8)]
+    assert len(starts) == 6, "a round is 2 cells of 1 warm-up and 3 requests"
+    for stage in (starts[:3], starts[3:]):
+        assert stage[1] - stage[0] >= 0.3 - 0.01
+        assert stage[2] - stage[0] >= 0.6 - 0.01
+
+
 def test_the_same_seed_repeats_the_order(records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
     data = records_scenario(records_server.url, sizes=[2], endpoints=ENDPOINTS,
                             load={"iterations": 6, "rounds": 2, "seed": 11})

@@ -81,12 +81,14 @@ def test_plan_prints_the_matrix_and_its_cost(tmp_path: Path) -> None:
 
 def test_plan_shows_what_sampling_for_precision_may_cost(tmp_path: Path) -> None:
     path = write(tmp_path, SCENARIO.replace("  iterations: 20", "  iterations: 20\n  precision: 5%\n"
-                                            "  max_iterations: 50\n  max_sampling_time: 2s\n  seed: 4"))
+                                            "  max_iterations: 50\n  max_sampling_time: 2s\n  seed: 4\n"
+                                            "  min_stage_time: 1.5s"))
     result = CliRunner().invoke(main, ["plan", str(path)])
     assert result.exit_code == 0, result.output
     assert "measured requests: 240 (up to 600 sampling for precision)" in result.output
     assert "20-50 in 3 rounds (+2 warm-up each)" in result.output
-    assert ("sampling: 3 rounds per size, cells interleaved in a shuffled order (seed 4); sampling on until "
+    assert ("sampling: 3 rounds per size, cells interleaved in a shuffled order (seed 4), spread over at "
+            "least 1.5s; sampling on until "
             "the median is known within 5%, at most 50 requests or 2s a cell") in result.output
     plan = json.loads(CliRunner().invoke(main, ["plan", str(path), "--json"]).output)
     assert plan["max_measured_requests"] == 600

@@ -33,6 +33,8 @@ def sampling_line(load: Load) -> str:
     text = f"{rounds} per size, cells interleaved in a shuffled order"
     if load.seed is not None:
         text += f" (seed {load.seed})"
+    if load.min_stage_time > 0:
+        text += f", spread over at least {format_span(load.min_stage_time)}"
     if load.samples_to_precision:
         targets = [f"{load.precision * 100:g}%" if load.precision is not None else "",
                    format_span(load.precision_floor) if load.precision_floor is not None else ""]

@@ -19,6 +19,7 @@ sent before the one that sets it.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -77,6 +78,7 @@ class SizeRounds:
         self._executor = executor or ThreadsExecutor()
         self._in_rounds = self._executor.name == "threads"
         self._cells = [_Progress(c, endpoints[c.endpoint.name]) for c in cells]
+        self._clock = time.perf_counter
 
     def run(self) -> list[CellStats]:
         whole = [p for p in self._cells if not self._rounds_of(p)]
@@ -84,7 +86,9 @@ class SizeRounds:
             self._round(1, {}, whole, shuffle=False)
         counted = [p for p in self._cells if self._rounds_of(p)]
         planned = max((len(p.planned) for p in counted), default=0)
+        start = self._clock()
         for number in range(1, planned + 1):
+            self._pace(start, number, planned)
             due = [p for p in counted if number <= len(p.planned)]
             self._round(number, {id(p): p.planned[number - 1] for p in due}, due,
                         shuffle=not (number == 1 and self._keep_first_order))
@@ -96,6 +100,16 @@ class SizeRounds:
             number += 1
             self._round(number, batches, [p for p in self._cells if id(p) in batches])
         return [self._stats(p) for p in self._cells if p.rounds or p.whole is not None]
+
+    def _pace(self, start: float, number: int, planned: int) -> None:
+        """Wait until round ``number`` of ``planned`` is due under ``load.min_stage_time``."""
+        if number == 1 or self._load.min_stage_time <= 0:
+            return
+        due = start + self._load.min_stage_time * (number - 1) / planned
+        wait = due - self._clock()
+        if wait > 0:
+            self._observer.phase(f"pausing {wait:.2f} s (min_stage_time)", 0)
+            self._shared.stop.wait(wait)
 
     def _round(self, number: int, requests: Mapping[int, int], due: list[_Progress],
                shuffle: bool = True) -> None:
