@@ -72,3 +72,16 @@ def test_the_last_window_of_a_cell_that_ends_mid_interval_counts_its_rate_over_w
     code, output, _ = run_plan(_write(tmp_path, data))
     assert code == 0, output
     assert "PASS  rps > 12 over 1s" in output
+
+
+def test_abort_on_fail_does_not_judge_the_warm_up(tmp_path: Path) -> None:
+    """A stall in the warm-up (not measured, not judged after the run) stopped the run when the live
+    watch judged the warm-up's intervals as if they were the measurement's."""
+    with StallServer(stall_after=0.5, stall_for=0.8) as server:
+        data = plan(server.url, {"rate": "50/s", "duration": "2s", "warmup": "3s", "max_in_flight": 100},
+                    tmp_path / "out", thresholds=[{"rules": ["p95 < 300ms over 1s"], "abort_on_fail": True}])
+        code, output, run_dir = run_plan(_write(tmp_path, data))
+    assert code == 0, output
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["complete"] is True
+    assert any(row["warmup"] and row["latency_ms"]["max"] > 300 for row in results["cells"][0]["series"])
