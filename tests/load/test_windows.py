@@ -194,7 +194,8 @@ def test_a_steady_run_passes_every_window(records_server: RecordsServer, tmp_pat
     code, output, run_dir = run_plan(_write(tmp_path, data))
     assert code == 0, output
     messages = [t["message"] for t in json.loads((run_dir / "results.json").read_text())["thresholds"]]
-    assert messages[0].startswith("p99 < 200ms over 2s passed for probe x50: every one of 3 windows held it"), messages
+    assert messages[0].startswith("p99 < 200ms over 2s passed for probe x100: every one of 3 windows held it"), messages
+    assert messages[1].startswith("error_rate < 1% over 2s passed for probe x100: every one of 3 windows held it")
 
 
 def test_abort_on_fail_stops_at_the_first_sliding_window_that_breaks(tmp_path: Path) -> None:
