@@ -112,11 +112,13 @@ class _Part:
 
 
 class SlidingWindow:
-    """The last ``per`` intervals pushed, summed as one window."""
+    """The last ``per`` intervals pushed, summed as one window; without ``latencies`` (a rule on
+    counts: error and success rates, rps) the buckets are not kept."""
 
-    def __init__(self, per: int, interval: float) -> None:
+    def __init__(self, per: int, interval: float, *, latencies: bool = True) -> None:
         self.per = per
         self.interval = interval
+        self.latencies = latencies
         self.histogram = RunningHistogram()
         self.started = self.ended = self.ok = 0
         self._parts: deque[_Part] = deque()
@@ -128,7 +130,7 @@ class SlidingWindow:
              buckets: Iterable[tuple[int, int]]) -> None:
         """Add the interval starting at ``t`` (its requests, answers, successes, slowest answer and
         latency buckets); the oldest one leaves when the window is longer than ``per``."""
-        part = _Part(t, started, ended, ok, tuple(buckets))
+        part = _Part(t, started, ended, ok, tuple(buckets) if self.latencies else ())
         self._parts.append(part)
         self.started += started
         self.ended += ended
@@ -180,9 +182,10 @@ class SlidingWindow:
         return self.ended / seconds if seconds else None
 
 
-def window_intervals(rule: Rule, interval: float) -> int:
-    """How many intervals a window of the rule holds."""
-    return max(1, round((rule.window or interval) / interval))
+def window_for(rule: Rule, interval: float) -> SlidingWindow:
+    """An empty window of the rule's length, keeping latencies only for a rule on them."""
+    return SlidingWindow(max(1, round((rule.window or interval) / interval)), interval,
+                         latencies=rule.kind is MetricKind.TIME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +204,7 @@ def judge_windows(rule: Rule, series: Sequence[IntervalStats], interval: float,
     window is judged once, over all it measured."""
     assert rule.window is not None
     measured = [item for item in series if not item.warmup]
-    window = SlidingWindow(window_intervals(rule, interval), interval)
+    window = window_for(rule, interval)
     judged = broken = 0
     worst: tuple[WindowSpan, float] | None = None
     for number, item in enumerate(measured):

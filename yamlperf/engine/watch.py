@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..scenario import Threshold
 from ..thresholds import Rule, format_metric
 from ..verdicts import cell_label
-from ..windows import SlidingWindow, window_intervals
+from ..windows import SlidingWindow, window_for
 from .series import Interval
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class WindowWatch:
                 continue
             window = self._windows.get(number)
             if window is None:
-                window = self._windows[number] = SlidingWindow(window_intervals(rule, width), width)
+                window = self._windows[number] = window_for(rule, width)
             window.push(index * width, started=interval.started, ended=interval.ended,
                         ok=interval.categories.get("ok", 0), top=interval.max,
                         buckets=interval.latencies.items())
