@@ -1,6 +1,8 @@
 """A local HTTP server that answers at once, except for one stall: every request that arrives during
 ``[first request + stall_after, + stall_for)`` is held until the stall ends, as a target does during
-a garbage-collection pause, a lock or a failover. Stdlib only, keep-alive, port 0.
+a garbage-collection pause, a lock or a failover. With ``delay``, each of those requests is answered
+``delay`` seconds after it arrived instead, so their answers spread over the stall as its arrivals do
+(a slow spell rather than a pause). Stdlib only, keep-alive, port 0.
 
     with StallServer(stall_after=1.0, stall_for=1.0) as server:
         server.url, server.requests
@@ -34,9 +36,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class StallServer(Background):
-    def __init__(self, *, stall_after: float, stall_for: float) -> None:
+    def __init__(self, *, stall_after: float, stall_for: float, delay: float | None = None) -> None:
         self.stall_after = stall_after
         self.stall_for = stall_for
+        self.delay = delay
         self.requests = 0
         self.first: float | None = None
         self._lock = threading.Lock()
@@ -53,4 +56,4 @@ class StallServer(Background):
             begin = self.first + self.stall_after
         end = begin + self.stall_for
         if begin <= now < end:
-            time.sleep(end - now)
+            time.sleep(end - now if self.delay is None else self.delay)

@@ -72,13 +72,12 @@ def window_outcome(rule: Rule, cell: CellStats) -> ThresholdOutcome:
         message = f"{rule.text} failed for {where}: {missing}, limit {rule.format_limit()}"
         return ThresholdOutcome(rule.text, cell.endpoint, cell.size, cell.concurrency, None, rule.limit,
                                 False, message)
-    worst = verdict.worst
-    span = f"{worst.start:g}-{worst.start + worst.seconds:g} s"
+    span = verdict.worst.text()
     passed = not verdict.broken
     if passed:
         how = f"every one of {verdict.judged} windows held it; the closest, {span}, measured"
     else:
-        how = f"{len(verdict.broken)} of {verdict.judged} windows broke it; the worst, {span}, measured"
+        how = f"{verdict.broken} of {verdict.judged} windows broke it; the worst, {span}, measured"
     message = (f"{rule.text} {'passed' if passed else 'failed'} for {where}: {how} "
                f"{format_metric(rule.kind, verdict.worst_value)}, limit {rule.format_limit()}")
     return ThresholdOutcome(rule.text, cell.endpoint, cell.size, cell.concurrency, verdict.worst_value,

@@ -93,7 +93,8 @@ class CellRun:
     first request (``{{ i }}``), so that numbers keep counting across the rounds of a cell."""
 
     def __init__(self, cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids: Sequence[Any],
-                 total: int, *, work: CellWork | None = None, warmup: int = 0, first_index: int = 0) -> None:
+                 total: int, *, work: CellWork | None = None, warmup: int = 0, first_index: int = 0,
+                 watched: bool = True) -> None:
         self._cell = cell
         self._compiled = compiled
         self._shared = shared
@@ -116,7 +117,8 @@ class CellRun:
         self._end: float | None = None
         self._origin = 0.0
         self._wall = 0.0
-        self.watch: WindowWatch | None = shared.watch
+        self.watch: WindowWatch | None = shared.watch if watched else None
+        """None for a warm-up pass: window thresholds judge the measurement only."""
         self._open: OpenLoop | None = None
         self.clock = Series()
         """The watcher's own series: the client's CPU per interval."""
@@ -381,7 +383,8 @@ def measure_cell(cell: Cell, compiled: CompiledEndpoint, shared: RunShared, ids:
     warmed, warm_wall = None, 0.0
     if warm is not None:
         observer.phase(f"warming up {cell.label()}", cell.warmup)
-        warmed, warm_wall = CellRun(cell, compiled, shared, ids, cell.warmup, work=warm).run(observer)
+        warmed, warm_wall = CellRun(cell, compiled, shared, ids, cell.warmup, work=warm,
+                                       watched=False).run(observer)
     observer.phase(cell.label(), cell.iterations)
     measured = CellRun(cell, compiled, shared, ids, cell.iterations, work=cell.spec)
     recorder, wall = measured.run(observer)

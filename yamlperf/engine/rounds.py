@@ -130,7 +130,8 @@ class SizeRounds:
         cell, shared = progress.cell, self._shared
         if number == 1 and cell.warmup_time and (warm := cell.warmup_spec) is not None:
             self._observer.phase(f"warming up {cell.label()}", 0)
-            CellRun(cell, progress.compiled, shared, self._ids, 0, work=warm).run(self._observer)
+            CellRun(cell, progress.compiled, shared, self._ids, 0, work=warm,
+                    watched=False).run(self._observer)
         if shared.max_duration is not None:
             left = shared.max_duration - progress.wall
             if left <= 0:

@@ -1,8 +1,9 @@
 """Window thresholds watched while a cell runs: ``abort_on_fail`` stops the run when one breaks.
 
-The same judgement as after the run (``windows.window_value``), on the live intervals: each rule
-collects the intervals of its current window; when the window is whole, a value that fails the rule
-stops the cell and the run (as k6's ``abortOnFail``), and ``reason`` says which rule, where and what.
+The same judgement as after the run (``windows.SlidingWindow``), on the live intervals: each rule
+keeps a window of its last intervals, which slides by one as each interval ends; once the window is
+whole, a value that fails the rule stops the cell and the run (as k6's ``abortOnFail``) at the first
+window that breaks, and ``reason`` says which rule, where and what. The warm-up is not judged.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..scenario import Threshold
 from ..thresholds import Rule, format_metric
 from ..verdicts import cell_label
-from ..windows import WindowCounts, window_value
+from ..windows import SlidingWindow, window_for
 from .series import Interval
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class WindowWatch:
     def __init__(self, thresholds: tuple[Threshold, ...]) -> None:
         self._rules = [(t, r) for t in thresholds if t.abort_on_fail for r in t.rules if r.window]
         self._run: CellRun | None = None
-        self._windows: dict[int, Interval] = {}
+        self._windows: dict[int, SlidingWindow] = {}
         self.reason = ""
 
     def __bool__(self) -> bool:
@@ -38,23 +39,23 @@ class WindowWatch:
         for number, (threshold, rule) in enumerate(self._rules):
             if self.reason or not threshold.applies_to(cell.endpoint.name, cell.size, cell.concurrency):
                 continue
-            per = max(1, round((rule.window or width) / width))
-            window = self._windows.setdefault(number, Interval())
-            window.merge(interval)
-            if index % per == per - 1:
-                del self._windows[number]
-                self._judge(run, rule, window, (index + 1 - per) * width, per * width)
+            window = self._windows.get(number)
+            if window is None:
+                window = self._windows[number] = window_for(rule, width)
+            window.push(index * width, started=interval.started, ended=interval.ended,
+                        ok=interval.categories.get("ok", 0), top=interval.max,
+                        buckets=interval.latencies.items())
+            if window.full:
+                self._judge(run, rule, window)
 
-    def _judge(self, run: CellRun, rule: Rule, window: Interval, start: float, seconds: float) -> None:
-        ok = window.categories.get("ok", 0)
-        counts = WindowCounts(start=start, seconds=seconds, started=window.started, ended=window.ended, ok=ok,
-                              max=window.max, histogram=window.latencies)
-        value = window_value(rule, counts)
+    def _judge(self, run: CellRun, rule: Rule, window: SlidingWindow) -> None:
+        span = window.span()
+        value = window.value(rule, span.seconds)
         if value is None or rule.passes(value):
             return
         cell = run.cell
         where = cell_label(cell.endpoint.name, cell.size, cell.concurrency)
-        self.reason = (f"{rule.text} broke for {where} in the window {start:g}-{start + seconds:g} s: "
+        self.reason = (f"{rule.text} broke for {where} in the window {span.text()}: "
                        f"measured {format_metric(rule.kind, value)}, limit {rule.format_limit()} "
                        "(abort_on_fail)")
         run.abort(self.reason)
