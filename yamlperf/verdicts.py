@@ -86,10 +86,13 @@ def window_outcome(rule: Rule, cell: CellStats) -> ThresholdOutcome:
 
 def _measured_until(cell: CellStats) -> float | None:
     """Seconds from the cell's start to the end of its measurement: a timed cell's planned length,
-    unless it stopped early (aborted, interrupted), then its wall time."""
+    unless it stopped early (aborted, interrupted), then its wall time; None for a cell measured in
+    several rounds, whose wall time adds up the rounds while its series spans the whole stage."""
     planned = cell.load.duration if cell.load is not None else None
     if planned and not cell.truncated:
         return planned
+    if len(cell.rounds) > 1:
+        return None
     return cell.wall_time or None
 
 

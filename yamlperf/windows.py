@@ -201,7 +201,8 @@ class WindowVerdict:
 def judge_windows(rule: Rule, series: Sequence[IntervalStats], interval: float,
                   end: float | None = None) -> WindowVerdict:
     """Every window of the rule's length, stepping one interval at a time; a cell shorter than a
-    window is judged once, over all it measured."""
+    window is judged once, over all it measured. ``end`` cuts only the last window short: only it
+    holds the interval the measurement stopped in."""
     assert rule.window is not None
     measured = [item for item in series if not item.warmup]
     window = window_for(rule, interval)
@@ -212,7 +213,7 @@ def judge_windows(rule: Rule, series: Sequence[IntervalStats], interval: float,
                     top=item.latency.max if item.latency is not None else 0.0, buckets=item.histogram)
         if not window.full and number < len(measured) - 1:
             continue
-        span = window.span(end)
+        span = window.span(end if number == len(measured) - 1 else None)
         value = window.value(rule, span.seconds)
         if value is None:
             continue

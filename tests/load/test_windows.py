@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import random
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from servers import RecordsServer, run_plan
 from stall_server import StallServer
 
+from tests.ci.builders import cell
 from yamlperf.engine.series import bucket
 from yamlperf.results_load import IntervalLatency, IntervalStats
+from yamlperf.results_sampling import RoundStats
 from yamlperf.thresholds import RuleError, parse_rule
+from yamlperf.verdicts import window_outcome
 from yamlperf.windows import judge_windows, percentile_of
 
 from .conftest import plan
@@ -222,3 +226,25 @@ def test_abort_on_fail_does_not_judge_the_warm_up(tmp_path: Path) -> None:
     results = json.loads((run_dir / "results.json").read_text())
     assert results["complete"] is True
     assert any(row["warmup"] and row["latency_ms"]["max"] > 300 for row in results["cells"][0]["series"])
+
+
+def test_the_end_of_the_measurement_cuts_only_the_last_window_short() -> None:
+    """Only the last window holds the interval the measurement stopped in. An end said to lie inside
+    earlier windows (2.5 s of a 5 s series) cut 1-3 s and 2-4 s to 1.5 s and 0.5 s, counting their
+    200 answers as 133/s and 400/s, and broke a rule a steady 100/s holds."""
+    verdict = judge_windows(parse_rule("rps < 120 over 2s"), _steady(5), 1.0, 2.5)
+    assert (verdict.judged, verdict.broken) == (4, 0)  # 0-2, 1-3, 2-4, 3-5 s, each at 100/s
+    assert verdict.worst_value == pytest.approx(100.0)
+    cut = judge_windows(parse_rule("rps < 120 over 2s"), _steady(5), 1.0, 4.5)
+    assert cut.worst is not None
+    assert (cut.broken, cut.worst.text()) == (1, "3-4.5 s")  # its 200 answers over 1.5 s
+
+
+def test_a_cell_measured_in_rounds_is_judged_over_its_series_not_its_added_up_wall_time() -> None:
+    """Rounds of a count-based cell add up to a wall time shorter than the stage its series spans:
+    that sum is no place on the series' timeline, so no window is cut at it."""
+    rounds = tuple(RoundStats(number, 0, 100, 100, 0.01, 0.01, 0.6) for number in (1, 2, 3))
+    measured = replace(cell("list"), series=tuple(_steady(5)), rounds=rounds, wall_time=1.8)
+    outcome = window_outcome(parse_rule("rps < 120 over 2s"), measured)
+    assert outcome.passed, outcome.message
+    assert "every one of 4 windows held it" in outcome.message
