@@ -134,7 +134,9 @@ SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS",
 parisc and sparc number them otherwise, and go without)."""
 _TIMESPEC = struct.Struct("@qq")
 _STAMP_SPACE = socket.CMSG_SPACE(_TIMESPEC.size) if SO_TIMESTAMPNS else 0
-_TIMEVAL = struct.Struct("@ql")
+_TIMEVAL = struct.Struct("@ll")
+"""``struct timeval`` as ``SO_RCVTIMEO`` takes it: two C longs (8 bytes on 32-bit Linux, where a
+64-bit second would be read as the seconds and a zero, and a time under 1 s as no timeout)."""
 
 
 def _kernel_timeout(sock: socket.socket, option: int, seconds: float) -> None:
@@ -296,7 +298,8 @@ class _Connection:
         try:
             if self.stamped:
                 count, ancillary, _, _ = self.sock.recvmsg_into(buffers, _STAMP_SPACE)
-                self.arrived = ancillary[0][2] if ancillary else b""
+                if count:  # the end of a body sent until the close comes with no stamp of its own
+                    self.arrived = ancillary[0][2] if ancillary else b""
                 return count
             return self.sock.recv_into(buffers[0])
         except BlockingIOError:  # SO_RCVTIMEO ran out
