@@ -245,8 +245,7 @@ class _Connection:
         self.sock = sock
         self.timeout = timeout
         sock.settimeout(None)
-        _kernel_timeout(sock, socket.SO_RCVTIMEO, timeout)
-        _kernel_timeout(sock, socket.SO_SNDTIMEO, timeout)
+        self.restore()
         self.stamped = False
         if SO_TIMESTAMPNS:
             try:
