@@ -27,17 +27,27 @@ ANSWERED_FAILURES = frozenset({"http_4xx", "http_5xx", "bad_body", "expectation_
 _QUANTILES = {"median": 0.5, "p95": 0.95, "p99": 0.99}
 
 
+def _rank(q: float, total: int) -> int:
+    """The 1-based rank of quantile ``q`` among ``total`` answers (the nearest rank above)."""
+    return max(1, math.ceil(q * total - 1e-9))
+
+
+def _seconds(micros: int, highest: float) -> float:
+    """A bucket's microseconds in seconds, capped at the exact ``highest`` when it is known."""
+    return min(micros / 1e6, highest) if highest else micros / 1e6
+
+
 def percentile_of(histogram: Mapping[int, int], q: float, highest: float) -> float | None:
     """Seconds at quantile ``q`` of (microseconds -> count) buckets, capped at the exact ``highest``."""
     total = sum(histogram.values())
     if not total:
         return None
-    rank = max(1, math.ceil(q * total - 1e-9))
+    rank = _rank(q, total)
     seen = 0
     for micros, count in sorted(histogram.items()):
         seen += count
         if seen >= rank:
-            return min(micros / 1e6, highest) if highest else micros / 1e6
+            return _seconds(micros, highest)
     return highest
 
 
@@ -72,7 +82,7 @@ class RunningHistogram:
         total, counts = self.total, self._counts
         if not total:
             return None
-        rank = max(1, math.ceil(q * total - 1e-9))
+        rank = _rank(q, total)
         found = self._keys[-1]
         if rank * 2 <= total:
             seen = 0
@@ -88,7 +98,7 @@ class RunningHistogram:
                 if below < rank:
                     found = micros
                     break
-        return min(found / 1e6, highest) if highest else found / 1e6
+        return _seconds(found, highest)
 
 
 @dataclass(frozen=True, slots=True)
