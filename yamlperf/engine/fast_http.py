@@ -468,7 +468,7 @@ class FastTransport:
         if connection.shortened:
             connection.restore()
         deadline = start + self._timeout
-        sending, sent_at = time.perf_counter(), time.time()
+        sending = time.perf_counter()
         try:
             connection.send_all(payload, deadline)
         except _STALE_ERRORS as exc:
@@ -481,8 +481,10 @@ class FastTransport:
         answer = connection.answer  # a new one when repeated Content-Length fields were mended
         end = connection.idle_since = time.perf_counter()
         arrived = connection.arrival()
-        if arrived is not None and 0.0 <= arrived - sent_at <= end - sending:
-            end = sending + (arrived - sent_at)  # the answer's arrival, not this thread's turn after it
+        if arrived is not None:  # the answer's arrival, not this thread's turn after it
+            late = time.time() - arrived
+            if 0.0 <= late <= end - sending:
+                end -= late
         status = answer.parser.get_status_code()
         parts = answer.body
         if head_only and parts:  # a body sent to HEAD (waitress does): not part of the answer
