@@ -47,7 +47,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -202,10 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--details", action="store_true", help="print each run's verdicts as it ends")
     parser.add_argument("--keep", type=Path, help="save each run's results.json in this directory")
     parser.add_argument("--reanalyse", type=Path, help="run nothing: name the results saved here")
+    parser.add_argument("--reference", help="with --reanalyse: name growth as if the plans named this "
+                                            "analysis.reference endpoint ('' for none)")
     parser.add_argument("extra", nargs="*", help="after --: arguments for yamlperf run")
     args = parser.parse_args(argv)
     if args.reanalyse:
-        return reanalyse(args.reanalyse, args.min_agree)
+        return reanalyse(args.reanalyse, args.min_agree, args.reference)
     min_agree = args.min_agree if args.min_agree is not None else -(-args.runs * 9 // 10)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
@@ -248,17 +250,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if flagged else 0
 
 
-def reanalyse(directory: Path, min_agree: int | None) -> int:
-    """The table of the results saved in ``directory``, named by the analysis as it is now."""
+def reanalyse(directory: Path, min_agree: int | None, reference: str | None = None) -> int:
+    """The table of the results saved in ``directory``, named by the analysis as it is now;
+    ``reference`` names a reference endpoint as if the plan had (``""``: as if it named none)."""
     paths = sorted(directory.glob("*.json"))
     if not paths:
         raise SystemExit(f"{directory}: no saved results (*.json)")
-    runs = [name_growth(load_results(path)) for path in paths]
+    runs = [name_growth(with_reference(load_results(path), reference)) for path in paths]
     text, flagged = table(runs, min_agree if min_agree is not None else -(-len(runs) * 9 // 10))
     print(f"{len(runs)} saved runs in {directory}, named again\n")
     print(text)
     print(f"\n{flagged} failure(s) flagged")
     return 1 if flagged else 0
+
+
+def with_reference(result: RunResult, reference: str | None) -> RunResult:
+    """``result`` as if its plan named ``reference`` as ``analysis.reference`` (None: as saved)."""
+    if reference is None:
+        return result
+    analysis = {k: v for k, v in (result.scenario.get("analysis") or {}).items() if k != "reference"}
+    if reference:
+        analysis["reference"] = reference
+    return replace(result, scenario={**result.scenario, "analysis": analysis})
 
 
 def cells_of(result: RunResult, endpoint: str) -> list[dict[str, object]]:
