@@ -149,21 +149,33 @@ class Growth:
         return classes.label(rank, self.exponents.get(rank))
 
     @property
+    def headline(self) -> str:
+        """What a verdict leads with: the coarse class (``family``: constant, sub-linear, linear,
+        super-linear), or ``undetermined``. Run to run on a shared machine the finer class of a
+        growing endpoint (O(n) or O(n log n); O(n^2) or n^2.3) is often settled in one run and
+        not in the next, while its coarse class is the same; the verdict claims what is stable
+        first and the finer class after it, with its own support."""
+        family = self.family
+        return classes.FAMILY_WORDS[family] if family is not None else "undetermined"
+
+    @property
     def verdict(self) -> str:
-        """``linear (O(n)), 92% of resamples`` or ``undetermined between O(1) and O(log n)``."""
+        """``linear (O(n), 92% of resamples)``, ``linear (between O(n) and O(n log n))`` or
+        ``undetermined between O(1) and O(log n)``."""
         if self.note:
             return f"undetermined: {self.note}"
         if self.rank is not None:
-            return f"{classes.WORDS[self.top]} ({self.label()}), {self.support:.0%} of resamples"
+            return f"{self.headline} ({self.label()}, {self.support:.0%} of resamples)"
         if self.low == self.high:
             return f"undetermined: {self.label()} in {self.support:.0%} of resamples"
+        between = f"between {self.label(self.low)} and {self.label(self.high)}"
         family = self.family
         if family is None:
-            return f"undetermined between {self.label(self.low)} and {self.label(self.high)}"
-        words = classes.FAMILY_WORDS[family]
+            return f"undetermined {between}"
         within = classes.LEGACY_OF_RANK[self.low] == classes.LEGACY_OF_RANK[self.high] == family
-        said = words if within else f"{words} in {self.family_support:.0%} of resamples"
-        return f"{said}, undetermined between {self.label(self.low)} and {self.label(self.high)}"
+        if within:
+            return f"{self.headline} ({between})"
+        return f"{self.headline} in {self.family_support:.0%} of resamples (undetermined {between})"
 
     def _families(self) -> tuple[str, float]:
         """The coarse class most replicates chose, and their share."""
