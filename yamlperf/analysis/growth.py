@@ -17,13 +17,14 @@ replicate whose leading term is under ``NEGLIGIBLE_SHARE`` of its growth counts 
 
 The same choice is made on each bootstrap replicate of the figures. The share of replicates that
 choose a class is its support: a class is named when it has ``NAME_SUPPORT`` (80%) of them, "high"
-confidence from 95%; otherwise the verdict is "undetermined between" the lowest and the highest
-class of the smallest set that holds ``RANGE_SUPPORT`` (90%) of the replicates, led by the coarse
-class (constant, sub-linear, linear or n log n, super-linear) when ``NAME_SUPPORT`` of them lie in
-one: "linear or n log n in 91% of resamples, undetermined between O(n) and O(n^2)". Over two
-decades of sizes on a shared machine O(n) and O(n log n), or n^1.7 and n^2, are often not
-separable run to run while the coarse class is; the claim is made at the granularity the
-resamples support, and the gates (``gates``) still read the shares, so doubt still fails them.
+confidence from 95%; otherwise the verdict gives the lowest and the highest class of the smallest
+set that holds ``RANGE_SUPPORT`` (90%) of the replicates. Either way it leads with the coarse class
+(constant, sub-linear, linear, super-linear; ``Growth.headline``) when ``NAME_SUPPORT`` of them lie
+in one: "linear (O(n), 92% of resamples)", "linear in 91% of resamples (undetermined between O(n)
+and O(n^2))". Over two decades of sizes on a shared machine O(n) and O(n log n), or n^1.7 and n^2,
+are often settled in one run and not the next while the coarse class is the same; the claim is
+made at the granularity the resamples support, and the gates (``gates``) still read the shares, so
+doubt still fails them.
 A replicate whose size-dependent part is under ``NEGLIGIBLE_SHARE`` of its time at the largest
 size counts as O(1): a 5% rise over 50x the data is constant in practice, however significant.
 A cliff is a step model's jump of at least ``CLIFF_MIN_JUMP`` beyond its trend, chosen at the
