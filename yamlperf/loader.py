@@ -82,6 +82,7 @@ def build_scenario(
     problems.extend(_url_problems(document, endpoints))
     thresholds = _thresholds(document, problems)
     problems.extend(_size_problems(document, endpoints))
+    problems.extend(_reference_problems(document, endpoints))
     problems.extend(workload_problems(document, endpoints))
     feed = _feed(document, base_dir, problems)
     ca_bundle = _ca_bundle(document, base_dir, problems)
@@ -204,7 +205,9 @@ def _load(data: Mapping[str, Any]) -> Load:
 
 def _analysis(data: Mapping[str, Any]) -> AnalysisSettings:
     header = data.get("query_count_header")
-    return AnalysisSettings(query_count_header=str(header) if header else None)
+    reference = data.get("reference")
+    return AnalysisSettings(query_count_header=str(header) if header else None,
+                            reference=str(reference) if reference else None)
 
 
 def _endpoint(data: Mapping[str, Any], plan: Workload, plan_data: Mapping[str, Any]) -> Endpoint:
@@ -323,6 +326,28 @@ def _size_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[
                     ("endpoints", index, "sizes", size_index), f"size {size} is not one of the dataset sizes",
                     hint=f"dataset.sizes are {sorted(sizes)}" if sizes else "add a `dataset:` with `sizes:`"))
     return problems
+
+
+def _reference_problems(document: Document, endpoints: list[dict[str, Any]]) -> list[Problem]:
+    """``analysis.reference`` names one of the plan's endpoints, measured at every size."""
+    analysis = document.data.get("analysis")
+    name = analysis.get("reference") if isinstance(analysis, dict) else None
+    if not isinstance(name, str) or not name:
+        return []
+    where: KeyPath = ("analysis", "reference")
+    names = [str(e.get("name")) for e in endpoints if e.get("name") is not None]
+    index = next((i for i, e in enumerate(endpoints) if e.get("name") == name), None)
+    if index is None:
+        listed = ", ".join(names) if names else "none"
+        return [document.problem(where, f"the reference {name!r} is not one of the plan's endpoints "
+                                        f"(they are: {listed})",
+                                 hint="add an endpoint whose cost does not depend on the data, e.g. "
+                                      "`- name: health` with `path: /health`, and name it here")]
+    if endpoints[index].get("sizes") is not None:
+        message = (f"the reference {name!r} (analysis.reference) must be measured at every dataset size, "
+                   "and `sizes:` leaves some out")
+        return [document.problem(("endpoints", index, "sizes"), message, hint="remove its `sizes:`")]
+    return []
 
 
 def _ca_bundle(document: Document, base_dir: Path, problems: list[Problem]) -> Path | None:

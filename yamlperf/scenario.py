@@ -250,6 +250,8 @@ class AnalysisSettings:
 
     query_count_header: str | None = None
     """The response header that counts the database queries a request ran (e.g. ``X-DB-Queries``)."""
+    reference: str | None = None
+    """The endpoint whose cost does not depend on the data: the machine's speed at each size."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,10 +111,10 @@ def _measure(rule: Rule, cell: CellStats) -> tuple[float | None, str]:
 
 def _growth_outcomes(rule: Rule, cells: Sequence[CellStats], result: RunResult) -> list[ThresholdOutcome]:
     """One outcome per endpoint and concurrency level, judged on the analysis across sizes."""
-    from .analysis.endpoint import run_noise
+    from .analysis.endpoint import result_noise
     from .analysis.gates import judge
 
-    noise = run_noise(result.cells)
+    noise = result_noise(result)
     ordered = sorted(cells, key=lambda c: (c.endpoint, c.concurrency))
     outcomes = []
     for (endpoint, concurrency), group in groupby(ordered, key=lambda c: (c.endpoint, c.concurrency)):

@@ -6,6 +6,10 @@ for that cell (``latency.median``, or ``latency.p95`` for a p95 forecast): the a
 table never disagree on a number. Cells without a successful request have no figure and are
 left out. ``rounds``, when the run measured in rounds, brings the per-round medians (``measure``'s
 results); older results have none.
+
+When the plan names a reference endpoint (``analysis.reference``), every other endpoint's figures
+are brought to the run's usual speed by what the reference measured at the same size
+(``reference``); the reference's own figures are left as measured.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..results import CellStats
+from ..results import CellStats, RunResult
 from .growth import Growth, name_growth, run_overdispersion
 from .points import Point, Series, round_share, series
+from .reference import Reference, declared_reference, reference_of
 
 STATISTICS = {50.0: "median", 90.0: "p90", 95.0: "p95", 99.0: "p99"}
 
@@ -33,47 +38,63 @@ def cell_point(cell: CellStats, percentile: float = 50.0) -> Point | None:
     return Point(size, value, np.asarray(cell.samples, dtype=float), cell.successes, rounds)
 
 
-def points_of(cells: Iterable[CellStats], percentile: float = 50.0) -> list[Point]:
-    return [p for c in cells if (p := cell_point(c, percentile)) is not None]
+def points_of(cells: Iterable[CellStats], percentile: float = 50.0,
+              reference: Reference | None = None) -> list[Point]:
+    """The cells' points; with a ``reference``, one endpoint's cells brought to the run's usual
+    speed (the reference endpoint's own are left as measured)."""
+    cells = list(cells)
+    points = [p for c in cells if (p := cell_point(c, percentile)) is not None]
+    if reference is None or any(c.endpoint == reference.endpoint for c in cells):
+        return points
+    return reference.corrected(points)
 
 
 @dataclass(frozen=True, slots=True)
 class RunNoise:
     """What the whole run says about noise, for every endpoint's fit: the jitter between rounds
-    (``points.round_share``) and the overdispersion its endpoints share (``run_overdispersion``)."""
+    (``points.round_share``), the overdispersion its endpoints share (``run_overdispersion``) and
+    the machine's speed by size when the plan names a reference endpoint."""
 
     jitter: float | None = None
     floor: float | None = None
+    reference: Reference | None = None
 
 
 QUIET = RunNoise()
 """No run-level noise known: each endpoint's own."""
 
 
-def run_noise(cells: Iterable[CellStats]) -> RunNoise:
+def run_noise(cells: Iterable[CellStats], reference: str | None = None) -> RunNoise:
     """The run's noise from its sized cells at each endpoint's lowest concurrency level (where its
-    growth is read)."""
+    growth is read); ``reference`` names the plan's reference endpoint."""
     sized = [c for c in cells if c.size is not None]
     if not sized:
         return RunNoise()
+    speed = reference_of(sized, reference)
     level: dict[str, int] = {}
     for cell in sized:
         level[cell.endpoint] = min(cell.concurrency, level.get(cell.endpoint, cell.concurrency))
     jitter = round_share([points_of(sized)])
     by_endpoint: dict[str, list[CellStats]] = {}
     for cell in sized:
-        if cell.concurrency == level[cell.endpoint]:
+        if cell.concurrency == level[cell.endpoint] and cell.endpoint != reference:
             by_endpoint.setdefault(cell.endpoint, []).append(cell)
-    floor = run_overdispersion([latency_series(group, 50.0, jitter) for group in by_endpoint.values()])
-    return RunNoise(jitter, floor)
+    partial = RunNoise(jitter, None, speed)
+    floor = run_overdispersion([latency_series(group, 50.0, partial) for group in by_endpoint.values()])
+    return RunNoise(jitter, floor, speed)
 
 
-def latency_series(cells: Sequence[CellStats], percentile: float = 50.0,
-                   jitter: float | None = None) -> Series:
-    return series(points_of(cells, percentile), percentile, jitter)
+def result_noise(result: RunResult) -> RunNoise:
+    """The noise of a run, with the reference its plan names."""
+    return run_noise(result.cells, declared_reference(result.scenario))
+
+
+def latency_series(cells: Sequence[CellStats], percentile: float = 50.0, noise: RunNoise = QUIET) -> Series:
+    return series(points_of(cells, percentile, noise.reference), percentile, noise.jitter)
 
 
 def endpoint_growth(cells: Sequence[CellStats], noise: RunNoise = QUIET) -> Growth:
     """How one endpoint's median grows (its cells at one concurrency level, any order)."""
     key = cells[0].endpoint if cells else ""
-    return name_growth(latency_series(cells, 50.0, noise.jitter), key=key, floor=noise.floor)
+    own = noise.reference is not None and noise.reference.endpoint == key
+    return name_growth(latency_series(cells, 50.0, noise), key=key, floor=None if own else noise.floor)

@@ -92,7 +92,7 @@ def _limit_text(rule: Rule) -> str:
 
 def _forecast(rule: Rule, cells: Sequence[CellStats], growth: Growth, noise: RunNoise) -> Judgement:
     percentile = {"median": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}[rule.metric]
-    data = latency_series(cells, percentile, noise.jitter)
+    data = latency_series(cells, percentile, noise)
     fitted = fit_like(growth, data, key=f"{cells[0].endpoint}/{rule.metric}")
     if fitted is None or rule.at_size is None:
         return Judgement(False, None, "no fit of the figures to forecast from")

@@ -45,14 +45,16 @@ REPLICATES = 400
 @dataclass(frozen=True, slots=True, eq=False)
 class Point:
     """One size: the figure the table shows (seconds), the samples behind it, how many answered
-    requests it summarises (more than the samples when the results keep a subset), and the
-    per-round medians when the cell was measured in rounds."""
+    requests it summarises (more than the samples when the results keep a subset), the per-round
+    medians when the cell was measured in rounds, and the relative error a correction for the
+    machine's speed added (``reference``)."""
 
     size: int
     value: float
     samples: np.ndarray
     answered: int
     rounds: tuple[float, ...] = ()
+    speed_error: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -87,7 +89,8 @@ def series(points: Sequence[Point], percentile: float = 50.0, round_share: float
                   key=lambda p: p.size)
     sampling = np.array([sampling_error(p, percentile) for p in kept])
     jitter = np.array([cell_jitter(p, round_share) for p in kept])
-    return Series(tuple(kept), np.hypot(sampling, jitter), sampling, percentile)
+    speed = np.array([p.speed_error * p.value for p in kept])
+    return Series(tuple(kept), np.sqrt(sampling**2 + jitter**2 + speed**2), sampling, percentile)
 
 
 def sampling_error(point: Point, percentile: float = 50.0) -> float:

@@ -16,7 +16,7 @@ from typing import Any
 from ..results import CellStats, RunResult
 from ..thresholds import MetricKind, Rule, RuleError, parse_rule
 from .causes import Causes, Trend, causes, write_trend
-from .endpoint import QUIET, RunNoise, endpoint_growth, latency_series, run_noise
+from .endpoint import QUIET, RunNoise, endpoint_growth, latency_series, result_noise
 from .forecast import CostPerRecord, Crossing, cost_per_record, crossing, fit_like, fitted_median
 from .growth import Growth
 from .usl import Saturation, saturation
@@ -101,7 +101,7 @@ def read_endpoint(result: RunResult, endpoint: str, limits: Sequence[Limit] = ()
             continue
         percentile = PERCENTILES[limit.rule.metric]
         fitted = median if percentile == 50.0 else fit_like(
-            growth, latency_series(cells, percentile, noise.jitter), key=f"{endpoint}/{limit.rule.metric}")
+            growth, latency_series(cells, percentile, noise), key=f"{endpoint}/{limit.rule.metric}")
         if fitted is not None:
             found.append(crossing(fitted, limit.rule.limit, limit.rule.metric))
     return Reading(endpoint, cells, growth, cost, tuple(found), causes(cells))
@@ -124,7 +124,7 @@ def read_run(result: RunResult) -> RunReading:
 
 def _read(result: RunResult) -> RunReading:
     limits = latency_limits(result.scenario)
-    noise = run_noise(result.cells)
+    noise = result_noise(result)
     endpoints = tuple(read_endpoint(result, e, limits, noise) for e in result.endpoints)
     saturations = []
     if result.swept:
