@@ -40,34 +40,38 @@ def _write(tmp_path: Path, data: dict) -> Path:
 
 
 def test_a_stalled_window_fails_its_rule_and_names_the_window(tmp_path: Path) -> None:
-    with StallServer(stall_after=2.0, stall_for=0.8) as server:
-        data = plan(server.url, {"rate": "50/s", "duration": "4s", "max_in_flight": 100}, tmp_path / "out",
-                    thresholds=["p99 < 300ms over 2s", "error_rate < 1% over 2s"])
+    """Windows slide by the 1 s interval: 0-2, 1-3, 2-4. The 90 arrivals of 1.0-2.8 s are held to
+    about 2.8 s, 40 of them over a second: 1-3 and 2-4 break, 0-2 holds the 50 fast answers of 0-1 s.
+    The limit is above the client's own hiccups on a loaded host (0.3-0.5 s seen), as a client
+    stalled over 1 s would be needed to put 2 slow answers in 0-2 s."""
+    with StallServer(stall_after=1.0, stall_for=1.8) as server:
+        data = plan(server.url, {"rate": "50/s", "duration": "4s", "max_in_flight": 200}, tmp_path / "out",
+                    thresholds=["p99 < 1s over 2s", "error_rate < 1% over 2s"])
         code, output, run_dir = run_plan(_write(tmp_path, data))
     assert code == 1, output
-    # Windows slide by the 1 s interval: 0-2, 1-3, 2-4; the held answers end at about 2.75 s.
-    assert re.search(r"p99 < 300ms over 2s failed for probe x100: 2 of 3 windows broke it; the worst, "
+    assert re.search(r"p99 < 1s over 2s failed for probe x200: 2 of 3 windows broke it; the worst, "
                      r"[12]-[34] s, measured", output), output
     assert "PASS  error_rate < 1% over 2s" in output
     results = json.loads((run_dir / "results.json").read_text())
     failed = [t for t in results["thresholds"] if not t["passed"]]
-    assert [t["rule"] for t in failed] == ["p99 < 300ms over 2s"]
-    assert failed[0]["value"] > 0.3
+    assert [t["rule"] for t in failed] == ["p99 < 1s over 2s"]
+    assert failed[0]["value"] > 1.0
 
 
 def test_abort_on_fail_stops_the_run_at_the_broken_window(tmp_path: Path) -> None:
     # The stall is timed from the server's first request, the run's reachability probe, a moment
     # before the cell starts: ending 1.0 s after it, the held answers fell in the window 1-2 s or
-    # 2-3 s by that moment; ending 2.5 s after it, they fall in 2-3 s.
-    with StallServer(stall_after=1.5, stall_for=1.0) as server:
-        data = plan(server.url, {"rate": "50/s", "duration": "20s", "max_in_flight": 100}, tmp_path / "out",
-                    thresholds=[{"rules": ["p95 < 300ms over 1s"], "abort_on_fail": True}])
+    # 2-3 s by that moment; ending 2.5 s after it, they fall in 2-3 s. Held from 0.7 s, 40 of them
+    # wait over a second; a client stalled on a loaded host (0.3-0.5 s seen) breaks no earlier window.
+    with StallServer(stall_after=0.7, stall_for=1.8) as server:
+        data = plan(server.url, {"rate": "50/s", "duration": "20s", "max_in_flight": 200}, tmp_path / "out",
+                    thresholds=[{"rules": ["p95 < 1s over 1s"], "abort_on_fail": True}])
         data["endpoints"].append({"name": "never", "path": "/health"})
         code, output, run_dir = run_plan(_write(tmp_path, data))
     assert code == 1, output
     results = json.loads((run_dir / "results.json").read_text())
     assert results["complete"] is False
-    assert results["stop_reason"].startswith("aborted: p95 < 300ms over 1s broke for probe x100 in the window 2-3 s")
+    assert results["stop_reason"].startswith("aborted: p95 < 1s over 1s broke for probe x200 in the window 2-3 s")
     (cell,) = results["cells"]
     assert cell["truncated"] is True
     assert cell["wall_time_s"] < 6
@@ -195,12 +199,14 @@ def test_a_slow_spell_across_a_window_boundary_fails_the_rule_in_a_real_run(tmp_
 
 
 def test_a_steady_run_passes_every_window(records_server: RecordsServer, tmp_path: Path) -> None:
+    """The limit is above what a client stalled on a loaded host adds to a steady run (0.3-0.5 s
+    seen), and far above a local answer (a few ms)."""
     data = plan(records_server.url, {"rate": "50/s", "duration": "4s"}, tmp_path / "out",
-                thresholds=["p99 < 200ms over 2s", "error_rate < 1% over 2s"])
+                thresholds=["p99 < 1s over 2s", "error_rate < 1% over 2s"])
     code, output, run_dir = run_plan(_write(tmp_path, data))
     assert code == 0, output
     messages = [t["message"] for t in json.loads((run_dir / "results.json").read_text())["thresholds"]]
-    assert messages[0].startswith("p99 < 200ms over 2s passed for probe x100: every one of 3 windows held it"), messages
+    assert messages[0].startswith("p99 < 1s over 2s passed for probe x100: every one of 3 windows held it"), messages
     assert messages[1].startswith("error_rate < 1% over 2s passed for probe x100: every one of 3 windows held it")
 
 
@@ -225,15 +231,18 @@ def test_abort_on_fail_stops_at_the_first_sliding_window_that_breaks(tmp_path: P
 
 def test_abort_on_fail_does_not_judge_the_warm_up(tmp_path: Path) -> None:
     """A stall in the warm-up (not measured, not judged after the run) stopped the run when the live
-    watch judged the warm-up's intervals as if they were the measurement's."""
-    with StallServer(stall_after=0.5, stall_for=0.8) as server:
-        data = plan(server.url, {"rate": "50/s", "duration": "2s", "warmup": "3s", "max_in_flight": 100},
-                    tmp_path / "out", thresholds=[{"rules": ["p95 < 300ms over 1s"], "abort_on_fail": True}])
+    watch judged the warm-up's intervals as if they were the measurement's. Held from 0.5 s to 2.3 s,
+    40 answers wait over the 1 s limit, which a client stalled on a loaded host does not reach; they
+    fall in the warm-up's interval 2-3 s, judged live while the warm-up goes on (its last is not)."""
+    with StallServer(stall_after=0.5, stall_for=1.8) as server:
+        data = plan(server.url, {"rate": "50/s", "duration": "2s", "warmup": "4s", "max_in_flight": 200},
+                    tmp_path / "out", thresholds=[{"rules": ["p95 < 1s over 1s"], "abort_on_fail": True}])
         code, output, run_dir = run_plan(_write(tmp_path, data))
     assert code == 0, output
     results = json.loads((run_dir / "results.json").read_text())
     assert results["complete"] is True
-    assert any(row["warmup"] and row["latency_ms"]["max"] > 300 for row in results["cells"][0]["series"])
+    warm = [row["latency_ms"]["max"] for row in results["cells"][0]["series"] if row["warmup"] and row["latency_ms"]]
+    assert max(warm) > 1000, warm  # the stall's middle second answered nothing
 
 
 def test_the_end_of_the_measurement_cuts_only_the_last_window_short() -> None:
