@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..results import RunResult
 from ..textable import join_words
 from ..units import ms_figure
@@ -102,8 +104,10 @@ def _measured(reference: Reference) -> str:
 def _drift(reference: Reference) -> str:
     drift = share(reference.drift)
     if reference.drift > NOTICEABLE_DRIFT:
+        error = float(np.median([s.error for s in reference.speeds.values()]))
         return (f"The machine's speed moved {drift} between sizes (the spread of {reference.endpoint}'s "
-                "medians, on a log scale): enough to read as growth, or to hide it.")
+                f"medians on a log scale; each median's own sampling error is about {share(error)}): enough "
+                "to read as growth, or to hide it.")
     return (f"The machine's speed held steady: {reference.endpoint}'s medians spread {drift} across sizes, "
             f"under the {share(NOTICEABLE_DRIFT)} worth noting.")
 
