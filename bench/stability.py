@@ -6,16 +6,17 @@ report uses, and prints per endpoint: the class named in each run, how often the
 named, the confidence levels, and the failures issue #10 names:
 
 - a flat endpoint of the demo (list, filter, detail) called growing with medium or high confidence
-  (or a growing coarse class named without a class: "linear or n log n, ...");
+  (or a growing coarse class named without a class: "linear (between O(n) and O(n log n))");
 - related (the N+1 endpoint, about N^2) called linear or better (any confidence; a class or the
   coarse class);
 - an endpoint whose headline differs in more than ``--min-agree`` of the runs (default 9 of 10).
 
-The headline is what the report leads with: the class when one is named ("O(n)"), else the coarse
-class that 80% of the resamples chose ("linear or n log n"), else "undetermined". The table also
-counts how often the class itself (or "undetermined") was the same, the stricter reading, and how
-often the coarse class was (constant, sublinear, linear, superlinear; the one a named class lies
-in), the looser one. Failures are flagged on the headline.
+The headline is what the report leads with (``Growth.headline``): the coarse class that 80% of the
+resamples chose, the named class's when one is named (constant, sub-linear, linear, super-linear;
+what ``growth <= linear`` gates on), else "undetermined". The table also shows the finer class each
+run named (O(n), O(n^2)... or "undetermined" when none had 80% of the resamples) and how often it
+was the same: the stricter reading, printed beside the headline and not flagged. Failures are
+flagged on the headline.
 
 The issue's failures came from a busy machine: ``--busy N`` keeps N busy-loop processes running
 during the runs (``--busy 1`` takes one of two cores away), stopped at the end. Each run's wall time
@@ -77,9 +78,8 @@ class Verdict:
 
     @property
     def headline(self) -> str:
-        """The class, else the coarse class 80% of the resamples chose, else undetermined."""
-        if self.rank is not None:
-            return self.growth
+        """What the report leads with: the coarse class 80% of the resamples chose (the named
+        class's when one is named), else undetermined (``Growth.headline``)."""
         return FAMILY_WORDS[self.family] if self.family else UNDETERMINED
 
 
@@ -115,7 +115,7 @@ def linear_or_better(verdict: Verdict) -> bool:
 
 
 def short(headline: str) -> str:
-    return headline.replace(UNDETERMINED, "undet.").replace(" or n log n", "")
+    return headline.replace(UNDETERMINED, "undet.")
 
 
 def load_average() -> str:
@@ -172,21 +172,20 @@ def failures(endpoint: str, verdicts: Sequence[Verdict], min_agree: int) -> list
 def table(runs: Sequence[dict[str, Verdict]], min_agree: int) -> tuple[str, int]:
     """The table per endpoint, and how many failures it flags."""
     endpoints = list(dict.fromkeys(name for run in runs for name in run))
-    lines = ["| endpoint | headline in each run | modal headline | runs agreeing | same class "
-             "| same coarse class | confidence | failures |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| endpoint | headline in each run | modal headline | runs agreeing | finer class in each run "
+             "| same finer class | confidence | failures |", "|---|---|---|---|---|---|---|---|"]
     flagged = 0
     for endpoint in endpoints:
         verdicts = [run[endpoint] for run in runs if endpoint in run]
         modal, agree = Counter(v.headline for v in verdicts).most_common(1)[0]
         strict_modal, strict = Counter(v.growth for v in verdicts).most_common(1)[0]
-        coarse_modal, coarse = Counter(v.family or UNDETERMINED for v in verdicts).most_common(1)[0]
         confidence = Counter(v.confidence for v in verdicts)
-        shown = ", ".join(f"{short(v.headline)}/{v.confidence[:1]}" for v in verdicts)
+        shown = ", ".join(short(v.headline) for v in verdicts)
+        finer = ", ".join(f"{short(v.growth)}/{v.confidence[:1]}" for v in verdicts)
         found = failures(endpoint, verdicts, min_agree)
         flagged += len(found)
-        lines.append(f"| {endpoint} | {shown} | {modal} | {agree}/{len(verdicts)} | "
+        lines.append(f"| {endpoint} | {shown} | {modal} | {agree}/{len(verdicts)} | {finer} | "
                      f"{strict}/{len(verdicts)} {short(strict_modal)} | "
-                     f"{coarse}/{len(verdicts)} {coarse_modal} | "
                      f"{', '.join(f'{k} {n}' for k, n in confidence.most_common())} | "
                      f"{'; '.join(found) or 'none'} |")
     return "\n".join(lines), flagged

@@ -28,8 +28,10 @@ def test_precise_shapes_are_named_with_high_support(rank: int) -> None:
     growth = name_growth(shape(SHAPES[rank], (10, 30, 100, 300, 1000, 3000), share=0.005), key="exact")
     assert growth.rank == rank, growth.verdict
     assert growth.confidence == "high"
-    assert growth.verdict.startswith(f"{classes.WORDS[rank]} ({classes.NAMES[rank]}), ")
-    assert growth.verdict.endswith("% of resamples")
+    family = classes.FAMILY_WORDS[classes.LEGACY_OF_RANK[rank]]
+    assert growth.headline == family
+    assert growth.verdict.startswith(f"{family} ({classes.NAMES[rank]}, ")
+    assert growth.verdict.endswith("% of resamples)")
     assert growth.predict(300) == pytest.approx(SHAPES[rank](300), rel=0.05)
 
 
@@ -149,7 +151,7 @@ def test_an_undetermined_range_within_one_coarse_class_says_it_first() -> None:
                                  share=0.06), key="related")
     assert growth.family == "superlinear"
     if growth.rank is None:
-        assert growth.verdict.startswith("super-linear, undetermined between ")
+        assert growth.verdict.startswith("super-linear (between ")
     flat = name_growth(medians([(10, 1e-3), (50, 1.02e-3), (100, 0.98e-3)]), key="flat")
     assert isinstance(flat, Growth)
     assert flat.family in ("constant", None)
@@ -163,8 +165,9 @@ def test_a_class_left_open_is_named_at_the_coarse_class_most_resamples_choose() 
     assert growth.rank is None
     assert growth.family == "linear"
     assert growth.family_support >= 0.8
-    assert growth.verdict.startswith(f"linear or n log n in {growth.family_support:.0%} of resamples, "
-                                     "undetermined between O(n) and ")
+    assert growth.headline == "linear"
+    assert growth.verdict.startswith(f"linear in {growth.family_support:.0%} of resamples "
+                                     "(undetermined between O(n) and ")
     assert growth.shares.get(classes.QUADRATIC, 0) > 0, "the range still names what it cannot rule out"
 
 

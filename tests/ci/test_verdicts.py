@@ -128,7 +128,7 @@ def test_growth_at_three_sizes_passes_noise_and_fails_a_rise(tmp_path: Path) -> 
                  *(cell("related", s, median=m, spread=m * 0.05, seed=s) for s, m in n_plus_one.items()))
     outcomes = {o.endpoint: o for o in evaluate(plan, run)}
     assert outcomes["list"].passed, outcomes["list"].message
-    assert "measured constant (O(1))" in outcomes["list"].message or "undetermined" in outcomes["list"].message
+    assert "measured constant (O(1), " in outcomes["list"].message or "undetermined" in outcomes["list"].message
     assert not outcomes["detail"].passed, outcomes["detail"].message
     assert "ms from 25 to 150 records (2.7" in outcomes["detail"].message
     assert not outcomes["related"].passed
@@ -167,11 +167,11 @@ def test_complexity_and_forecast_rules_are_judged_per_endpoint(tmp_path: Path) -
     outcomes = {(o.rule, o.endpoint): o for o in evaluate(plan, run)}
     linear = outcomes[('complexity <= "O(n)"', "search")]
     assert linear.passed, linear.message
-    assert "measured linear (O(n))" in linear.message
+    assert "measured linear (O(n), " in linear.message
     assert linear.message.endswith("limit O(n)")
     quadratic = outcomes[('complexity <= "O(n)"', "list")]
     assert not quadratic.passed, quadratic.message
-    assert "quadratic (O(n^2))" in quadratic.message
+    assert "super-linear (O(n^2), " in quadratic.message
     near = outcomes[("p95_at(10000) < 500ms", "search")]
     assert near.passed, near.message
     assert "at 10,000 records (90% interval" in near.message

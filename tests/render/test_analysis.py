@@ -23,7 +23,7 @@ def test_known_shapes_are_named(runs: dict[str, RunResult]) -> None:
     assert listing.rank == classes.LINEAR or (listing.rank is None and listing.low <= classes.LINEAR <= listing.high)
     assert found["search_prompts"].growth.rank == classes.QUADRATIC
     assert found["search_prompts"].level == "problem"
-    assert "quadratic (O(n^2))" in found["search_prompts"].finding
+    assert "super-linear (O(n^2), " in found["search_prompts"].finding
     assert "% of resamples" in found["search_prompts"].finding
     assert found["get_prompt"].level == "ok"
 

@@ -38,7 +38,7 @@ def test_every_chart_is_inline(scale_html: str, charts_of: Callable) -> None:
 
 
 def test_the_analysis_is_in_words(scale_html: str) -> None:
-    assert "quadratic (O(n^2))" in scale_html
+    assert "super-linear (O(n^2), " in scale_html
     assert "of resamples" in scale_html
     assert "Performance cliff between 100 and 200 records" in scale_html
     assert "Success rate declines with size" in scale_html

@@ -23,9 +23,10 @@ LEGACY = {"constant": CONSTANT, "sublinear": SUBLINEAR_POWER, "linear": N_LOG_N,
 always did: N log N reads as N^1.1-1.2); anything steeper is super-linear."""
 LEGACY_OF_RANK = ("constant", "sublinear", "sublinear", "linear", "linear", "superlinear", "superlinear",
                   "superlinear")
-FAMILY_WORDS = {"constant": "constant", "sublinear": "sub-linear", "linear": "linear or n log n",
+FAMILY_WORDS = {"constant": "constant", "sublinear": "sub-linear", "linear": "linear",
                 "superlinear": "super-linear"}
-"""An undetermined verdict whose range lies in one coarse class says that class first."""
+"""The coarse classes as a verdict leads with them (``growth <= linear`` gates on these): linear
+holds O(n) and O(n log n), super-linear everything steeper."""
 
 
 def power_rank(exponent: float) -> int:

@@ -17,13 +17,14 @@ replicate whose leading term is under ``NEGLIGIBLE_SHARE`` of its growth counts 
 
 The same choice is made on each bootstrap replicate of the figures. The share of replicates that
 choose a class is its support: a class is named when it has ``NAME_SUPPORT`` (80%) of them, "high"
-confidence from 95%; otherwise the verdict is "undetermined between" the lowest and the highest
-class of the smallest set that holds ``RANGE_SUPPORT`` (90%) of the replicates, led by the coarse
-class (constant, sub-linear, linear or n log n, super-linear) when ``NAME_SUPPORT`` of them lie in
-one: "linear or n log n in 91% of resamples, undetermined between O(n) and O(n^2)". Over two
-decades of sizes on a shared machine O(n) and O(n log n), or n^1.7 and n^2, are often not
-separable run to run while the coarse class is; the claim is made at the granularity the
-resamples support, and the gates (``gates``) still read the shares, so doubt still fails them.
+confidence from 95%; otherwise the verdict gives the lowest and the highest class of the smallest
+set that holds ``RANGE_SUPPORT`` (90%) of the replicates. Either way it leads with the coarse class
+(constant, sub-linear, linear, super-linear; ``Growth.headline``) when ``NAME_SUPPORT`` of them lie
+in one: "linear (O(n), 92% of resamples)", "linear in 91% of resamples (undetermined between O(n)
+and O(n^2))". Over two decades of sizes on a shared machine O(n) and O(n log n), or n^1.7 and n^2,
+are often settled in one run and not the next while the coarse class is the same; the claim is
+made at the granularity the resamples support, and the gates (``gates``) still read the shares, so
+doubt still fails them.
 A replicate whose size-dependent part is under ``NEGLIGIBLE_SHARE`` of its time at the largest
 size counts as O(1): a 5% rise over 50x the data is constant in practice, however significant.
 A cliff is a step model's jump of at least ``CLIFF_MIN_JUMP`` beyond its trend, chosen at the
@@ -149,21 +150,33 @@ class Growth:
         return classes.label(rank, self.exponents.get(rank))
 
     @property
+    def headline(self) -> str:
+        """What a verdict leads with: the coarse class (``family``: constant, sub-linear, linear,
+        super-linear), or ``undetermined``. Run to run on a shared machine the finer class of a
+        growing endpoint (O(n) or O(n log n); O(n^2) or n^2.3) is often settled in one run and
+        not in the next, while its coarse class is the same; the verdict claims what is stable
+        first and the finer class after it, with its own support."""
+        family = self.family
+        return classes.FAMILY_WORDS[family] if family is not None else "undetermined"
+
+    @property
     def verdict(self) -> str:
-        """``linear (O(n)), 92% of resamples`` or ``undetermined between O(1) and O(log n)``."""
+        """``linear (O(n), 92% of resamples)``, ``linear (between O(n) and O(n log n))`` or
+        ``undetermined between O(1) and O(log n)``."""
         if self.note:
             return f"undetermined: {self.note}"
         if self.rank is not None:
-            return f"{classes.WORDS[self.top]} ({self.label()}), {self.support:.0%} of resamples"
+            return f"{self.headline} ({self.label()}, {self.support:.0%} of resamples)"
         if self.low == self.high:
             return f"undetermined: {self.label()} in {self.support:.0%} of resamples"
+        between = f"between {self.label(self.low)} and {self.label(self.high)}"
         family = self.family
         if family is None:
-            return f"undetermined between {self.label(self.low)} and {self.label(self.high)}"
-        words = classes.FAMILY_WORDS[family]
+            return f"undetermined {between}"
         within = classes.LEGACY_OF_RANK[self.low] == classes.LEGACY_OF_RANK[self.high] == family
-        said = words if within else f"{words} in {self.family_support:.0%} of resamples"
-        return f"{said}, undetermined between {self.label(self.low)} and {self.label(self.high)}"
+        if within:
+            return f"{self.headline} ({between})"
+        return f"{self.headline} in {self.family_support:.0%} of resamples (undetermined {between})"
 
     def _families(self) -> tuple[str, float]:
         """The coarse class most replicates chose, and their share."""

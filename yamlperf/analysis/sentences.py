@@ -56,7 +56,7 @@ def growth_sentence(growth: Growth, cost: CostPerRecord | None) -> str:
     if growth.note:
         return f"{span}: {growth.note}."
     if growth.rank is None:
-        return f"{span}: {growth.verdict} ({shares_text(growth)} of resamples); {ADVICE['settle']}."
+        return f"{span}: {growth.verdict}; {shares_text(growth)} of resamples; {ADVICE['settle']}."
     text = f"{span}: {growth.verdict}"
     if growth.rank != classes.CONSTANT and cost is not None:
         text += f"; {cost_text(cost)}"
@@ -152,7 +152,7 @@ def endpoint_sentences(reading: Reading) -> list[str]:
 
 
 def verdict_line(reading: Reading) -> str:
-    """One line for the console: ``related: super-linear (O(n^1.75)), 100% of resamples; ...``."""
+    """One line for the console: ``related: super-linear (O(n^2), 100% of resamples); ...``."""
     growth = reading.growth
     if growth is None:
         return f"{reading.endpoint}: no dataset sizes, growth not measured"

@@ -56,15 +56,15 @@ def shares_text(growth: Growth, limit: int = 3) -> str:
 def growth_evidence(growth: Growth) -> str:
     """The verdict and the figures it rests on, one clause."""
     span = span_text(growth.data)
-    if growth.note:
-        return f"{growth.verdict} ({span})"
-    if growth.rank is None:
-        return f"{growth.verdict} ({shares_text(growth)} of resamples; {span})"
-    return f"{growth.verdict} ({span})"
+    if growth.rank is None and not growth.note:
+        return f"{growth.verdict}; {shares_text(growth)} of resamples; {span}"
+    return f"{growth.verdict}; {span}"
 
 
 def class_words(growth: Growth) -> str:
-    """``linear (O(n))`` or ``undetermined``: for table cells."""
-    if growth.rank is None:
+    """``linear (O(n))``, ``linear (O(n)-O(n log n))`` or ``undetermined``: for table cells."""
+    if growth.rank is not None:
+        return f"{growth.headline} ({classes.label(growth.rank, growth.exponent)})"
+    if growth.family is None or growth.note:
         return "undetermined"
-    return classes.describe(growth.rank, growth.exponent)
+    return f"{growth.headline} ({growth.label(growth.low)}-{growth.label(growth.high)})"
