@@ -87,9 +87,12 @@ def test_a_reference_that_grows_with_the_data_is_called_no_reference(write_scena
     warning = next(line for line in output.splitlines() if line.startswith("  warning: the reference ping"))
     assert "itself grows with the data" in warning
     assert "is no reference" in warning
+    assert not any(line.startswith("  reference ping: ") for line in output.splitlines()), \
+        "its growth is not called the machine's drift"
     page = html.unescape((run_dir / "report.html").read_text("utf-8"))
     (paragraph,) = re.findall(r'<p class="reference level-warning">(.*?)</p>', page, re.DOTALL)
     assert "The reference ping itself grows with the data" in paragraph
+    assert "The machine's speed" not in paragraph
     assert re.search(r'<tr class="level-warning">\s*<td class="name">ping</td>', page), \
         "the reference's row is marked as a warning"
     assert "ping the reference grows with the data" in page

@@ -40,8 +40,10 @@ def share(value: float) -> str:
 
 
 def not_a_reference(growth: Growth | None) -> bool:
-    """The reference's own growth is named (medium or high confidence) and it grows with the data."""
-    return growth is not None and growth.confidence in ("medium", "high") and grows(growth)
+    """The reference's own figures are called growing (``sentences.grows``): a class above O(1) named
+    with medium or high confidence, or every class the resamples hold above it ("linear (between O(n)
+    and O(n log n))"); a doubt that includes O(1) is not enough."""
+    return growth is not None and grows(growth)
 
 
 def reference_note(result: RunResult) -> ReferenceNote | None:
@@ -63,17 +65,22 @@ def reference_note(result: RunResult) -> ReferenceNote | None:
         return ReferenceNote(f"The reference {name} (analysis.reference) has no median at two sizes or "
                              "more: no figure was corrected for the machine's speed.", "warning")
     own = reading.endpoint(reference.endpoint)
-    said = [_measured(reference), _drift(reference), _done(reference)]
     growth = own.growth if own is not None else None
     if not_a_reference(growth):
-        said.append(_grows(reference.endpoint, growth))  # type: ignore[arg-type]
-    return ReferenceNote(" ".join(said), "warning" if not_a_reference(growth) else "")
+        said = [_measured(reference), _grows(reference.endpoint, growth), _done(reference)]  # type: ignore[arg-type]
+        return ReferenceNote(" ".join(said), "warning")
+    return ReferenceNote(" ".join([_measured(reference), _drift(reference), _done(reference)]))
 
 
 def drift_line(result: RunResult) -> str | None:
-    """The console's line when the reference drifted by more than ``NOTICEABLE_DRIFT``, else None."""
-    reference = read_run(result).reference
+    """The console's line when the reference drifted by more than ``NOTICEABLE_DRIFT``, else None (and
+    None when the reference itself grows: ``not_a_reference_line`` says that instead)."""
+    reading = read_run(result)
+    reference = reading.reference
     if reference is None or reference.drift <= NOTICEABLE_DRIFT:
+        return None
+    own = reading.endpoint(reference.endpoint)
+    if own is not None and not_a_reference(own.growth):
         return None
     medians = [s.reference for s in reference.speeds.values()]
     return (f"reference {reference.endpoint}: the machine's speed moved {share(reference.drift)} between "
@@ -126,5 +133,5 @@ def _done(reference: Reference) -> str:
 
 def _grows(endpoint: str, growth: Growth) -> str:
     return (f"The reference {endpoint} itself grows with the data ({growth.verdict}): it seems to depend on "
-            "the data and is no reference; name an endpoint that reads none (a health or version URL) as "
-            "analysis.reference.")
+            "the data and is no reference, and its growth was taken for the machine's drift; name an "
+            "endpoint that reads none (a health or version URL) as analysis.reference.")
