@@ -5,7 +5,7 @@ a garbage-collection pause, a lock or a failover. With ``delay``, each of those 
 (a slow spell rather than a pause). Stdlib only, keep-alive, port 0.
 
     with StallServer(stall_after=1.0, stall_for=1.0) as server:
-        server.url, server.requests
+        server.url, server.requests, server.held   # held: the requests that arrived in the stall
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class StallServer(Background):
         self.stall_for = stall_for
         self.delay = delay
         self.requests = 0
+        self.held = 0
         self.first: float | None = None
         self._lock = threading.Lock()
         httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -54,6 +55,8 @@ class StallServer(Background):
             if self.first is None:
                 self.first = now
             begin = self.first + self.stall_after
-        end = begin + self.stall_for
-        if begin <= now < end:
+            end = begin + self.stall_for
+            stalled = begin <= now < end
+            self.held += stalled
+        if stalled:
             time.sleep(end - now if self.delay is None else self.delay)
