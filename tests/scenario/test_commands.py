@@ -79,6 +79,16 @@ def test_plan_prints_the_matrix_and_its_cost(tmp_path: Path) -> None:
     assert "sampling: 3 rounds per size, cells interleaved in a shuffled order" in result.output
 
 
+def test_plan_names_the_reference_and_what_it_is_for(tmp_path: Path) -> None:
+    path = write(tmp_path, SCENARIO + "analysis: {reference: detail}\n")
+    result = CliRunner().invoke(main, ["plan", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ("reference: detail, timed at every size beside the others; the machine's speed it measures "
+            "is taken off the other endpoints' request path") in result.output
+    plain = CliRunner().invoke(main, ["plan", str(write(tmp_path, SCENARIO, "plain.yaml"))])
+    assert "reference:" not in plain.output
+
+
 def test_plan_shows_what_sampling_for_precision_may_cost(tmp_path: Path) -> None:
     path = write(tmp_path, SCENARIO.replace("  iterations: 20", "  iterations: 20\n  precision: 5%\n"
                                             "  max_iterations: 50\n  max_sampling_time: 2s\n  seed: 4\n"
