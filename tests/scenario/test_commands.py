@@ -79,6 +79,16 @@ def test_plan_prints_the_matrix_and_its_cost(tmp_path: Path) -> None:
     assert "sampling: 3 rounds per size, cells interleaved in a shuffled order" in result.output
 
 
+def test_plan_names_the_reference_and_what_it_is_for(tmp_path: Path) -> None:
+    path = write(tmp_path, SCENARIO + "analysis: {reference: detail}\n")
+    result = CliRunner().invoke(main, ["plan", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ("reference: detail, timed at every size beside the others; the machine's speed it measures "
+            "is taken off the other endpoints' request path") in result.output
+    plain = CliRunner().invoke(main, ["plan", str(write(tmp_path, SCENARIO, "plain.yaml"))])
+    assert "reference:" not in plain.output
+
+
 def test_plan_shows_what_sampling_for_precision_may_cost(tmp_path: Path) -> None:
     path = write(tmp_path, SCENARIO.replace("  iterations: 20", "  iterations: 20\n  precision: 5%\n"
                                             "  max_iterations: 50\n  max_sampling_time: 2s\n  seed: 4\n"
@@ -228,3 +238,29 @@ def test_validate_does_not_print_a_urls_password_back() -> None:
     assert "the URL carries credentials" in result.output
     assert "http://me:***@127.0.0.1" in result.output
     assert "pw-93kd7" not in result.output
+
+
+def test_a_reference_that_is_not_an_endpoint_is_located_with_the_fix_and_exits_2(tmp_path: Path) -> None:
+    text = SCENARIO + "analysis:\n  reference: nope\n"
+    path = write(tmp_path, text)
+    result = subprocess.run([sys.executable, "-m", "yamlperf", "validate", path.name], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    line = text.count("\n")
+    assert first.startswith(f"scale.yaml:{line}:14: analysis.reference: the reference 'nope' is not one of the "
+                            "plan's endpoints (they are: list, detail)"), first
+    assert "add an endpoint whose cost does not depend on the data" in first
+    assert "Traceback" not in result.stderr
+
+
+def test_a_reference_with_sizes_of_its_own_is_located_at_them_and_exits_2(tmp_path: Path) -> None:
+    text = SCENARIO + "  - name: health\n    path: /health\n    sizes: [10, 100]\nanalysis:\n  reference: health\n"
+    result = CliRunner().invoke(main, ["validate", str(write(tmp_path, text))])
+    assert result.exit_code == 2
+    line = text.splitlines().index("    sizes: [10, 100]") + 1
+    assert (f"{tmp_path / 'scale.yaml'}:{line}:12: endpoints[2].sizes: the reference 'health' (analysis.reference) "
+            "must be measured at every dataset size") in result.output
+    assert "(remove its `sizes:`)" in result.output
+    good = text.replace("    sizes: [10, 100]\n", "")
+    assert CliRunner().invoke(main, ["validate", str(write(tmp_path, good, "good.yaml"))]).exit_code == 0

@@ -19,6 +19,7 @@ from .causes import Causes, Trend, causes, write_trend
 from .endpoint import QUIET, RunNoise, endpoint_growth, latency_series, result_noise
 from .forecast import CostPerRecord, Crossing, cost_per_record, crossing, fit_like, fitted_median
 from .growth import Growth
+from .reference import Reference
 from .usl import Saturation, saturation
 
 PERCENTILES = {"median": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
@@ -53,6 +54,8 @@ class RunReading:
     endpoints: tuple[Reading, ...]
     writes: Trend | None
     saturations: tuple[Saturation, ...]
+    reference: Reference | None = None
+    """The machine's speed by size, when the plan names a reference endpoint measured at two sizes or more."""
 
     def endpoint(self, name: str) -> Reading | None:
         return next((r for r in self.endpoints if r.endpoint == name), None)
@@ -134,4 +137,5 @@ def _read(result: RunResult) -> RunReading:
             found = saturation(endpoint, [c for c in cells if c.size == largest])
             if found is not None:
                 saturations.append(found)
-    return RunReading(base_level(result), endpoints, write_trend(result.seeding), tuple(saturations))
+    return RunReading(base_level(result), endpoints, write_trend(result.seeding), tuple(saturations),
+                      noise.reference)

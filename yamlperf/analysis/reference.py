@@ -110,14 +110,14 @@ def reference_of(cells: Iterable[CellStats], endpoint: str | None) -> Reference 
     if not own:
         return None
     level = min(c.concurrency for c in own)
-    medians: dict[int, tuple[float, float]] = {}
-    for cell in own:
-        size = cell.records or cell.size
-        if cell.concurrency != level or size is None:
-            continue
-        value = float(cell.latency.median)  # type: ignore[union-attr]
-        point = Point(size, value, np.asarray(cell.samples, dtype=float), cell.successes)
-        medians[size] = (value, sampling_error(point) / value)
+    points = [Point(size, float(c.latency.median), np.asarray(c.samples, dtype=float), c.successes)  # type: ignore[union-attr]
+              for c in own if c.concurrency == level and (size := c.records or c.size) is not None]
+    return reference_from(endpoint, points)
+
+
+def reference_from(endpoint: str, points: Iterable[Point]) -> Reference | None:
+    """The reference's speed from its median at each size, or None with fewer than two sizes."""
+    medians = {p.size: (p.value, sampling_error(p) / p.value) for p in points if p.value > 0}
     if len(medians) < 2:
         return None
     usual = math.exp(float(np.median([math.log(v) for v, _ in medians.values()])))

@@ -62,9 +62,9 @@ def growth_evidence(growth: Growth) -> str:
 
 
 def class_words(growth: Growth) -> str:
-    """``linear (O(n))``, ``linear (O(n)-O(n log n))`` or ``undetermined``: for table cells."""
+    """For table cells: ``linear (O(n))``, ``linear (O(n) … O(n log n))`` or, without a coarse
+    class, ``O(1) … O(n)``."""
     if growth.rank is not None:
         return f"{growth.headline} ({classes.label(growth.rank, growth.exponent)})"
-    if growth.family is None or growth.note:
-        return "undetermined"
-    return f"{growth.headline} ({growth.label(growth.low)}-{growth.label(growth.high)})"
+    between = f"{growth.label(growth.low)} \u2026 {growth.label(growth.high)}"
+    return f"{growth.headline} ({between})" if growth.family is not None else between

@@ -200,6 +200,9 @@ def _describe(scenario: Scenario, counted: bool) -> list[str]:
                      "workers (rounds and precision sample on threads only)")
     else:
         lines.append(f"sampling: {sampling_line(load)}")
+    if scenario.analysis.reference:
+        lines.append(f"reference: {scenario.analysis.reference}, timed at every size beside the others; "
+                     "the machine's speed it measures is taken off the other endpoints' request path")
     lines.append(f"output: {scenario.output.directory} ({', '.join(scenario.output.formats)})")
     return lines
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from ..analysis import classes, sentences
 from ..analysis.growth import Cliff, Growth
 from ..analysis.reading import Reading, RunReading, read_run
+from ..analysis.reference_words import ReferenceNote, not_a_reference, reference_note
 from ..analysis.series import Outlier, SuccessDecline, find_outliers, success_decline
 from ..analysis.usl import Saturation
 from ..results import CellStats, RunResult
@@ -48,17 +49,21 @@ class EndpointFinding:
     """The cell at the largest size that lost the largest share of its requests, at any level."""
     swept: bool = False
     reading: Reading | None = None
+    reference: bool = False
+    """The plan's ``analysis.reference``: its figures time the machine and are left as measured."""
 
     @property
     def level(self) -> str:
         """"problem": grows faster than n log n (high confidence), a cliff, declining success;
-        "warning": an outlier, failing requests, or growth that is or may be faster than n log n."""
+        "warning": an outlier, failing requests, growth that is or may be faster than n log n, or a
+        reference that grows with the data."""
         growth = self.growth
         steep = growth is not None and sentences.steep(growth)
         if (steep and growth.confidence == "high") or self.cliff or self.decline:  # type: ignore[union-attr]
             return "problem"
         maybe = growth is not None and (steep or sentences.may_be_steep(growth))
-        return "warning" if self.outlier or maybe or self.failing else "ok"
+        odd = self.reference and not_a_reference(growth)
+        return "warning" if self.outlier or maybe or self.failing or odd else "ok"
 
     @property
     def failing(self) -> bool:
@@ -84,6 +89,8 @@ class Analysis:
     headline: str
     findings: tuple[str, ...]
     reading: RunReading | None = None
+    reference: ReferenceNote | None = None
+    """What the plan's reference endpoint says about the machine's speed, or the hint to add one."""
 
     @property
     def levels_read(self) -> str:
@@ -122,13 +129,15 @@ def analyze(result: RunResult) -> Analysis:
     reading = read_run(result)
     timings = {c.endpoint: select.timing(c) for c in select.reference_cells(result)}
     outliers = {o.name: o for o in find_outliers({e: t.median for e, t in timings.items() if t is not None})}
-    endpoints = tuple(_endpoint(result, r, outliers.get(r.endpoint)) for r in reading.endpoints)
+    reference = reading.reference.endpoint if reading.reference is not None else None
+    endpoints = tuple(_endpoint(result, r, outliers.get(r.endpoint), reference) for r in reading.endpoints)
     sized = select.has_sizes(result)
     return Analysis(level, select.sizes(result), endpoints, _headline(endpoints, sized, reading.saturations),
-                    _findings(endpoints, reading), reading)
+                    _findings(endpoints, reading), reading, reference_note(result))
 
 
-def _endpoint(result: RunResult, reading: Reading, outlier: Outlier | None) -> EndpointFinding:
+def _endpoint(result: RunResult, reading: Reading, outlier: Outlier | None,
+              reference: str | None = None) -> EndpointFinding:
     endpoint = reading.endpoint
     cells = [c for c in select.series(result, endpoint) if c.size is not None]
     growth = reading.growth
@@ -139,7 +148,8 @@ def _endpoint(result: RunResult, reading: Reading, outlier: Outlier | None) -> E
     cliff = growth.cliff if growth else None
     swept = result.swept
     finding = EndpointFinding(endpoint, growth, cliff, decline, outlier, first, last, (), level,
-                              _worst_at_largest(result, endpoint, last), swept, reading)
+                              _worst_at_largest(result, endpoint, last), swept, reading,
+                              reference=endpoint == reference)
     return replace(finding, sentences=_sentences(finding))
 
 
@@ -172,6 +182,9 @@ def _steepest_decline(result: RunResult, endpoint: str) -> tuple[SuccessDecline 
 
 def _sentences(f: EndpointFinding) -> tuple[str, ...]:
     said: list[str] = sentences.endpoint_sentences(f.reading) if f.reading is not None else []
+    if f.reference:
+        said.insert(0, "The reference (analysis.reference): the machine's speed at each size is read from "
+                       "it, and its own figures are as measured.")
     if f.decline:
         d = f.decline
         said.append(f"Success rate declines with size{_at_level(f.decline_concurrency)}, from "
@@ -230,6 +243,8 @@ def _reasons(e: EndpointFinding) -> str:
     if e.reading is not None and e.reading.causes is not None and e.reading.causes.n_plus_one \
             and growth is not None and sentences.grows(growth):
         reasons.append("an N+1 query")
+    if e.reference and not_a_reference(growth):
+        reasons.append("the reference grows with the data")
     if e.cliff:
         reasons.append(f"cliff between {e.cliff.size_before:,} and {e.cliff.size_after:,} records")
     if e.decline:

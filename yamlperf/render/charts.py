@@ -85,7 +85,8 @@ def response_time_vs_size(result: RunResult, log_scale: bool | None = None) -> C
     if log_scale is None:
         log_scale = bool(times) and max(times) / min(times) > AUTO_LOG_SPAN
     log_scale = log_scale and bool(times)
-    curves = _fitted_curves(read_run(result), log_scale)
+    reading = read_run(result)
+    curves = _fitted_curves(reading, log_scale)
     colours = [c for e in endpoints for c in (endpoint_colours(result)[e],) * (3 if e in curves else 2)]
     scaled = {**axes.log_x(_spaced(sizes, True)), **axes.log_y(min(times) * 1e3, max(times) * 1e3)} \
         if log_scale else {"x_labels": _spaced(sizes, False)}
@@ -111,8 +112,17 @@ def response_time_vs_size(result: RunResult, log_scale: bool | None = None) -> C
                "performance cliff. Gaps are sizes where no request succeeded"
                + (f"; no request to {_names(never)} succeeded at any size: no line." if never else ".")
                + (" Dotted: the model the analysis chose, fitted on the medians." if curves else "")
+               + (_corrected_note(reading.reference.endpoint) if curves and reading.reference else "")
                + (" On log-log axes a straight line's slope is the growth power." if log_scale else ""))
     return from_pygal("response_time_vs_size", chart, caption)
+
+
+def _corrected_note(reference: str) -> str:
+    """The fits of the endpoints other than the reference are drawn on their corrected medians, the
+    dots as measured: where the machine was slower or faster a dot sits off its fit."""
+    return (f" Every fit but {reference}'s is on the medians with the request path brought to the usual "
+            f"speed by the reference {reference} (see Analysis); the dots are as measured, so a dot may sit "
+            "off its fit at a size where the machine was slower or faster.")
 
 
 def _points(cells: Sequence[CellStats], stat: str, endpoint: str, log_scale: bool) -> list[dict[str, object]]:

@@ -44,12 +44,22 @@ def finished_lines(result: RunResult, report: Path | None, growth: Sequence[str]
         lines += [Line(""), *_toned(verdicts.format_unanswered(unanswered))]
     if growth:
         lines += [Line(""), Line("growth:"), *(Line(f"  {text}") for text in growth)]
+        lines += _reference_lines(result)
     said = [line for line in (_logins(result.auth), _cleanup(result)) if line is not None]
     lines += [Line(""), *said] if said else []
     if report is not None:
         lines.append(Line(f"report: {report.resolve()}"))
     lines.append(verdict(result))
     return lines
+
+
+def _reference_lines(result: RunResult) -> list[Line]:
+    """The reference's drift when it moved more than ``NOTICEABLE_DRIFT``, and a warning when the
+    reference itself grows with the data."""
+    from ..analysis.reference_words import drift_line, not_a_reference_line
+
+    drift, odd = drift_line(result), not_a_reference_line(result)
+    return [*([Line(f"  {drift}")] if drift else []), *([Line(f"  {odd}", WARN)] if odd else [])]
 
 
 def verdict(result: RunResult) -> Line:

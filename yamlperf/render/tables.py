@@ -121,7 +121,7 @@ def _growth_cells(growth: Growth | None) -> tuple[str, str]:
     if growth is None or not growth.measurable or growth.note:
         return ("-", "-")
     if growth.rank is None:
-        return (f"{growth.label(growth.low)} … {growth.label(growth.high)}", f"{growth.support:.0%} top")
+        return (class_words(growth), f"{growth.support:.0%} top")
     return (class_words(growth), f"{growth.support:.0%}")
 
 
@@ -138,9 +138,7 @@ def scorecard(analysis: Analysis) -> Table | None:
         reading = finding.reading
         cost = cost_text(reading.cost).split(" (")[0] if reading and reading.cost and growth.rank not in (
             None, 0) else "-"
-        verdict = (class_words(growth) if growth.rank is not None
-                   else f"{growth.label(growth.low)} … {growth.label(growth.high)}")
-        rows.append(Row((str(place), finding.endpoint, verdict,
+        rows.append(Row((str(place), finding.endpoint, class_words(growth),
                          f"{growth.support:.0%}" + ("" if growth.rank is not None else " top"),
                          _span(list(values)), rise, cost), finding.level))
     header = ("#", "Endpoint", "Growth", "Resamples", "Median (ms)", "Slower", "Cost per record")
