@@ -20,10 +20,11 @@ SLOWER = (1.0, 1.0, 1.3, 1.3, 1.3)
 PATH = 0.4e-3
 
 
-def _run(reference: str | None, slower: tuple[float, ...] = SLOWER) -> RunResult:
+def _run(reference: str | None, slower: tuple[float, ...] = SLOWER, reference_cost: float = 0.0) -> RunResult:
     cells = []
     for index, (size, factor) in enumerate(zip(SIZES, slower, strict=True)):
-        medians = {"health": 0.25e-3 * factor, "list": PATH * factor, "search": PATH * factor + 20e-6 * size}
+        medians = {"health": 0.25e-3 * factor + reference_cost * size, "list": PATH * factor,
+                   "search": PATH * factor + 20e-6 * size, "heavy": 65e-3 + PATH * factor}
         cells += [cell(endpoint, size, median=median, spread=median * 0.02, n=60, seed=seed * 10 + index)
                   for seed, (endpoint, median) in enumerate(medians.items())]
     run = result(*cells)
@@ -84,3 +85,24 @@ def test_a_reference_measured_at_one_size_corrects_nothing() -> None:
     kept = tuple(c for c in run.cells if c.endpoint != "health" or c.size == 10)
     run = replace(run, cells=kept)
     assert result_noise(run).reference is None
+    assert _growth(run, "list").values == _growth(_run(None), "list").values
+
+
+def test_a_heavy_endpoint_that_does_not_grow_keeps_its_figures() -> None:
+    """65 ms of work beside a 0.4 ms path: only the path the reference times is corrected, not the
+    whole 65 ms as if it were path (which made a 23% dip at the slow sizes out of nothing)."""
+    heavy = _growth(_run("health"), "heavy")
+    assert max(heavy.values) / min(heavy.values) < 1.03, heavy.values
+    assert heavy.rank == classes.CONSTANT, heavy.verdict
+
+
+def test_a_reference_that_grows_with_the_data_corrects_nothing() -> None:
+    """A reference that reads the data would take the growth it shares off every endpoint."""
+    run = _run("health", (1.0,) * len(SIZES), reference_cost=2e-6)
+    noise = result_noise(run)
+    assert noise.reference is not None
+    assert noise.reference.trusted is False
+    assert _growth(run, "health").grows
+    search = _growth(run, "search")
+    assert search.values == _growth(_run(None, (1.0,) * len(SIZES)), "search").values
+    assert search.headline == "linear", search.verdict

@@ -15,7 +15,7 @@ are brought to the run's usual speed by what the reference measured at the same 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -77,10 +77,16 @@ def run_noise(cells: Iterable[CellStats], reference: str | None = None) -> RunNo
     jitter = round_share([points_of(sized)])
     by_endpoint: dict[str, list[CellStats]] = {}
     for cell in sized:
-        if cell.concurrency == level[cell.endpoint] and cell.endpoint != reference:
+        if cell.concurrency == level[cell.endpoint]:
             by_endpoint.setdefault(cell.endpoint, []).append(cell)
+    others = [group for name, group in by_endpoint.items() if name != reference]
+    raw = RunNoise(jitter, run_overdispersion([latency_series(g, 50.0, RunNoise(jitter)) for g in others]))
+    if speed is None:
+        return raw
+    if endpoint_growth(by_endpoint[speed.endpoint], raw).grows:
+        return replace(raw, reference=replace(speed, trusted=False))
     partial = RunNoise(jitter, None, speed)
-    floor = run_overdispersion([latency_series(group, 50.0, partial) for group in by_endpoint.values()])
+    floor = run_overdispersion([latency_series(group, 50.0, partial) for group in others])
     return RunNoise(jitter, floor, speed)
 
 
@@ -96,5 +102,4 @@ def latency_series(cells: Sequence[CellStats], percentile: float = 50.0, noise: 
 def endpoint_growth(cells: Sequence[CellStats], noise: RunNoise = QUIET) -> Growth:
     """How one endpoint's median grows (its cells at one concurrency level, any order)."""
     key = cells[0].endpoint if cells else ""
-    own = noise.reference is not None and noise.reference.endpoint == key
-    return name_growth(latency_series(cells, 50.0, noise), key=key, floor=None if own else noise.floor)
+    return name_growth(latency_series(cells, 50.0, noise), key=key, floor=noise.floor)

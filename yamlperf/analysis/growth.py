@@ -124,6 +124,13 @@ class Growth:
         return self.rank is None
 
     @property
+    def grows(self) -> bool:
+        """Named above O(1), or undetermined with the range entirely above it."""
+        if self.note:
+            return False
+        return self.rank != classes.CONSTANT if self.rank is not None else self.low > classes.CONSTANT
+
+    @property
     def measurable(self) -> bool:
         return len(self.data) >= 2
 

@@ -27,6 +27,9 @@ from ..results import CellStats
 from .points import Point, sampling_error
 
 NOTICEABLE_DRIFT = 0.05
+PATH_LIMIT = 2.0
+"""The most of an endpoint's time taken as request path, in multiples of the reference's usual time:
+the demo's flat endpoints take 1.4 to 1.9 times its /api/health."""
 """A drift of the reference (log-scale spread across sizes) from which the report says it."""
 
 
@@ -50,6 +53,9 @@ class Reference:
     speeds: Mapping[int, Speed] = field(default_factory=dict)
     usual: float = 0.0
     """The reference's median over the run's sizes (seconds): the speed figures are brought to."""
+    trusted: bool = True
+    """False when the reference's own figures grow with the data: it is then no measure of the
+    machine alone, and nothing is corrected by it (a correction would take real growth off)."""
 
     @property
     def drift(self) -> float:
@@ -67,37 +73,43 @@ class Reference:
         """One endpoint's points with the request path each paid brought to the run's usual speed.
 
         The path is what every request of the endpoint pays whatever the data, and what the
-        reference times: its time at the usual speed is taken as the endpoint's smallest figure
-        once corrected in full. At a size where the reference took ``1/factor`` times its usual
-        time, that part is taken off and its usual time put back. The rest, the endpoint's own
-        work on its data, is left as measured: how much a slowdown stretches it depends on what
-        slowed the machine (on the demo a 65 ms request moved an eighth as much as the path under
-        CPU steal, and nearly as much under a busy neighbour process), so each point is charged
-        that unknown (a uniform share of the drift, 0 to all of it, on the work's part of the
-        time) beside the reference's own error (``Point.speed_error``). A flat endpoint is all
-        path and is corrected in full; a request that spends most of its time on its data keeps
-        most of its figure and of its doubt. Applying the whole drift to every request was
-        measured too: it over-corrects the heavy ones and made their verdicts less stable, not
-        more."""
+        reference times: the endpoint's smallest figure once corrected in full, but at most
+        ``PATH_LIMIT`` times the reference's own usual time (a 65 ms endpoint that does not grow is
+        not 65 ms of request path). At a size where the reference took ``1/factor`` times its
+        usual time, that part is taken off and its usual time put back. The rest, the endpoint's
+        own work, is left as measured: how much a slowdown stretches it depends on what slowed
+        the machine (on the demo a 65 ms request moved an eighth as much as the path under CPU
+        steal, and nearly as much under a busy neighbour process), so each point is charged that
+        unknown: the work's share of the drift, with an elasticity anywhere from 0 to 1 and taken
+        as 0 (a root-mean-square error of ``|ln factor| / sqrt(3)``), beside the reference's own
+        error (``Point.speed_error``). A point at a size the reference has no median for is left
+        as measured and charged the reference's whole drift. Applying the whole drift to every
+        request was measured too: it over-corrects the heavy ones and made their verdicts less
+        stable, not more."""
         known = [p for p in points if p.size in self.speeds and p.value > 0]
-        if not known:
+        if not known or not self.trusted:
             return list(points)
-        path = min(p.value * self.speeds[p.size].factor for p in known)
+        path = min(*(p.value * self.speeds[p.size].factor for p in known), PATH_LIMIT * self.usual)
         out = []
         for point in points:
             speed = self.speeds.get(point.size)
-            if speed is None or point.value <= 0:
+            if point.value <= 0 or not math.isfinite(point.value):
                 out.append(point)
-                continue
-            paid = min(path / speed.factor, point.value)
-            value = point.value - paid + path
-            scale = value / point.value
-            work_share = (point.value - paid) / value
-            unknown = work_share * abs(math.log(speed.factor)) / math.sqrt(12)
-            out.append(replace(point, value=value, samples=point.samples * scale,
-                               rounds=tuple(r * scale for r in point.rounds),
-                               speed_error=math.hypot(speed.error * paid / point.value, unknown)))
+            elif speed is None:
+                out.append(replace(point, speed_error=self.drift))
+            else:
+                out.append(_corrected(point, speed, path))
         return out
+
+
+def _corrected(point: Point, speed: Speed, path: float) -> Point:
+    paid = min(path / speed.factor, point.value)
+    value = point.value - paid + path
+    scale = value / point.value
+    unknown = (point.value - paid) / value * abs(math.log(speed.factor)) / math.sqrt(3)
+    return replace(point, value=value, samples=point.samples * scale,
+                   rounds=tuple(r * scale for r in point.rounds),
+                   speed_error=math.hypot(speed.error * paid / point.value, unknown))
 
 
 def reference_of(cells: Iterable[CellStats], endpoint: str | None) -> Reference | None:

@@ -66,8 +66,8 @@ def reference_note(result: RunResult) -> ReferenceNote | None:
                              "more: no figure was corrected for the machine's speed.", "warning")
     own = reading.endpoint(reference.endpoint)
     growth = own.growth if own is not None else None
-    if not_a_reference(growth):
-        said = [_measured(reference), _grows(reference.endpoint, growth), _done(reference)]  # type: ignore[arg-type]
+    if not reference.trusted or not_a_reference(growth):
+        said = [_measured(reference), _grows(reference.endpoint, growth)]
         return ReferenceNote(" ".join(said), "warning")
     return ReferenceNote(" ".join([_measured(reference), _drift(reference), _done(reference)]))
 
@@ -80,7 +80,7 @@ def drift_line(result: RunResult) -> str | None:
     if reference is None or reference.drift <= NOTICEABLE_DRIFT:
         return None
     own = reading.endpoint(reference.endpoint)
-    if own is not None and not_a_reference(own.growth):
+    if not reference.trusted or (own is not None and not_a_reference(own.growth)):
         return None
     medians = [s.reference for s in reference.speeds.values()]
     return (f"reference {reference.endpoint}: the machine's speed moved {share(reference.drift)} between "
@@ -94,9 +94,9 @@ def not_a_reference_line(result: RunResult) -> str | None:
     reading = read_run(result)
     reference = reading.reference
     own = reading.endpoint(reference.endpoint) if reference is not None else None
-    if reference is None or own is None or not not_a_reference(own.growth):
+    if reference is None or own is None or (reference.trusted and not not_a_reference(own.growth)):
         return None
-    text = _grows(reference.endpoint, own.growth)  # type: ignore[arg-type]
+    text = _grows(reference.endpoint, own.growth)
     return f"warning: {text[:1].lower()}{text[1:]}"
 
 
@@ -131,7 +131,8 @@ def _done(reference: Reference) -> str:
             "what was measured.")
 
 
-def _grows(endpoint: str, growth: Growth) -> str:
-    return (f"The reference {endpoint} itself grows with the data ({growth.verdict}): it seems to depend on "
-            "the data and is no reference, and its growth was taken for the machine's drift; name an "
-            "endpoint that reads none (a health or version URL) as analysis.reference.")
+def _grows(endpoint: str, growth: Growth | None) -> str:
+    said = f": {growth.verdict}" if growth is not None else ""
+    return (f"The reference {endpoint} itself grows with the data{said}. It seems to depend on the data "
+            "and is no reference, so no figure was corrected by it; name an endpoint that reads none (a "
+            "health or version URL) as analysis.reference.")

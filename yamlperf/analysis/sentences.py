@@ -45,10 +45,8 @@ def may_be_steep(growth: Growth) -> bool:
 
 
 def grows(growth: Growth) -> bool:
-    """Named above O(1), or undetermined with the range entirely above it."""
-    if growth.note:
-        return False
-    return growth.rank != classes.CONSTANT if growth.rank is not None else growth.low > classes.CONSTANT
+    """Named above O(1), or undetermined with the range entirely above it (``Growth.grows``)."""
+    return growth.grows
 
 
 def growth_sentence(growth: Growth, cost: CostPerRecord | None) -> str:
