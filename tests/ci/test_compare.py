@@ -12,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.latency import latency_from
+from yamlperf.analysis import classes
+from yamlperf.analysis.reading import read_run
 from yamlperf.analysis.significance import holm, mann_whitney_u, smallest_p, two_proportions
 from yamlperf.cli import main
 from yamlperf.cli.compare import format_comparison
@@ -396,3 +398,22 @@ def test_a_changed_growth_class_is_named() -> None:
     assert compare_runs(linear, linear).class_changes == ()
     output = format_comparison(comparison)
     assert "growth class changed:\n  search: O(log n)" in output
+
+
+def test_a_move_within_one_coarse_class_is_not_called_a_change() -> None:
+    """O(n) in one run and O(n log n) in the next is what identical runs on a shared machine do;
+    both are linear, which is what the verdicts lead with and ``growth <= linear`` gates on."""
+    sizes = (100, 300, 1000, 3000, 10000)
+
+    def run(shape) -> RunResult:
+        return result(*(cell("search", s, median=shape(s), spread=shape(s) * 0.02, n=60, seed=s) for s in sizes))
+
+    linear = run(lambda n: 0.001 + 2e-6 * n)
+    n_log_n = run(lambda n: 0.001 + 2e-7 * n * math.log(n))
+    quadratic = run(lambda n: 0.001 + 2e-10 * n * n)
+    assert read_run(linear).endpoint("search").growth.rank == classes.LINEAR  # type: ignore[union-attr]
+    assert read_run(n_log_n).endpoint("search").growth.rank == classes.N_LOG_N  # type: ignore[union-attr]
+    assert compare_runs(linear, n_log_n).class_changes == ()
+    (change,) = compare_runs(linear, quadratic).class_changes
+    assert change.startswith("search: O(n) (")
+    assert " -> O(n^2) (" in change

@@ -1,10 +1,12 @@
 """An endpoint's growth class between two runs: ``search: O(log n) -> O(n)`` (pure).
 
 Each run's growth is read as its report reads it (lowest concurrency, its own sizes). A class
-changed when the classes the two runs allow do not overlap: both named and different, or a named
-class outside the other run's undetermined range, or two ranges apart. Two runs whose ranges
-overlap may agree, and nothing is said; a change of the class is a claim about the code, and the
-bootstrap's 80% is each run's own.
+changed when the coarse classes the two runs allow (constant, sub-linear, linear, super-linear: what
+a verdict leads with) do not overlap: both named and different, or a named class outside the other
+run's undetermined range, or two ranges apart. Two runs whose ranges overlap may agree, and nothing
+is said; a change of the class is a claim about the code, and the bootstrap's 80% is each run's own.
+A move within one coarse class (O(n) to O(n log n), O(n^2) to n^2.3) is not one: identical runs on a
+shared machine make it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..results import RunResult
+from ..thresholds import GROWTH_CLASSES
+from . import classes
 from .growth import Growth
 from .reading import read_run
 
@@ -33,13 +37,19 @@ class ClassChange:
 
 
 def _bounds(growth: Growth) -> tuple[int, int]:
-    return (growth.rank, growth.rank) if growth.rank is not None else (growth.low, growth.high)
+    """The coarse classes the growth allows, as indexes of ``GROWTH_CLASSES``."""
+    low, high = (growth.rank, growth.rank) if growth.rank is not None else (growth.low, growth.high)
+    return _coarse(low), _coarse(high)
+
+
+def _coarse(rank: int) -> int:
+    return GROWTH_CLASSES.index(classes.LEGACY_OF_RANK[rank])
 
 
 def _short(growth: Growth) -> str:
     if growth.rank is not None:
         return f"{growth.label()} ({growth.support:.0%} of resamples)"
-    return f"undetermined between {growth.label(growth.low)} and {growth.label(growth.high)}"
+    return f"{growth.headline} between {growth.label(growth.low)} and {growth.label(growth.high)}"
 
 
 def class_changes(base: RunResult, new: RunResult) -> tuple[ClassChange, ...]:
