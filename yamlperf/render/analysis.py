@@ -239,7 +239,7 @@ def _reasons(e: EndpointFinding) -> str:
         may = "grows" if growth.confidence == "high" else "likely grows"
         reasons.append(f"{may} as {growth.label()}, {classes.WORDS[growth.top]}")
     elif growth is not None and sentences.may_be_steep(growth):
-        reasons.append(f"may grow as fast as {growth.label(growth.high)} ({growth.verdict})")
+        reasons.append(f"may grow as fast as {growth.label(growth.high)}: {growth.verdict}")
     if e.reading is not None and e.reading.causes is not None and e.reading.causes.n_plus_one \
             and growth is not None and sentences.grows(growth):
         reasons.append("an N+1 query")
