@@ -53,7 +53,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from yamlperf.analysis.classes import CONSTANT, FAMILY_WORDS, LEGACY, NAMES
+from yamlperf.analysis.classes import CONSTANT, LEGACY, NAMES
 from yamlperf.results import RunResult, load_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,12 +75,9 @@ class Verdict:
     rank: int | None = None
     family: str | None = None
     """The coarse class (constant, sublinear, linear, superlinear) named with or without a class."""
+    headline: str = UNDETERMINED
+    """What the report leads with (``Growth.headline``): the coarse class, else undetermined."""
 
-    @property
-    def headline(self) -> str:
-        """What the report leads with: the coarse class 80% of the resamples chose (the named
-        class's when one is named), else undetermined (``Growth.headline``)."""
-        return FAMILY_WORDS[self.family] if self.family else UNDETERMINED
 
 
 def name_growth(result: RunResult) -> dict[str, Verdict]:
@@ -95,7 +92,8 @@ def name_growth(result: RunResult) -> dict[str, Verdict]:
         rank = growth.rank
         name = UNDETERMINED if rank is None else NAMES[rank]
         detail = f"{growth.verdict}"
-        verdicts[reading.endpoint] = Verdict(name, growth.confidence, detail, rank, growth.family)
+        verdicts[reading.endpoint] = Verdict(name, growth.confidence, detail, rank, growth.family,
+                                             growth.headline)
     return verdicts
 
 
