@@ -335,6 +335,10 @@ def _reference_problems(document: Document, endpoints: list[dict[str, Any]]) -> 
     if not isinstance(name, str) or not name:
         return []
     where: KeyPath = ("analysis", "reference")
+    if not isinstance(document.data.get("dataset"), dict):
+        return [document.problem(where, "a reference times the machine's speed at each dataset size, and "
+                                        "this plan has no dataset", hint="add a `dataset:` with `sizes:`, "
+                                        "or remove analysis.reference")]
     names = [str(e.get("name")) for e in endpoints if e.get("name") is not None]
     index = next((i for i, e in enumerate(endpoints) if e.get("name") == name), None)
     if index is None:

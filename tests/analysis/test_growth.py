@@ -150,8 +150,9 @@ def test_an_undetermined_range_within_one_coarse_class_says_it_first() -> None:
     growth = name_growth(medians([(10, 0.6e-3), (50, 2.1e-3), (100, 5.6e-3), (200, 17e-3), (500, 95e-3)],
                                  share=0.06), key="related")
     assert growth.family == "superlinear"
-    if growth.rank is None:
-        assert growth.verdict.startswith("super-linear (between ")
+    assert growth.rank is None, growth.verdict
+    assert growth.headline == "super-linear"
+    assert growth.verdict.startswith("super-linear (between O(n^1.")
     flat = name_growth(medians([(10, 1e-3), (50, 1.02e-3), (100, 0.98e-3)]), key="flat")
     assert isinstance(flat, Growth)
     assert flat.family in ("constant", None)

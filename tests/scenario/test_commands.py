@@ -264,3 +264,13 @@ def test_a_reference_with_sizes_of_its_own_is_located_at_them_and_exits_2(tmp_pa
     assert "(remove its `sizes:`)" in result.output
     good = text.replace("    sizes: [10, 100]\n", "")
     assert CliRunner().invoke(main, ["validate", str(write(tmp_path, good, "good.yaml"))]).exit_code == 0
+
+
+def test_a_reference_in_a_plan_without_a_dataset_is_located_and_exits_2(tmp_path: Path) -> None:
+    text = ("target: {base_url: 'http://127.0.0.1:1'}\nendpoints:\n  - {name: health, path: /health}\n"
+            "analysis:\n  reference: health\n")
+    result = CliRunner().invoke(main, ["validate", str(write(tmp_path, text))])
+    assert result.exit_code == 2
+    assert (f"{tmp_path / 'scale.yaml'}:5:14: analysis.reference: a reference times the machine's speed at "
+            "each dataset size, and this plan has no dataset") in result.output
+    assert "(add a `dataset:` with `sizes:`, or remove analysis.reference)" in result.output
