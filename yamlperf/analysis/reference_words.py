@@ -19,7 +19,6 @@ from ..units import ms_figure
 from .growth import Growth
 from .reading import read_run
 from .reference import NOTICEABLE_DRIFT, Reference, declared_reference
-from .sentences import grows
 
 HINT_FROM_SIZES = 3
 """A plan measured at this many sizes or more is fitted, and the machine's drift can bend the fit."""
@@ -40,10 +39,10 @@ def share(value: float) -> str:
 
 
 def not_a_reference(growth: Growth | None) -> bool:
-    """The reference's own figures are called growing (``sentences.grows``): a class above O(1) named
+    """The reference's own figures are called growing (``Growth.grows``): a class above O(1) named
     with medium or high confidence, or every class the resamples hold above it ("linear (between O(n)
     and O(n log n))"); a doubt that includes O(1) is not enough."""
-    return growth is not None and grows(growth)
+    return growth is not None and growth.grows
 
 
 def reference_note(result: RunResult) -> ReferenceNote | None:

@@ -44,11 +44,6 @@ def may_be_steep(growth: Growth) -> bool:
     return growth.rank is None and not growth.note and steep_share >= STEEP_DOUBT
 
 
-def grows(growth: Growth) -> bool:
-    """Named above O(1), or undetermined with the range entirely above it (``Growth.grows``)."""
-    return growth.grows
-
-
 def growth_sentence(growth: Growth, cost: CostPerRecord | None) -> str:
     span = _capital(span_text(growth.data))
     if growth.note:
@@ -100,7 +95,7 @@ def _trend_span(trend: Trend) -> str:
 
 def cause_sentences(found: Causes, latency: Growth) -> list[str]:
     """What the other figures say, when latency grows (a flat endpoint needs no explaining)."""
-    if not grows(latency) and not may_be_steep(latency):
+    if not latency.grows and not may_be_steep(latency):
         return []
     said = []
     queries, payload = found.queries, found.payload
@@ -142,7 +137,7 @@ def endpoint_sentences(reading: Reading) -> list[str]:
                     f"{ms_figure(step.value_before)} \u2192 {ms_text(step.value_after)}) is what "
                     f"{step.support:.0%} of the resamples chose: a cliff, or cells disturbed by other load; "
                     "more rounds would tell.")
-    if grows(growth) or may_be_steep(growth):
+    if growth.grows or may_be_steep(growth):
         said += [crossing_sentence(c) for c in reading.crossings]
     if reading.causes is not None:
         said += cause_sentences(reading.causes, growth)
@@ -159,9 +154,9 @@ def verdict_line(reading: Reading) -> str:
         parts.append(cost_text(reading.cost))
     if growth.cliff is not None:
         parts.append(f"cliff between {growth.cliff.size_before:,} and {growth.cliff.size_after:,} records")
-    if grows(growth) or may_be_steep(growth):
+    if growth.grows or may_be_steep(growth):
         parts += [crossing_sentence(c).rstrip(".") for c in reading.crossings]
-    if reading.causes is not None and reading.causes.n_plus_one and grows(growth):
+    if reading.causes is not None and reading.causes.n_plus_one and growth.grows:
         queries = reading.causes.queries
         if queries is not None:
             parts.append(f"N+1 query (queries per request {queries.figure(queries.first)} \u2192 "
@@ -208,7 +203,7 @@ def writes_sentence(trend: Trend) -> str:
     low, high = trend.span or (growth.sizes[0], growth.sizes[-1])
     head = (f"Writes while seeding: median {trend.figure(trend.first)} \u2192 {trend.figure(trend.last)} "
             f"from the first seeding step to the last ({low:,} to {high:,} records), {growth.verdict}")
-    if grows(growth):
+    if growth.grows:
         return head + "; writes that slow down as the table grows point at indexes or constraints to check."
     return head + "."
 

@@ -241,7 +241,7 @@ def _reasons(e: EndpointFinding) -> str:
     elif growth is not None and sentences.may_be_steep(growth):
         reasons.append(f"may grow as fast as {growth.label(growth.high)}: {growth.verdict}")
     if e.reading is not None and e.reading.causes is not None and e.reading.causes.n_plus_one \
-            and growth is not None and sentences.grows(growth):
+            and growth is not None and growth.grows:
         reasons.append("an N+1 query")
     if e.reference and not_a_reference(growth):
         reasons.append("the reference grows with the data")
