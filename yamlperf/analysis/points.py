@@ -12,6 +12,9 @@ requests) plus what is known about its noise:
   rounds (interleaved with the other endpoints), the spread of the round medians is the run's own
   measure of it and replaces ``JITTER_SHARE`` when larger; a burst of noise then hits one round of
   many cells, not a whole cell, and the jitter left in the cell's figure falls with the rounds.
+  A cell whose own rounds disagree more than the run's (a slow spell of a shared host in half of
+  them, which moves its pooled median by as much) is charged its own spread: its figure then
+  weighs as little in the fit as it deserves, instead of turning a linear endpoint super-linear.
 
 Bootstrap replicates resample each cell's samples (the same sample size, with replacement) and
 add a draw of the jitter the resampling cannot see, so the replicates scatter as much as a new
@@ -114,27 +117,32 @@ def sampling_error(point: Point, percentile: float = 50.0) -> float:
 
 
 def cell_jitter(point: Point, round_share: float | None = None) -> float:
-    """The jitter between cells left in the point's figure (seconds)."""
+    """The jitter between cells left in the point's figure (seconds): the run's jitter between
+    rounds, or the point's own when its rounds disagree more (a slow spell in some of them)."""
     rounds = len(point.rounds)
-    share = max(JITTER_SHARE, round_share or 0.0)
+    share = max(JITTER_SHARE, round_share or 0.0, own_share(point))
     jitter = math.hypot(JITTER_S, share * point.value)
     return jitter / math.sqrt(rounds) if rounds >= 2 else jitter
+
+
+def own_share(point: Point) -> float:
+    """The spread of the point's own round medians beyond what its samples explain, as a share of
+    its figure (log scale); 0 under three rounds."""
+    rounds = [r for r in point.rounds if r > 0]
+    if len(rounds) < 3 or point.value <= 0:
+        return 0.0
+    spread = float(np.var(np.log(rounds), ddof=1))
+    own = len(rounds) * (sampling_error(point) / point.value) ** 2
+    return math.sqrt(max(spread - own, 0.0))
 
 
 def round_share(groups: Sequence[Sequence[Point]]) -> float | None:
     """The run's jitter between rounds as a share of the median: the spread of each cell's round
     medians (log scale) beyond what its own samples explain, the median over the run's cells.
     None when no cell was measured in three or more rounds."""
-    excess = []
-    for points in groups:
-        for point in points:
-            rounds = [r for r in point.rounds if r > 0]
-            if len(rounds) < 3 or point.value <= 0:
-                continue
-            spread = float(np.var(np.log(rounds), ddof=1))
-            own = len(rounds) * (sampling_error(point) / point.value) ** 2
-            excess.append(max(spread - own, 0.0))
-    return math.sqrt(float(np.median(excess))) if excess else None
+    shares = [own_share(point) for points in groups for point in points
+              if len([r for r in point.rounds if r > 0]) >= 3 and point.value > 0]
+    return float(np.median(shares)) if shares else None
 
 
 def generator(*keys: object) -> np.random.Generator:
