@@ -257,3 +257,21 @@ def test_worker_processes_read_the_query_count_too_and_measure_each_cell_in_one_
     assert {(c.endpoint, c.size): c.query_count for c in cells} == {
         ("detail", 3): 1.0, ("related", 3): 4.0, ("detail", 6): 1.0, ("related", 6): 7.0}
     assert all(c.requests == 8 and not c.rounds for c in cells)
+
+
+def test_the_reference_is_measured_in_every_precision_round(
+        records_server: RecordsServer, write_scenario: ScenarioFactory) -> None:
+    """Only the cells not yet precise get the rounds after the planned ones: the plan's reference
+    joins each of them, so it sees the machine's speed whenever its size's cells are measured."""
+    endpoints = [{"name": "noisy", "path": "/noisy?ms=10"}, {"name": "health", "path": "/health"}]
+    load = {"iterations": 12, "rounds": 2, "precision": "5%", "precision_floor": "0.5ms", "max_iterations": 60}
+    plain = records_scenario(records_server.url, sizes=[1], endpoints=endpoints, load=load)
+    noisy, health = run(write_scenario(plain)).result.cells
+    assert len(noisy.rounds) > 2
+    assert len(health.rounds) == 2, "steady: precise after its planned rounds"
+
+    data = {**plain, "analysis": {"reference": "health"}}
+    noisy, health = run(write_scenario(data)).result.cells
+    assert noisy.requests == 60
+    assert [r.round for r in health.rounds] == [r.round for r in noisy.rounds]
+    assert health.requests == 6 * len(noisy.rounds)

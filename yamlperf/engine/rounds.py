@@ -5,7 +5,9 @@ after cell, it lands on one cell and bends that endpoint's curve. Here every cel
 are spread over ``load.rounds`` rounds (``Cell.rounds``), and each round visits all the size's
 cells in a new order drawn from a seeded generator, so the burst is spread over every endpoint.
 With a ``load.precision`` target, the cells whose median is not yet known that well get further
-rounds (interleaved the same way) until it is, or their budget of requests or time is spent. Each
+rounds (interleaved the same way) until it is, or their budget of requests or time is spent; the
+plan's reference endpoint (``analysis.reference``) joins every such round while its own budget
+lasts, so that it sees the machine's speed whenever the size's cells are measured. Each
 round's summary is kept on the cell; the cell's statistics merge all its rounds. Each round opens
 with the cell's ``warmup`` requests, not counted (see ``CellRun``).
 
@@ -18,6 +20,7 @@ sent before the one that sets it.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -65,7 +68,7 @@ class SizeRounds:
                  ids: Sequence[Any], *, load: Load, rng: random.Random, observer: Observer,
                  measured: Callable[[CellStats, int], None] = lambda stats, rank: None,
                  round_done: Callable[[], None] = lambda: None, measured_size: int | None = None,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, reference: str | None = None) -> None:
         self._shared = shared
         self._ids = tuple(ids)
         self._load = load
@@ -78,6 +81,7 @@ class SizeRounds:
         self._executor = executor or ThreadsExecutor()
         self._in_rounds = self._executor.name == "threads"
         self._cells = [_Progress(c, endpoints[c.endpoint.name]) for c in cells]
+        self._reference = next((p for p in self._cells if p.cell.endpoint.name == reference), None)
         self._clock = time.perf_counter
 
     def run(self) -> list[CellStats]:
@@ -97,6 +101,7 @@ class SizeRounds:
             batches = {id(p): n for p in self._cells if (n := self._more(p)) > 0}
             if not batches:
                 break
+            self._with_reference(batches)
             number += 1
             self._round(number, batches, [p for p in self._cells if id(p) in batches])
         return [self._stats(p) for p in self._cells if p.rounds or p.whole is not None]
@@ -151,6 +156,19 @@ class SizeRounds:
             round=number, position=position, requests=recorder.requests,
             successes=recorder.categories.get("ok", 0), median=latency.median if latency else None,
             p95=latency.p95 if latency else None, wall_time=wall, query_count=recorder.mean_queries))
+
+    def _with_reference(self, batches: dict[int, int]) -> None:
+        """Add the reference endpoint (``analysis.reference``) to a precision round it is not
+        due in, a visit of its usual size while its budget lasts: it is the machine's speed at the
+        size, and a slow spell in the rounds after the planned ones (when only the cells not yet
+        precise are measured) would otherwise bend their figures and not the reference's."""
+        progress = self._reference
+        if progress is None or id(progress) in batches or progress.truncated or not self._rounds_of(progress):
+            return
+        usual = math.ceil(progress.recorder.requests / max(1, len(progress.rounds)))
+        left = max(progress.cell.budget, progress.cell.iterations) - progress.recorder.requests
+        if usual > 0 and left >= usual and progress.wall < self._load.max_sampling_time:
+            batches[id(progress)] = usual
 
     def _rounds_of(self, progress: _Progress) -> tuple[int, ...]:
         """The cell's rounds, or () when it is measured in one pass."""

@@ -226,7 +226,8 @@ def _run_sizes(scenario: Scenario, ready: _Prepared, shared: RunShared, seeder: 
 
         rounds = SizeRounds(cells, ready.endpoints, shared, ids, load=scenario.load, rng=rng,
                             observer=observer, measured=journal.set_cell, round_done=round_done,
-                            measured_size=measured, executor=executor)
+                            measured_size=measured, executor=executor,
+                            reference=scenario.analysis.reference)
         for stats in rounds.run():
             observer.cell_done(stats)
 
