@@ -128,8 +128,8 @@ def cell_jitter(point: Point, round_share: float | None = None) -> float:
 def own_share(point: Point) -> float:
     """The spread of the point's own round medians beyond what its samples explain, as a share of
     its figure (log scale); 0 under three rounds."""
-    rounds = [r for r in point.rounds if r > 0]
-    if len(rounds) < 3 or point.value <= 0:
+    rounds = _measured_rounds(point)
+    if len(rounds) < 3:
         return 0.0
     spread = float(np.var(np.log(rounds), ddof=1))
     own = len(rounds) * (sampling_error(point) / point.value) ** 2
@@ -140,9 +140,13 @@ def round_share(groups: Sequence[Sequence[Point]]) -> float | None:
     """The run's jitter between rounds as a share of the median: the spread of each cell's round
     medians (log scale) beyond what its own samples explain, the median over the run's cells.
     None when no cell was measured in three or more rounds."""
-    shares = [own_share(point) for points in groups for point in points
-              if len([r for r in point.rounds if r > 0]) >= 3 and point.value > 0]
+    shares = [own_share(point) for points in groups for point in points if len(_measured_rounds(point)) >= 3]
     return float(np.median(shares)) if shares else None
+
+
+def _measured_rounds(point: Point) -> list[float]:
+    """The point's round medians that can be compared (none without a figure)."""
+    return [r for r in point.rounds if r > 0] if point.value > 0 else []
 
 
 def generator(*keys: object) -> np.random.Generator:
