@@ -27,10 +27,10 @@ from ..results import CellStats
 from .points import Point, sampling_error
 
 NOTICEABLE_DRIFT = 0.05
+"""A drift of the reference (log-scale spread across sizes) from which the report says it."""
 PATH_LIMIT = 2.0
 """The most of an endpoint's time taken as request path, in multiples of the reference's usual time:
 the demo's flat endpoints take 1.4 to 1.9 times its /api/health."""
-"""A drift of the reference (log-scale spread across sizes) from which the report says it."""
 
 
 @dataclass(frozen=True, slots=True)

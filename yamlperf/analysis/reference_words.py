@@ -45,6 +45,11 @@ def not_a_reference(growth: Growth | None) -> bool:
     return growth is not None and growth.grows
 
 
+def distrusted(reference: Reference, growth: Growth | None) -> bool:
+    """The reference corrected nothing (its growth on the raw figures) or is read as growing."""
+    return not reference.trusted or not_a_reference(growth)
+
+
 def reference_note(result: RunResult) -> ReferenceNote | None:
     """The paragraph for the report's analysis, or None when there is nothing to say."""
     name = declared_reference(result.scenario)
@@ -65,7 +70,7 @@ def reference_note(result: RunResult) -> ReferenceNote | None:
                              "more: no figure was corrected for the machine's speed.", "warning")
     own = reading.endpoint(reference.endpoint)
     growth = own.growth if own is not None else None
-    if not reference.trusted or not_a_reference(growth):
+    if distrusted(reference, growth):
         said = [_measured(reference), _grows(reference.endpoint, growth)]
         return ReferenceNote(" ".join(said), "warning")
     return ReferenceNote(" ".join([_measured(reference), _drift(reference), _done(reference)]))
@@ -79,7 +84,7 @@ def drift_line(result: RunResult) -> str | None:
     if reference is None or reference.drift <= NOTICEABLE_DRIFT:
         return None
     own = reading.endpoint(reference.endpoint)
-    if not reference.trusted or (own is not None and not_a_reference(own.growth)):
+    if distrusted(reference, own.growth if own is not None else None):
         return None
     medians = [s.reference for s in reference.speeds.values()]
     return (f"reference {reference.endpoint}: the machine's speed moved {share(reference.drift)} between "
@@ -93,7 +98,7 @@ def not_a_reference_line(result: RunResult) -> str | None:
     reading = read_run(result)
     reference = reading.reference
     own = reading.endpoint(reference.endpoint) if reference is not None else None
-    if reference is None or own is None or (reference.trusted and not not_a_reference(own.growth)):
+    if reference is None or own is None or not distrusted(reference, own.growth):
         return None
     text = _grows(reference.endpoint, own.growth)
     return f"warning: {text[:1].lower()}{text[1:]}"
